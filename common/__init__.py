@@ -1,0 +1,1 @@
+"""Shared pieces of updown: the bus, config, clock, metrics, logging, venue schemas, money math."""

@@ -1,0 +1,151 @@
+"""Writing to streams: publish, emit-and-ack, dead letters, pending-safe trimming."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from common.bus import streams
+from common.bus.codec import Fields, encode
+from common.bus.envelope import Envelope
+from common.bus.scripts import DEAD_LETTER, EMIT_AND_ACK
+from common.clock import Clock
+from common.config.settings import BusSettings
+from common.schemas.base import Message
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """One output of a handler: a body for a stream, under a market/series key."""
+
+    stream: str
+    body: Message
+    key: str = ""
+
+
+class Writer:
+    """The one way a worker writes. ``src`` is the worker's name, stamped on every entry."""
+
+    def __init__(self, redis: aioredis.Redis, src: str, cfg: BusSettings, clock: Clock) -> None:
+        self._redis = redis
+        self._src = src
+        self._cfg = cfg
+        self._clock = clock
+        self._emit_and_ack = redis.register_script(EMIT_AND_ACK)
+        self._dead_letter = redis.register_script(DEAD_LETTER)
+
+    def maxlen(self, stream: str) -> int:
+        bounded = streams.retention(stream) is streams.Retention.BOUNDED
+        return self._cfg.market_data_maxlen if bounded else 0
+
+    def fields(
+        self,
+        body: Message,
+        *,
+        key: str = "",
+        cause: Envelope | None = None,
+        event_ms: int | None = None,
+        ingest_ms: int | None = None,
+    ) -> Fields:
+        """Envelope fields; the origin timestamps come from the cause unless given."""
+        now = self._clock.now_ms()
+        if event_ms is None:
+            event_ms = cause.event_ms if cause else now
+        if ingest_ms is None:
+            ingest_ms = cause.ingest_ms if cause else now
+        return encode(body, src=self._src, key=key, event_ms=event_ms, ingest_ms=ingest_ms, emit_ms=now)
+
+    async def publish(
+        self,
+        stream: str,
+        body: Message,
+        *,
+        key: str = "",
+        event_ms: int | None = None,
+        ingest_ms: int | None = None,
+    ) -> str:
+        """XADD one envelope; returns the entry id."""
+        fields = self.fields(body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
+        maxlen = self.maxlen(stream)
+        entry_id = await self._redis.xadd(
+            stream, fields, maxlen=maxlen or None, approximate=True  # type: ignore[arg-type]
+        )
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    async def emit_and_ack(
+        self,
+        client: Any,
+        *,
+        stream: str,
+        group: str,
+        cause: Envelope,
+        outputs: Sequence[Emit],
+        ack: bool = True,
+    ) -> Any:
+        """Queue (on a pipeline) or run (on a client) the atomic write-outputs-and-ack of one entry."""
+        keys: list[str] = [stream, f"emitted:{group}:{stream}:{cause.id}"]
+        args: list[Any] = [group, cause.id, self._cfg.dedupe_ttl_s * 1000, "1" if ack else "0"]
+        for out in outputs:
+            keys.append(out.stream)
+            fields = self.fields(out.body, key=out.key, cause=cause)
+            args.append(self.maxlen(out.stream))
+            args.append(len(fields))
+            for name, value in fields.items():
+                args.append(name)
+                args.append(value)
+        # On a pipeline this only queues the call; on a client it runs it.
+        return await self._emit_and_ack(keys=keys, args=args, client=client)
+
+    async def dead_letter(
+        self,
+        client: Any,
+        *,
+        stream: str,
+        group: str,
+        entry_id: str,
+        fields: Fields | None,
+        reason: str,
+        deliveries: int,
+    ) -> Any:
+        """Queue or run: copy the entry to ``<stream>:dlq`` with why, and ack it."""
+        args: list[Any] = [group, entry_id]
+        for name, value in (fields or {}).items():
+            args += [name, value]
+        args += [
+            b"dlq_reason", reason.encode()[:2000],
+            b"dlq_source", f"{stream}/{entry_id}".encode(),
+            b"dlq_group", group.encode(),
+            b"dlq_deliveries", str(deliveries).encode(),
+            b"dlq_ms", str(self._clock.now_ms()).encode(),
+        ]  # fmt: skip
+        return await self._dead_letter(keys=[stream, streams.dlq(stream)], args=args, client=client)
+
+    async def trim_pending_safe(self, stream: str) -> int:
+        """Trim a never-below-pending stream to the oldest entry some group still needs."""
+        groups = await self._redis.xinfo_groups(stream)
+        if not groups:
+            return 0  # nobody has declared they read it yet: keep everything
+        floor: tuple[int, int] | None = None
+        for info in groups:
+            name = _text(info["name"])
+            keep = _parse_id(_text(info["last-delivered-id"]))
+            if int(info["pending"]):
+                summary = await self._redis.xpending(stream, name)
+                keep = min(keep, _parse_id(_text(summary["min"])))
+            floor = keep if floor is None else min(floor, keep)
+        if floor is None or floor == (0, 0):
+            return 0
+        trimmed: int = await self._redis.xtrim(stream, minid=f"{floor[0]}-{floor[1]}", approximate=True)
+        return trimmed
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _parse_id(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)

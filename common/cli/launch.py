@@ -1,0 +1,110 @@
+"""``updown run``: Redis (embedded unless REDIS_URL), then every worker under supervisord.
+
+Runs until Ctrl-C or ``--duration`` seconds (``DURATION`` in the environment), then stops every
+program through supervisord, stops the embedded Redis, and exits 0 when everything stopped cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common.cli import redis_url
+from common.cli.main import parser
+from common.config import Settings, load_settings
+from common.redis_server import EmbeddedRedis
+
+#: The supervisord config, beside the packages.
+CONF = Path(__file__).resolve().parents[2] / "supervisord.conf"
+#: How long programs get to reach RUNNING before the launcher reports them.
+STARTUP_S = 8.0
+#: How long supervisord gets to stop everything before its process group is killed.
+SHUTDOWN_S = 40.0
+
+
+def main(argv: list[str]) -> int:
+    p = parser("run", "Start Redis and every worker under supervisord.")
+    p.add_argument("--duration", type=float, default=float(os.environ.get("DURATION") or 0),
+                   help="seconds to run, then stop cleanly (default: until Ctrl-C)")  # fmt: skip
+    args = p.parse_args(argv)
+    settings = load_settings()
+    data = Path(settings.data_dir)
+    for sub in ("run", "log"):
+        (data / sub).mkdir(parents=True, exist_ok=True)
+    embedded: EmbeddedRedis | None = None
+    if settings.redis.url:
+        url = settings.redis.url
+        say(f"using Redis at {url} (from REDIS_URL / config); starting none")
+    else:
+        embedded = EmbeddedRedis(data / "redis").start()
+        url = embedded.url
+        say(f"started embedded redis-server ({embedded.binary.origin}: {embedded.binary.path}) at {url}, "
+            f"AOF everysec in {data / 'redis'}")  # fmt: skip
+    redis_url.url_file(settings).write_text(url + "\n")
+    try:
+        return supervise(settings, url, args.duration)
+    finally:
+        redis_url.url_file(settings).unlink(missing_ok=True)
+        if embedded is not None:
+            embedded.stop()
+            say("embedded redis-server stopped")
+
+
+def supervise(settings: Settings, url: str, duration_s: float) -> int:
+    env = dict(os.environ, REDIS_URL=url, UPDOWN_MODE=settings.mode.value)
+    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(CONF), "-n"],
+                            env=env, start_new_session=True)  # fmt: skip
+    stop = {"asked": False}
+
+    def ask_stop(signum: int, _frame: object) -> None:
+        stop["asked"] = True
+
+    signal.signal(signal.SIGINT, ask_stop)
+    signal.signal(signal.SIGTERM, ask_stop)
+    started = time.monotonic()
+    reported = False
+    say(f"supervisord started (pid {proc.pid}); "
+        + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
+    while proc.poll() is None and not stop["asked"]:
+        elapsed = time.monotonic() - started
+        if not reported and elapsed >= STARTUP_S:
+            reported = True
+            say("programs:\n" + ctl(env, "status"))
+        if duration_s and elapsed >= duration_s:
+            break
+        time.sleep(0.2)
+    if proc.poll() is not None:
+        say(f"supervisord exited on its own with {proc.returncode}")
+        return proc.returncode or 1
+    say("stopping every program")
+    say(_status_summary(env))
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(SHUTDOWN_S)
+    except subprocess.TimeoutExpired:
+        say("supervisord did not stop in time: killing its process group")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return 1
+    say(f"supervisord stopped ({code}); nothing left running")
+    return 0 if code == 0 else code
+
+
+def ctl(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(CONF), *args],
+                          env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
+    return done.stdout.strip() or done.stderr.strip()
+
+
+def _status_summary(env: dict[str, str]) -> str:
+    done = subprocess.run([sys.executable, "-m", "common.cli.main", "status"], env=env,
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    return "final status:\n" + (done.stdout.strip() or done.stderr.strip())
+
+
+def say(text: str) -> None:
+    print(f"[updown run] {text}", flush=True)

@@ -1,0 +1,71 @@
+"""``updown``: run the bot, run one worker, watch streams, steer workers, benchmark, emulate the venue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from common.config import ConfigError
+
+USAGE = """updown COMMAND [ARGS]
+
+  run [--duration S]           start Redis (unless REDIS_URL) and every worker under supervisord
+  worker NAME [--instance I]   run one worker in the foreground (supervisord runs them this way)
+  status                       every worker (state, health age), stream (length, last id) and group
+  tail STREAM [--count N] [--follow]    print decoded entries of a stream
+  ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
+  config                       print the effective configuration (secrets redacted)
+  bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
+  sim [--port P] ...           the venue emulator (see `updown sim --help`)
+  calibrate [--date D]         fair-value calibration against real outcomes
+"""
+
+
+def _lazy(module: str, attr: str = "main") -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        import importlib
+
+        fn: Callable[[list[str]], int] = getattr(importlib.import_module(module), attr)
+        return fn(argv)
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "run": _lazy("common.cli.launch"),
+    "worker": _lazy("common.cli.worker"),
+    "status": _lazy("common.cli.status"),
+    "tail": _lazy("common.cli.tail"),
+    "ctl": _lazy("common.cli.ctl"),
+    "config": _lazy("common.cli.config_cmd"),
+    "bench": _lazy("common.bench.cli"),
+    "sim": _lazy("sim.cli", "run"),
+    "calibrate": _lazy("workers.alpha.calibrate"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if args else 2
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"updown: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    try:
+        return command(args[1:])
+    except ConfigError as exc:
+        print(f"updown: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(prog=f"updown {prog}", description=description)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

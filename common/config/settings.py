@@ -1,0 +1,139 @@
+"""The settings schema: every section, every default, units in every name.
+
+Defaults that differ per mode live in ``conf/<mode>.toml``; this file holds the schema and the
+defaults that hold everywhere. Secrets are ``SecretStr`` and print redacted.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    SIM = "sim"
+    PAPER = "paper"
+    LIVE = "live"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RedisSettings(_Section):
+    #: ``redis://host:port/db``; empty means "start an embedded redis-server".
+    url: str | None = None
+    #: Socket read timeout; every blocking read must be shorter than this.
+    socket_timeout_ms: int = Field(5_000, gt=0)
+    connect_timeout_ms: int = Field(2_000, gt=0)
+    #: How long one XREADGROUP blocks waiting for entries.
+    block_ms: int = Field(1_000, gt=0)
+    #: First and largest pause between reconnect attempts when Redis goes away.
+    reconnect_initial_ms: int = Field(100, gt=0)
+    reconnect_max_ms: int = Field(5_000, gt=0)
+
+    @model_validator(mode="after")
+    def _block_shorter_than_socket_timeout(self) -> RedisSettings:
+        if self.block_ms >= self.socket_timeout_ms:
+            raise ValueError(
+                f"redis.block_ms ({self.block_ms}) must be shorter than "
+                f"redis.socket_timeout_ms ({self.socket_timeout_ms}), or blocking reads time out"
+            )
+        return self
+
+
+class BusSettings(_Section):
+    #: Deliveries of one entry before it goes to the dead-letter stream.
+    max_deliveries: int = Field(5, ge=1)
+    #: A pending entry idle this long belongs to a consumer that is gone; another claims it.
+    claim_idle_ms: int = Field(30_000, gt=0)
+    #: How often each consumer sweeps for abandoned entries.
+    claim_interval_ms: int = Field(5_000, gt=0)
+    #: Entries read per XREADGROUP call.
+    read_count: int = Field(256, ge=1)
+    #: Approximate length bound of market-data streams (book, ref, signal).
+    market_data_maxlen: int = Field(100_000, ge=100)
+    #: How long an "already emitted for this input" marker is kept.
+    dedupe_ttl_s: int = Field(86_400, gt=0)
+    #: How often a writer trims its never-below-pending streams.
+    trim_interval_s: int = Field(30, gt=0)
+
+
+class RunnerSettings(_Section):
+    #: The health key expires this long after the last write: a dead worker disappears.
+    health_ttl_s: int = Field(15, gt=0)
+    health_interval_s: float = Field(2.0, gt=0)
+    #: Graceful stop budget; supervisord's stopwaitsecs is larger.
+    stop_timeout_s: float = Field(8.0, gt=0)
+    #: Prometheus port of this worker (0: no metrics server). supervisord sets one per program.
+    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    #: Fault injection for tests only: after emitting the outputs of this many entries, without
+    #: acking the last one, the worker kills itself with SIGKILL. 0 (the default) is off.
+    crash_after_emits: int = Field(0, ge=0)
+
+
+class LogSettings(_Section):
+    level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+
+
+class VenueSettings(_Section):
+    clob_url: str = "https://clob.polymarket.com"
+    gamma_url: str = "https://gamma-api.polymarket.com"
+    ws_market_url: str = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
+    ws_user_url: str = "wss://ws-subscriptions-clob.polymarket.com/ws/user"
+    rtds_url: str = "wss://ws-live-data.polymarket.com"
+    chain_rpc_url: str = "https://polygon.drpc.org"
+    chain_id: int = 137
+
+
+class WalletSettings(_Section):
+    private_key: SecretStr | None = None
+    api_key: SecretStr | None = None
+    api_secret: SecretStr | None = None
+    api_passphrase: SecretStr | None = None
+    #: The address holding pUSD and tokens (EOA, proxy, Safe or deposit wallet); empty = the signer.
+    funder: str | None = Field(None, pattern="^0x[0-9a-fA-F]{40}$")
+    #: 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271.
+    signature_type: int = Field(0, ge=0, le=3)
+
+
+class SimSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(18_080, ge=1, le=65535)
+    seed: int = 7
+    #: Window length of the emulated series; 900 is the real 15 minutes.
+    window_seconds: int = Field(900, ge=10)
+    faults: str = "none"
+    price_file: str | None = None
+
+
+class HeartbeatDemoSettings(_Section):
+    #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
+    interval_ms: int = Field(500, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything a worker may read. Built by :func:`common.config.load_settings`."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix="UPDOWN_",
+        env_nested_delimiter="__",
+    )
+
+    mode: Mode = Mode.SIM
+    #: Where run-time state lives: embedded Redis data, logs, sockets, secrets.
+    data_dir: str = "var"
+    series: tuple[str, ...] = ("btc-15m",)
+    redis: RedisSettings = RedisSettings()
+    bus: BusSettings = BusSettings()
+    runner: RunnerSettings = RunnerSettings()
+    log: LogSettings = LogSettings()
+    venue: VenueSettings = VenueSettings()
+    wallet: WalletSettings = WalletSettings()
+    sim: SimSettings = SimSettings()
+    heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

@@ -1,0 +1,38 @@
+"""The Prometheus metrics every worker exports, served on the worker's own port."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+#: Handler latency buckets, seconds: 50 µs to 5 s.
+HANDLER_BUCKETS_S = (
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0
+)  # fmt: skip
+
+PROCESSED = Counter("updown_processed_total", "Entries handled and acked", ["worker", "stream"])
+FAILED = Counter("updown_failed_total", "Handler failures (the entry is retried)", ["worker", "stream"])
+DEAD_LETTERED = Counter(
+    "updown_dead_lettered_total", "Entries moved to a dead-letter stream", ["worker", "stream", "reason"]
+)
+HANDLER_SECONDS = Histogram(
+    "updown_handler_seconds", "Time to handle one entry", ["worker", "stream"], buckets=HANDLER_BUCKETS_S
+)
+CONSUMER_LAG_MS = Gauge(
+    "updown_consumer_lag_ms", "Newest entry minus last delivered, by entry time", ["worker", "stream", "group"]
+)
+CONSUMER_LAG_ENTRIES = Gauge(
+    "updown_consumer_lag_entries", "Entries not yet delivered to the group (Redis 7+)", ["worker", "stream", "group"]
+)
+CONSUMER_PENDING = Gauge(
+    "updown_consumer_pending", "Entries delivered but not acked", ["worker", "stream", "group"]
+)
+CLAIMED = Counter("updown_claimed_total", "Abandoned entries taken over", ["worker", "stream"])
+REDIS_RECONNECTS = Counter("updown_redis_reconnects_total", "Redis connection losses survived", ["worker"])
+WORKER_STATE = Gauge("updown_worker_state", "1 for the worker's current state", ["worker", "state"])
+PUBLISHED = Counter("updown_published_total", "Entries written by a source loop", ["worker", "stream"])
+
+
+def serve(port: int, host: str) -> None:
+    """Start the metrics server (port 0: none)."""
+    if port:
+        start_http_server(port, addr=host)

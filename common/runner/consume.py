@@ -1,0 +1,104 @@
+"""The input loop of a transforming worker: read, decode, handle, emit-and-ack or dead-letter."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from common import metrics
+from common.bus.codec import DecodeError, decode
+from common.bus.reader import Delivery, GroupReader
+from common.runner.spec import Context, Handler
+
+#: Pause before retrying a failed entry, times the number of its deliveries so far.
+RETRY_STEP_S = 0.05
+
+
+class Consumer:
+    def __init__(self, ctx: Context, reader: GroupReader, handle: Handler) -> None:
+        self._ctx = ctx
+        self._reader = reader
+        self._handle = handle
+        self._emits = 0
+        self._last_claim = 0.0
+        labels = (ctx.name, reader.stream)
+        self._processed = metrics.PROCESSED.labels(*labels)
+        self._failed = metrics.FAILED.labels(*labels)
+        self._latency = metrics.HANDLER_SECONDS.labels(*labels)
+
+    async def run(self) -> None:
+        ctx, reader = self._ctx, self._reader
+        await reader.ensure_group()
+        while not ctx.stopping.is_set():
+            if not ctx.active:
+                await ctx.sleep(0.2)
+                continue
+            batch = await reader.read()
+            batch += await self._maybe_claim()
+            if not batch:
+                continue
+            failed_deliveries = await self.process(batch)
+            if failed_deliveries:
+                reader.retry_pending()
+                await ctx.sleep(RETRY_STEP_S * failed_deliveries)
+
+    async def _maybe_claim(self) -> list[Delivery]:
+        now = time.monotonic()
+        if now - self._last_claim < self._ctx.settings.bus.claim_interval_ms / 1000:
+            return []
+        self._last_claim = now
+        claimed = await self._reader.claim_abandoned()
+        if claimed:
+            metrics.CLAIMED.labels(self._ctx.name, self._reader.stream).inc(len(claimed))
+            self._ctx.log.warning("claimed_abandoned", stream=self._reader.stream, count=len(claimed))
+        return claimed
+
+    async def process(self, batch: list[Delivery]) -> int:
+        """Handle a batch in order; stop at the first failure. Returns its delivery count, or 0."""
+        ctx, reader = self._ctx, self._reader
+        writer = ctx.writer
+        pipe = ctx.redis.pipeline(transaction=False)
+        failed = 0
+        for d in batch:
+            if d.fields is None:
+                pipe.xack(reader.stream, reader.group, d.id)
+                ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
+                continue
+            if d.deliveries > ctx.settings.bus.max_deliveries:
+                await self._dead_letter(pipe, d, "max_deliveries", f"failed {d.deliveries - 1} times")
+                continue
+            try:
+                env = decode(d.fields, d.id)
+            except DecodeError as exc:
+                await self._dead_letter(pipe, d, "decode", str(exc))
+                continue
+            started = time.perf_counter()
+            try:
+                outputs = await self._handle(ctx, env)
+            except Exception as exc:
+                self._failed.inc()
+                ctx.log.exception("handler_failed", stream=reader.stream, id=d.id, deliveries=d.deliveries,
+                                  error=repr(exc))  # fmt: skip
+                failed = d.deliveries
+                break
+            self._latency.observe(time.perf_counter() - started)
+            self._emits += 1
+            crash_at = ctx.settings.runner.crash_after_emits
+            if crash_at and self._emits >= crash_at:
+                await pipe.execute()
+                await writer.emit_and_ack(ctx.redis, stream=reader.stream, group=reader.group, cause=env,
+                                          outputs=outputs, ack=False)  # fmt: skip
+                ctx.log.critical("crash_point_reached", id=d.id)
+                os.kill(os.getpid(), signal.SIGKILL)
+            await writer.emit_and_ack(pipe, stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
+            self._processed.inc()
+        await pipe.execute()
+        return failed
+
+    async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:
+        reader = self._reader
+        await self._ctx.writer.dead_letter(pipe, stream=reader.stream, group=reader.group, entry_id=d.id,
+                                     fields=d.fields, reason=f"{reason}: {detail}", deliveries=d.deliveries)  # fmt: skip
+        metrics.DEAD_LETTERED.labels(self._ctx.name, reader.stream, reason).inc()
+        self._ctx.log.error("dead_lettered", stream=reader.stream, id=d.id, reason=reason, detail=detail)

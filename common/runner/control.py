@@ -1,0 +1,77 @@
+"""Control: the persisted trading state, and each worker's reaction to ``ctl`` commands.
+
+The issuer (CLI or control API) writes the command to ``ctl`` and, in the same transaction, the
+sticky state (paused / halted / running) into the ``ctl:state`` hash under the command's target.
+A worker reads that hash at start, so a halt survives every restart, and follows the stream after.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from common.bus import streams
+from common.bus.codec import encode
+from common.clock import Clock
+from common.config import ConfigError, load_settings
+from common.runner.spec import Context, WorkerState
+from common.schemas.control import ControlCommand
+
+#: Hash of sticky states by target (``*`` or a worker name).
+STATE_KEY = "ctl:state"
+_STICKY = {"pause": WorkerState.PAUSED, "halt": WorkerState.HALTED, "resume": WorkerState.RUNNING}
+_RANK = {WorkerState.RUNNING: 0, WorkerState.PAUSED: 1, WorkerState.HALTED: 2}
+
+
+async def issue(
+    redis: aioredis.Redis, action: str, *, target: str = "*", issued_by: str, reason: str, clock: Clock
+) -> ControlCommand:
+    """Write a command to ``ctl`` (and its sticky state) atomically."""
+    cmd = ControlCommand(action=action, target=target, request_id=uuid.uuid4().hex,  # type: ignore[arg-type]
+                         issued_by=issued_by, reason=reason)  # fmt: skip
+    now = clock.now_ms()
+    pipe = redis.pipeline(transaction=True)
+    state = _STICKY.get(action)
+    if state is WorkerState.RUNNING:
+        pipe.hdel(STATE_KEY, target)
+        if target == "*":
+            pipe.delete(STATE_KEY)
+    elif state is not None:
+        pipe.hset(STATE_KEY, target, state.value)
+    pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now))
+    await pipe.execute()
+    return cmd
+
+
+async def persisted_state(redis: aioredis.Redis, worker: str) -> WorkerState:
+    """The most restrictive sticky state that applies to this worker."""
+    raw: dict[Any, Any] = await redis.hgetall(STATE_KEY)
+    found = WorkerState.RUNNING
+    for target in (b"*", worker.encode()):
+        value = raw.get(target)
+        if value:
+            state = WorkerState(value.decode())
+            if _RANK[state] > _RANK[found]:
+                found = state
+    return found
+
+
+def applies(cmd: ControlCommand, ctx: Context) -> bool:
+    return cmd.target in ("*", ctx.name, ctx.instance)
+
+
+async def apply(ctx: Context, cmd: ControlCommand) -> None:
+    """Change the worker's state for one command, then let the worker's own hook react."""
+    if cmd.action in ("pause", "halt", "resume"):
+        # A worker-level resume does not lift a halt on '*': re-read the sticky state.
+        ctx.state = await persisted_state(ctx.redis, ctx.name)
+    elif cmd.action == "reload":
+        try:
+            ctx.settings = load_settings()
+        except ConfigError as exc:
+            ctx.log.error("reload_refused", request_id=cmd.request_id, reason=str(exc))
+            return
+    ctx.log.warning("control_applied", action=cmd.action, target=cmd.target, state=ctx.state.value,
+                    request_id=cmd.request_id, issued_by=cmd.issued_by)  # fmt: skip

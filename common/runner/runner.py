@@ -1,0 +1,177 @@
+"""Run one worker: config, connections, signals, health, metrics, control, inputs, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from common import logs, metrics
+from common.bus import streams
+from common.bus.codec import DecodeError, decode
+from common.bus.connection import connect
+from common.bus.reader import GroupReader
+from common.bus.writer import Writer
+from common.clock import SYSTEM_CLOCK, Clock
+from common.config.settings import Settings
+from common.retry import Backoff
+from common.runner import control, health
+from common.runner.consume import Consumer
+from common.runner.spec import Context, WorkerSpec, WorkerState, instance_name
+from common.schemas.control import ControlCommand
+
+_REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+#: How often consumer-group gauges are refreshed.
+GAUGE_INTERVAL_S = 5.0
+
+
+async def run_worker(
+    spec: WorkerSpec, settings: Settings, *, instance: str | None = None, clock: Clock = SYSTEM_CLOCK
+) -> int:
+    instance = instance or instance_name(spec.name)
+    logs.configure(spec.name, settings.log.level)
+    log = logs.get_logger(spec.name)
+    metrics.serve(settings.runner.metrics_port, settings.runner.metrics_host)
+    redis = connect(settings.redis, client_name=instance)
+    ctx = Context(name=spec.name, instance=instance, settings=settings, redis=redis,
+                  writer=Writer(redis, spec.name, settings.bus, clock), log=log, clock=clock)  # fmt: skip
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _request_stop, ctx, sig)
+    log.info("starting", instance=instance, mode=settings.mode.value, redis=_safe_url(settings.redis.url),
+             metrics_port=settings.runner.metrics_port)  # fmt: skip
+    started_ms = clock.now_ms()
+    await _guarded(ctx, "start", lambda: _start(ctx, spec), once=True)
+    if ctx.stopping.is_set():
+        await redis.aclose()
+        return 0
+    tasks = [
+        asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms))),
+        asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec))),
+        asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec))),
+    ]
+    for inp in spec.inputs:
+        for stream in inp.resolve(settings):
+            reader = GroupReader(redis, stream=stream, group=inp.group or spec.name, consumer=instance,
+                                 cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
+            assert spec.handle is not None
+            consumer = Consumer(ctx, reader, spec.handle)
+            tasks.append(asyncio.create_task(_guarded(ctx, f"consume:{stream}", consumer.run)))
+    if spec.source is not None:
+        source = spec.source
+        tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx))))
+    await ctx.stopping.wait()
+    ctx.state = WorkerState.STOPPING
+    _, late = await asyncio.wait(tasks, timeout=settings.runner.stop_timeout_s)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("stop_timeout", unfinished=len(late))
+    if spec.teardown is not None:
+        await _guarded(ctx, "teardown", lambda: spec.teardown(ctx), once=True)  # type: ignore[misc]
+    try:
+        await redis.delete(health.key(instance))
+    except _REDIS_DOWN:
+        pass
+    await redis.aclose()
+    log.info("stopped", instance=instance)
+    return 0
+
+
+def _request_stop(ctx: Context, sig: signal.Signals) -> None:
+    if not ctx.stopping.is_set():
+        ctx.log.info("stop_requested", signal=sig.name)
+    ctx.stopping.set()
+
+
+async def _start(ctx: Context, spec: WorkerSpec) -> None:
+    ctx.state = await control.persisted_state(ctx.redis, ctx.name)
+    if spec.setup is not None:
+        await spec.setup(ctx)
+
+
+async def _guarded(ctx: Context, what: str, body: Callable[[], Awaitable[None]], once: bool = False) -> None:
+    """Run a loop; survive Redis going away (back off, reconnect, carry on); crash on anything else."""
+    cfg = ctx.settings.redis
+    backoff = Backoff(cfg.reconnect_initial_ms, cfg.reconnect_max_ms)
+    while not ctx.stopping.is_set():
+        try:
+            await body()
+            if once:
+                return
+            backoff.reset()
+        except _REDIS_DOWN as exc:
+            metrics.REDIS_RECONNECTS.labels(ctx.name).inc()
+            delay = backoff.next_delay_s()
+            ctx.log.warning("redis_unavailable", loop=what, error=repr(exc), retry_in_s=round(delay, 3))
+            await ctx.sleep(delay)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The group vanished (Redis lost its data): loud, then recreated by the loop's start.
+            ctx.log.critical("consumer_group_vanished", loop=what, error=str(exc))
+            await ctx.sleep(backoff.next_delay_s())
+
+
+async def _health_loop(ctx: Context, started_ms: int) -> None:
+    while True:
+        await health.beat(ctx, started_ms)
+        if not await ctx.sleep(ctx.settings.runner.health_interval_s):
+            return
+
+
+async def _control_loop(ctx: Context, spec: WorkerSpec) -> None:
+    reader = GroupReader(ctx.redis, stream=streams.CTL, group=streams.ctl_group(ctx.instance),
+                         consumer=ctx.instance, cfg=ctx.settings.bus, block_ms=ctx.settings.redis.block_ms,
+                         start_id="$")  # fmt: skip
+    await reader.ensure_group()
+    ctx.state = await control.persisted_state(ctx.redis, ctx.name)
+    while not ctx.stopping.is_set():
+        for d in await reader.read():
+            try:
+                env = decode(d.fields or {}, d.id)
+            except DecodeError as exc:
+                ctx.log.error("bad_control_entry", id=d.id, error=str(exc))
+                await ctx.redis.xack(streams.CTL, reader.group, d.id)
+                continue
+            cmd = env.body
+            if isinstance(cmd, ControlCommand) and control.applies(cmd, ctx):
+                await control.apply(ctx, cmd)
+                if spec.on_control is not None:
+                    await spec.on_control(ctx, cmd)
+            await ctx.redis.xack(streams.CTL, reader.group, d.id)
+
+
+async def _gauge_loop(ctx: Context, spec: WorkerSpec) -> None:
+    while True:
+        for inp in spec.inputs:
+            for stream in inp.resolve(ctx.settings):
+                group = inp.group or spec.name
+                reader = GroupReader(ctx.redis, stream=stream, group=group, consumer=ctx.instance,
+                                     cfg=ctx.settings.bus, block_ms=0)  # fmt: skip
+                st = await reader.status()
+                labels = (ctx.name, stream, group)
+                metrics.CONSUMER_PENDING.labels(*labels).set(st.pending)
+                metrics.CONSUMER_LAG_MS.labels(*labels).set(st.lag_ms)
+                if st.lag_entries is not None:
+                    metrics.CONSUMER_LAG_ENTRIES.labels(*labels).set(st.lag_entries)
+        for names in spec.writes:
+            for stream in [names] if isinstance(names, str) else names(ctx.settings):
+                if streams.retention(stream) is streams.Retention.PENDING_SAFE:
+                    await ctx.writer.trim_pending_safe(stream)
+        if not await ctx.sleep(GAUGE_INTERVAL_S):
+            return
+
+
+def _safe_url(url: str | None) -> str:
+    """The Redis URL without any password in it."""
+    if not url:
+        return "<unset>"
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return f"{scheme}{sep}{rest}"

@@ -1,0 +1,120 @@
+"""How a worker is declared: a name, its inputs and a handler (or a source loop), and hooks.
+
+A worker module exposes ``SPEC = WorkerSpec(...)``; :mod:`workers.registry` maps names to modules.
+Everything else (config, connections, signals, health, metrics, control, retries, dead letters)
+is the runner's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from common.bus.envelope import Envelope
+from common.bus.writer import Emit, Writer
+from common.clock import Clock
+from common.config.settings import Settings
+from common.logs import Log
+from common.schemas.base import Message
+from common.schemas.control import ControlCommand
+
+
+class WorkerState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    HALTED = "halted"
+    STOPPING = "stopping"
+
+
+StreamNames = str | Callable[[Settings], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Input:
+    """Streams read through one consumer group (default: the worker's name)."""
+
+    streams: StreamNames
+    group: str | None = None
+    #: Where a new group starts: "0" = everything already in the stream, "$" = only what comes next.
+    start_id: str = "0"
+
+    def resolve(self, settings: Settings) -> list[str]:
+        return [self.streams] if isinstance(self.streams, str) else list(self.streams(settings))
+
+
+Handler = Callable[["Context", Envelope], Awaitable[Sequence[Emit]]]
+Hook = Callable[["Context"], Awaitable[None]]
+ControlHook = Callable[["Context", ControlCommand], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    name: str
+    inputs: tuple[Input, ...] = ()
+    #: Transforming stage: one input entry in, outputs written and the input acked atomically.
+    handle: Handler | None = None
+    #: Source loop (feeds, producers): runs until ``ctx.stopping`` is set.
+    source: Hook | None = None
+    setup: Hook | None = None
+    teardown: Hook | None = None
+    on_control: ControlHook | None = None
+    #: Never-below-pending streams this worker writes, trimmed by it safely.
+    writes: tuple[StreamNames, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.handle is None and self.source is None:
+            raise ValueError(f"worker {self.name!r} needs a handler or a source loop")
+        if self.handle is not None and not self.inputs:
+            raise ValueError(f"worker {self.name!r} has a handler but no inputs")
+
+
+@dataclass
+class Context:
+    """What a handler or source loop sees of the world."""
+
+    name: str
+    instance: str
+    settings: Settings
+    redis: aioredis.Redis
+    writer: Writer
+    log: Log
+    clock: Clock
+    state: WorkerState = WorkerState.RUNNING
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Whatever ``setup`` wants to keep for the handler (clients, caches, cores).
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        """True while the worker should do its job (not paused, halted or stopping)."""
+        return self.state is WorkerState.RUNNING and not self.stopping.is_set()
+
+    async def publish(
+        self,
+        stream: str,
+        body: Message,
+        *,
+        key: str = "",
+        event_ms: int | None = None,
+        ingest_ms: int | None = None,
+    ) -> str:
+        return await self.writer.publish(stream, body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep unless asked to stop; False when stopping."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
+
+
+def instance_name(worker: str) -> str:
+    """A consumer name stable across restarts: supervisord's process name when run under it."""
+    return os.environ.get("SUPERVISOR_PROCESS_NAME") or os.environ.get("UPDOWN_INSTANCE") or f"{worker}-0"

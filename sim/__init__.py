@@ -1,0 +1,1 @@
+"""The venue emulator: a local Polymarket speaking the real wire protocol on loopback."""

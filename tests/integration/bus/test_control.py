@@ -1,0 +1,71 @@
+"""Control commands on ``ctl``: pause, halt and resume reach workers, and a halt survives restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from common.bus import streams
+from common.clock import SYSTEM_CLOCK
+from common.runner.control import issue
+from tests.integration.bus.procs import start_worker, stop, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def send(url: str, action: str, target: str = "*") -> None:
+    async def go() -> None:
+        client = aioredis.Redis.from_url(url)
+        await issue(client, action, target=target, issued_by="test", reason="test", clock=SYSTEM_CLOCK)
+        await client.aclose()
+
+    asyncio.run(go())
+
+
+def state(client: redis.Redis, instance: str) -> str | None:
+    raw = client.hget(f"health:{instance}", "state")
+    return raw.decode() if raw else None
+
+
+def test_a_halt_stops_work_at_once_survives_a_restart_and_resume_lifts_it(redis_url: str, tmp_path: Path) -> None:
+    client = redis.Redis.from_url(redis_url)
+    env = {"UPDOWN_HEARTBEAT__INTERVAL_MS": "20", "UPDOWN_RUNNER__HEALTH_INTERVAL_S": "0.2"}
+    producer = start_worker("hb-producer", redis_url, tmp_path, "producer-0", **env)
+    wait_for(lambda: client.exists(streams.HEARTBEAT) and client.xlen(streams.HEARTBEAT) > 5, what="beats")
+
+    send(redis_url, "halt")
+    wait_for(lambda: state(client, "producer-0") == "halted", what="the halt")
+    length = client.xlen(streams.HEARTBEAT)
+    time.sleep(0.5)
+    assert client.xlen(streams.HEARTBEAT) <= length + 1
+
+    assert stop(producer) == 0
+    producer = start_worker("hb-producer", redis_url, tmp_path, "producer-0", **env)
+    wait_for(lambda: state(client, "producer-0") == "halted", what="the halt after a restart")
+    time.sleep(0.5)
+    assert client.xlen(streams.HEARTBEAT) <= length + 1
+
+    send(redis_url, "resume")
+    wait_for(lambda: client.xlen(streams.HEARTBEAT) > length + 5, what="beats after resume")
+    assert state(client, "producer-0") == "running"
+    assert stop(producer) == 0
+
+
+def test_a_pause_aimed_at_one_worker_leaves_the_others_running(redis_url: str, tmp_path: Path) -> None:
+    client = redis.Redis.from_url(redis_url)
+    env = {"UPDOWN_RUNNER__HEALTH_INTERVAL_S": "0.2"}
+    producer = start_worker("hb-producer", redis_url, tmp_path, "producer-0", **env)
+    relay = start_worker("hb-relay", redis_url, tmp_path, "relay-0", **env)
+    wait_for(lambda: state(client, "relay-0") == "running" and state(client, "producer-0") == "running",
+             what="both running")  # fmt: skip
+
+    send(redis_url, "pause", target="hb-relay")
+
+    wait_for(lambda: state(client, "relay-0") == "paused", what="the relay paused")
+    assert state(client, "producer-0") == "running"
+    assert stop(relay) == 0 and stop(producer) == 0

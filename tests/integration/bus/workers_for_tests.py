@@ -1,0 +1,25 @@
+"""Worker specs used only by the integration tests (run as ``updown worker module:ATTR``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from common.bus.envelope import Envelope
+from common.runner import Context, Emit, Input, WorkerSpec
+from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
+
+#: A heartbeat with this sequence number always makes the flaky handler fail.
+POISON_SEQ = 13
+IN_STREAM = "t.in"
+OUT_STREAM = "t.out"
+
+
+async def flaky(ctx: Context, env: Envelope) -> Sequence[Emit]:
+    assert isinstance(env.body, Heartbeat)
+    if env.body.seq == POISON_SEQ:
+        raise RuntimeError("this entry always fails")
+    seen = HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay=ctx.instance, hop_ms=0)
+    return [Emit(OUT_STREAM, seen)]
+
+
+FLAKY = WorkerSpec(name="flaky", inputs=(Input(IN_STREAM),), handle=flaky)

@@ -1,0 +1,34 @@
+"""Every worker by name. ``updown worker NAME`` runs one; supervisord runs them all.
+
+A name may also be ``package.module:ATTR`` for a spec outside this table (tests use that).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from common.runner.spec import WorkerSpec
+
+WORKERS: dict[str, str] = {
+    "hb-producer": "workers.heartbeat.producer",
+    "hb-relay": "workers.heartbeat.relay",
+}
+
+
+class UnknownWorker(LookupError):
+    pass
+
+
+def load(name: str) -> WorkerSpec:
+    module_name, _, attr = name.partition(":")
+    if not attr:
+        if name not in WORKERS:
+            raise UnknownWorker(f"no worker named {name!r}; known: {', '.join(sorted(WORKERS))}")
+        module_name, attr = WORKERS[name], "SPEC"
+    try:
+        spec = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise UnknownWorker(f"cannot load worker {name!r}: {exc}") from None
+    if not isinstance(spec, WorkerSpec):
+        raise UnknownWorker(f"{name!r} is not a WorkerSpec")
+    return spec
