@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import hiredis
 import redis.asyncio as aioredis
+from redis.asyncio.connection import Connection
 
 from common.config.settings import RedisSettings
 
@@ -10,13 +14,31 @@ from common.config.settings import RedisSettings
 FALLBACK_URL = "redis://127.0.0.1:6379/0"
 
 
+class HiredisPackingConnection(Connection):  # type: ignore[misc]
+    """redis-py's asyncio connection packs commands in pure Python (about 5 µs per argument);
+    hiredis packs a whole envelope in about 2 µs. Same protocol bytes, same semantics."""
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        first = args[0]
+        if (isinstance(first, str) and " " in first) or (isinstance(first, bytes) and b" " in first):
+            args = (*first.split(), *args[1:])
+        try:
+            return [hiredis.pack_command(args)]
+        except TypeError:
+            # hiredis packs bytes, str, int and float; anything else (a memoryview) as bytes.
+            return [hiredis.pack_command(tuple(a if isinstance(a, bytes | str | int | float) else bytes(a)
+                                               for a in args))]  # fmt: skip
+
+
 def connect(cfg: RedisSettings, *, client_name: str | None = None) -> aioredis.Redis:
     """An asyncio client. Responses stay bytes: bodies are msgpack."""
-    return aioredis.Redis.from_url(
+    pool = aioredis.ConnectionPool.from_url(
         cfg.url or FALLBACK_URL,
+        connection_class=HiredisPackingConnection,
         decode_responses=False,
         socket_timeout=cfg.socket_timeout_ms / 1000,
         socket_connect_timeout=cfg.connect_timeout_ms / 1000,
         health_check_interval=30,
         client_name=client_name,
     )
+    return aioredis.Redis(connection_pool=pool)

@@ -135,7 +135,7 @@ class GroupReader:
             consumername=self.consumer,
         )  # fmt: skip
         counts = {_text(r["message_id"]): int(r["times_delivered"]) for r in rows}
-        return [Delivery(self.stream, i, f or None, counts.get(i, 1)) for i, (_, f) in zip(ids, entries)]
+        return [Delivery(self.stream, i, f or None, counts.get(i, 1)) for i, (_, f) in zip(ids, entries, strict=True)]
 
 
 def _text(value: Any) -> str:

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from common.bus import streams
 from common.bus.codec import Fields, encode
 from common.bus.envelope import Envelope
-from common.bus.scripts import DEAD_LETTER, EMIT_AND_ACK
+from common.bus.scripts import DEAD_LETTER, EMIT_ONCE
 from common.clock import Clock
 from common.config.settings import BusSettings
 from common.schemas.base import Message
@@ -34,7 +34,7 @@ class Writer:
         self._src = src
         self._cfg = cfg
         self._clock = clock
-        self._emit_and_ack = redis.register_script(EMIT_AND_ACK)
+        self._emit_once = redis.register_script(EMIT_ONCE)
         self._dead_letter = redis.register_script(DEAD_LETTER)
 
     def maxlen(self, stream: str) -> int:
@@ -70,34 +70,32 @@ class Writer:
         """XADD one envelope; returns the entry id."""
         fields = self.fields(body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
         maxlen = self.maxlen(stream)
-        entry_id = await self._redis.xadd(
-            stream, fields, maxlen=maxlen or None, approximate=True  # type: ignore[arg-type]
-        )
+        entry_id = await self._redis.xadd(stream, fields, maxlen=maxlen or None, approximate=True)
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
-    async def emit_and_ack(
-        self,
-        client: Any,
-        *,
-        stream: str,
-        group: str,
-        cause: Envelope,
-        outputs: Sequence[Emit],
-        ack: bool = True,
-    ) -> Any:
-        """Queue (on a pipeline) or run (on a client) the atomic write-outputs-and-ack of one entry."""
-        keys: list[str] = [stream, f"emitted:{group}:{stream}:{cause.id}"]
-        args: list[Any] = [group, cause.id, self._cfg.dedupe_ttl_s * 1000, "1" if ack else "0"]
+    @staticmethod
+    def marker(stream: str, group: str, entry_id: str) -> str:
+        """The key that says "the outputs of this input entry are already written"."""
+        return f"emitted:{group}:{stream}:{entry_id}"
+
+    def queue_outputs(self, pipe: Any, cause: Envelope, outputs: Sequence[Emit]) -> None:
+        """Queue the XADDs of one entry's outputs on a pipeline (the caller queues the XACK)."""
+        for out in outputs:
+            maxlen = self.maxlen(out.stream)
+            pipe.xadd(out.stream, self.fields(out.body, key=out.key, cause=cause),
+                      maxlen=maxlen or None, approximate=True)  # fmt: skip
+
+    async def emit_once(self, *, stream: str, group: str, cause: Envelope, outputs: Sequence[Emit]) -> bool:
+        """Write one entry's outputs now, without acking it, at most once per entry. True if written."""
+        keys: list[str] = [self.marker(stream, group, cause.id)]
+        args: list[Any] = [self._cfg.dedupe_ttl_s * 1000]
         for out in outputs:
             keys.append(out.stream)
             fields = self.fields(out.body, key=out.key, cause=cause)
-            args.append(self.maxlen(out.stream))
-            args.append(len(fields))
+            args += [self.maxlen(out.stream), len(fields)]
             for name, value in fields.items():
-                args.append(name)
-                args.append(value)
-        # On a pipeline this only queues the call; on a client it runs it.
-        return await self._emit_and_ack(keys=keys, args=args, client=client)
+                args += [name, value]
+        return bool(await self._emit_once(keys=keys, args=args))
 
     async def dead_letter(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from typing import get_args
 
 import redis.asyncio as aioredis
 
@@ -12,8 +13,9 @@ from common.cli.redis_url import resolve
 from common.clock import SYSTEM_CLOCK
 from common.config import load_settings
 from common.runner.control import issue
+from common.schemas.control import Action
 
-ACTIONS = ("pause", "resume", "halt", "reload", "reduce-only", "flatten")
+ACTIONS = get_args(Action)
 
 
 def main(argv: list[str]) -> int:

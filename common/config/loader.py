@@ -13,8 +13,9 @@ from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     InitSettingsSource,
-    PydanticBaseSettingsSource,
     NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
     TomlConfigSettingsSource,
 )
 
@@ -67,7 +68,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
                 # One file per secret, named by its dotted key with "__": wallet__private_key.
                 sources.append(
                     NestedSecretsSettingsSource(
-                        settings_cls, secrets_dir=secrets, secrets_prefix="", secrets_nested_delimiter="__"
+                        SecretsSettingsSource(settings_cls),
+                        secrets_dir=secrets,
+                        secrets_prefix="",
+                        secrets_nested_delimiter="__",
                     )
                 )
             if tomls:
@@ -88,5 +92,5 @@ class _EnvSource(EnvSettingsSource):
         self._environ = environ
         super().__init__(settings_cls)
 
-    def _load_env_vars(self) -> dict[str, str | None]:  # type: ignore[override]
+    def _load_env_vars(self) -> dict[str, str | None]:
         return {k.lower(): v for k, v in self._environ.items()}

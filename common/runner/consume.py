@@ -55,10 +55,16 @@ class Consumer:
         return claimed
 
     async def process(self, batch: list[Delivery]) -> int:
-        """Handle a batch in order; stop at the first failure. Returns its delivery count, or 0."""
+        """Handle a batch in order; stop at the first failure. Returns its delivery count, or 0.
+
+        Outputs and acks of the whole batch go out in one MULTI/EXEC. Entries delivered before
+        (after a crash or a failure) are checked for a marker: if their outputs were already
+        written, they are only acked.
+        """
         ctx, reader = self._ctx, self._reader
         writer = ctx.writer
-        pipe = ctx.redis.pipeline(transaction=False)
+        already = await self._already_emitted(batch)
+        pipe = ctx.redis.pipeline(transaction=True)
         failed = 0
         for d in batch:
             if d.fields is None:
@@ -87,18 +93,30 @@ class Consumer:
             crash_at = ctx.settings.runner.crash_after_emits
             if crash_at and self._emits >= crash_at:
                 await pipe.execute()
-                await writer.emit_and_ack(ctx.redis, stream=reader.stream, group=reader.group, cause=env,
-                                          outputs=outputs, ack=False)  # fmt: skip
+                await writer.emit_once(stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
-            await writer.emit_and_ack(pipe, stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
+            if d.id in already:
+                pipe.delete(writer.marker(reader.stream, reader.group, d.id))
+            else:
+                writer.queue_outputs(pipe, env, outputs)
+            pipe.xack(reader.stream, reader.group, d.id)
             self._processed.inc()
         await pipe.execute()
         return failed
 
+    async def _already_emitted(self, batch: list[Delivery]) -> set[str]:
+        again = [d.id for d in batch if d.deliveries > 1]
+        if not again:
+            return set()
+        stream, group = self._reader.stream, self._reader.group
+        found = await self._ctx.redis.mget([self._ctx.writer.marker(stream, group, i) for i in again])
+        return {i for i, value in zip(again, found, strict=True) if value is not None}
+
     async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:
         reader = self._reader
         await self._ctx.writer.dead_letter(pipe, stream=reader.stream, group=reader.group, entry_id=d.id,
-                                     fields=d.fields, reason=f"{reason}: {detail}", deliveries=d.deliveries)  # fmt: skip
+                                           fields=d.fields, reason=f"{reason}: {detail}",
+                                           deliveries=d.deliveries)  # fmt: skip
         metrics.DEAD_LETTERED.labels(self._ctx.name, reader.stream, reason).inc()
         self._ctx.log.error("dead_lettered", stream=reader.stream, id=d.id, reason=reason, detail=detail)

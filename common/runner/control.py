@@ -17,7 +17,7 @@ from common.bus.codec import encode
 from common.clock import Clock
 from common.config import ConfigError, load_settings
 from common.runner.spec import Context, WorkerState
-from common.schemas.control import ControlCommand
+from common.schemas.control import Action, ControlCommand
 
 #: Hash of sticky states by target (``*`` or a worker name).
 STATE_KEY = "ctl:state"
@@ -26,10 +26,10 @@ _RANK = {WorkerState.RUNNING: 0, WorkerState.PAUSED: 1, WorkerState.HALTED: 2}
 
 
 async def issue(
-    redis: aioredis.Redis, action: str, *, target: str = "*", issued_by: str, reason: str, clock: Clock
+    redis: aioredis.Redis, action: Action, *, target: str = "*", issued_by: str, reason: str, clock: Clock
 ) -> ControlCommand:
     """Write a command to ``ctl`` (and its sticky state) atomically."""
-    cmd = ControlCommand(action=action, target=target, request_id=uuid.uuid4().hex,  # type: ignore[arg-type]
+    cmd = ControlCommand(action=action, target=target, request_id=uuid.uuid4().hex,
                          issued_by=issued_by, reason=reason)  # fmt: skip
     now = clock.now_ms()
     pipe = redis.pipeline(transaction=True)

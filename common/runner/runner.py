@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 
@@ -73,10 +74,8 @@ async def run_worker(
         log.warning("stop_timeout", unfinished=len(late))
     if spec.teardown is not None:
         await _guarded(ctx, "teardown", lambda: spec.teardown(ctx), once=True)  # type: ignore[misc]
-    try:
+    with contextlib.suppress(*_REDIS_DOWN):
         await redis.delete(health.key(instance))
-    except _REDIS_DOWN:
-        pass
     await redis.aclose()
     log.info("stopped", instance=instance)
     return 0

@@ -66,7 +66,7 @@ def test_a_malformed_secret_is_named_but_never_echoed() -> None:
 
 
 def test_blocking_reads_must_be_shorter_than_the_socket_timeout() -> None:
-    with pytest.raises(ConfigError, match="block_ms .* must be shorter"):
+    with pytest.raises(ConfigError, match=r"block_ms .* must be shorter"):
         load_settings(env={"UPDOWN_REDIS__BLOCK_MS": "6000", "UPDOWN_REDIS__SOCKET_TIMEOUT_MS": "5000"})
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (never timing assertions in tests)."""

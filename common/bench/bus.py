@@ -1,0 +1,143 @@
+"""One bus hop, measured with a real redis-server and the real relay worker in its own process.
+
+Hop latency: from just before the producer's XADD of an envelope to the sink receiving the relay's
+output (the relay does XREADGROUP, decode, validate, then XADD + XACK in one script). The sink's
+own XREAD wake-up is inside the figure, so it is an upper bound on the hop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from common.bench.stats import percentile
+from common.bus import streams
+from common.bus.codec import decode, encode
+from common.redis_server import EmbeddedRedis
+from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Producer pacing tick: at each tick it sends what the rate owes since the start.
+TICK_S = 0.0005
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="updown bench bus", description=__doc__)
+    p.add_argument("--rates", default="1000,10000", help="paced rates to measure, msgs/s")
+    p.add_argument("--seconds", type=float, default=5.0, help="duration of each paced run")
+    p.add_argument("--drain", type=int, default=100_000, help="backlog size for the max-rate run")
+    args = p.parse_args(argv)
+    url = os.environ.get("REDIS_URL")
+    with tempfile.TemporaryDirectory() as tmp:
+        server = None if url else EmbeddedRedis(Path(tmp) / "redis").start()
+        try:
+            return asyncio.run(_run(url or server.url, args, Path(tmp)))  # type: ignore[union-attr]
+        finally:
+            if server:
+                server.stop()
+
+
+async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
+    client = aioredis.Redis.from_url(url)
+    print("one hop: XADD envelope -> XREADGROUP, decode, validate -> XADD + XACK (real relay process)")
+    print(f"{'rate/s':>8} {'sent':>8} {'got':>8} {'p50 µs':>9} {'p99 µs':>9} {'max µs':>9}")
+    for rate in (int(r) for r in args.rates.split(",")):
+        await client.flushall()
+        relay = _start_relay(url, tmp)
+        try:
+            await _wait_group(client)
+            sent, lat = await _paced(client, url, rate, args.seconds)
+        finally:
+            relay.terminate()
+            relay.wait(20)
+        lat.sort()
+        print(f"{rate:>8} {sent:>8} {len(lat):>8} {percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} "
+              f"{lat[-1] if lat else float('nan'):>9.0f}")  # fmt: skip
+    await client.flushall()
+    await _prefill(client, args.drain)
+    relay = _start_relay(url, tmp)
+    started = time.perf_counter()
+    try:
+        while await client.xlen(streams.HEARTBEAT_SEEN) < args.drain if await client.exists(
+            streams.HEARTBEAT_SEEN) else True:  # fmt: skip
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+    finally:
+        relay.terminate()
+        relay.wait(20)
+    print(f"max sustained through one consumer: {args.drain} messages in {elapsed:.2f} s "
+          f"= {args.drain / elapsed:,.0f} msgs/s (includes the relay's start-up)")  # fmt: skip
+    await client.aclose()
+    return 0
+
+
+def _start_relay(url: str, tmp: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, REDIS_URL=url, UPDOWN_DATA_DIR=str(tmp), UPDOWN_INSTANCE="bench-relay",
+               UPDOWN_LOG__LEVEL="WARNING", UPDOWN_BUS__MARKET_DATA_MAXLEN="1000000")  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", "hb-relay"], cwd=ROOT, env=env)
+
+
+async def _wait_group(client: aioredis.Redis) -> None:
+    for _ in range(400):
+        if await client.exists(streams.HEARTBEAT) and await client.xinfo_groups(streams.HEARTBEAT):
+            await asyncio.sleep(0.2)
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the relay did not create its group")
+
+
+async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float]]:
+    total = int(rate * seconds)
+    sent_at: dict[int, int] = {}
+    latencies: list[float] = []
+    sink = aioredis.Redis.from_url(url)
+
+    async def receive() -> None:
+        last = "0"
+        while len(latencies) < total:
+            reply = await sink.xread({streams.HEARTBEAT_SEEN: last}, block=1000, count=1000)
+            if not reply:
+                if len(latencies) and time.perf_counter() - start > seconds + 5:
+                    return
+                continue
+            now = time.perf_counter_ns()
+            for entry_id, fields in reply[0][1]:
+                last = entry_id
+                body = decode(fields).body
+                assert isinstance(body, HeartbeatSeen)
+                latencies.append((now - sent_at[body.seq]) / 1000)
+
+    start = time.perf_counter()
+    task = asyncio.create_task(receive())
+    seq = 0
+    while seq < total:
+        owed = min(total, int((time.perf_counter() - start) * rate) + 1)
+        while seq < owed:
+            seq += 1
+            now_ms = time.time_ns() // 1_000_000
+            fields = encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=now_ms,
+                            ingest_ms=now_ms, emit_ms=now_ms)  # fmt: skip
+            sent_at[seq] = time.perf_counter_ns()
+            await client.xadd(streams.HEARTBEAT, fields)
+        await asyncio.sleep(TICK_S)
+    await asyncio.wait_for(task, timeout=seconds + 30)
+    await sink.aclose()
+    return total, latencies
+
+
+async def _prefill(client: aioredis.Redis, count: int) -> None:
+    pipe = client.pipeline(transaction=False)
+    for seq in range(1, count + 1):
+        pipe.xadd(streams.HEARTBEAT, encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=0,
+                                            ingest_ms=0, emit_ms=0))  # fmt: skip
+        if seq % 5_000 == 0:
+            await pipe.execute()
+    await pipe.execute()
