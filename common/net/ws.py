@@ -1,0 +1,143 @@
+"""A websocket link that never gives up: idle timeout on the connection itself, text pings,
+reconnect with exponential backoff and jitter, resubscribe, and up/down status with the gap.
+
+The link knows nothing of the venue's messages: the feed gives it the frames to send on connect
+(subscriptions) and a callback for every frame received, stamped with its receive time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from common.clock import SYSTEM_CLOCK, Clock
+from common.retry import Backoff
+from common.schemas.feed import FeedStatus
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    url: str
+    #: Text frame sent as an application-level ping (the venue wants "PING"; RTDS "ping").
+    ping_text: str | None = "PING"
+    ping_interval_s: float = 10.0
+    #: No frame at all (pongs included) for this long means the connection is dead.
+    idle_timeout_s: float = 30.0
+    connect_timeout_s: float = 10.0
+    backoff_initial_ms: int = 250
+    backoff_max_ms: int = 15_000
+    max_frame_bytes: int = 16 * 1024 * 1024
+
+
+Send = Callable[[str], Awaitable[None]]
+OnConnect = Callable[[Send], Awaitable[None]]
+OnFrame = Callable[[str | bytes, int], Awaitable[None]]
+OnStatus = Callable[[FeedStatus], Awaitable[None]]
+
+
+class IdleTimeout(Exception):
+    pass
+
+
+class Link:
+    def __init__(
+        self,
+        feed: str,
+        cfg: LinkConfig,
+        *,
+        on_connect: OnConnect,
+        on_frame: OnFrame,
+        on_status: OnStatus,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.feed = feed
+        self._cfg = cfg
+        self._on_connect = on_connect
+        self._on_frame = on_frame
+        self._on_status = on_status
+        self._clock = clock
+        self._backoff = Backoff(cfg.backoff_initial_ms, cfg.backoff_max_ms, rng)
+        self._ws: ClientConnection | None = None
+        self.connects = 0
+        self.frames = 0
+
+    async def send(self, text: str) -> bool:
+        """Send on the current connection; False when there is none (it resubscribes on connect)."""
+        ws = self._ws
+        if ws is None:
+            return False
+        try:
+            await ws.send(text)
+        except WebSocketException:
+            return False
+        return True
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        down_since = self._clock.now_ms()
+        while not stopping.is_set():
+            reason = await self._session(stopping, down_since)
+            if stopping.is_set():
+                return
+            down_since = self._clock.now_ms()
+            await self._on_status(FeedStatus(feed=self.feed, state="down", since_ms=down_since, reason=reason,
+                                             attempts=self._backoff.attempt))  # fmt: skip
+            delay = self._backoff.next_delay_s()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=delay)
+
+    async def _session(self, stopping: asyncio.Event, down_since: int) -> str:
+        cfg = self._cfg
+        try:
+            async with connect(cfg.url, ping_interval=None, open_timeout=cfg.connect_timeout_s,
+                               max_size=cfg.max_frame_bytes, close_timeout=2) as ws:  # fmt: skip
+                self._ws = ws
+                self.connects += 1
+                await self._on_connect(self.send)
+                now = self._clock.now_ms()
+                await self._on_status(FeedStatus(feed=self.feed, state="up", since_ms=now,
+                                                 gap_ms=now - down_since if self.connects > 1 else 0))  # fmt: skip
+                self._backoff.reset()
+                return await self._pump(ws, stopping)
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            return f"connect failed: {exc!r}"[:300] if self._ws is None else f"closed: {exc!r}"[:300]
+        finally:
+            self._ws = None
+
+    async def _pump(self, ws: ClientConnection, stopping: asyncio.Event) -> str:
+        pinger = asyncio.create_task(self._ping(ws))
+        stop = asyncio.create_task(stopping.wait())
+        try:
+            while True:
+                recv = asyncio.ensure_future(ws.recv())
+                done, _ = await asyncio.wait({recv, stop}, timeout=self._cfg.idle_timeout_s,
+                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                if stop in done:
+                    recv.cancel()
+                    return "stopping"
+                if not done:
+                    recv.cancel()
+                    return f"idle {self._cfg.idle_timeout_s:.0f}s"
+                frame = recv.result()
+                self.frames += 1
+                await self._on_frame(frame, self._clock.now_ms())
+        finally:
+            pinger.cancel()
+            stop.cancel()
+
+    async def _ping(self, ws: ClientConnection) -> None:
+        text = self._cfg.ping_text
+        if not text:
+            return
+        while True:
+            await asyncio.sleep(self._cfg.ping_interval_s)
+            try:
+                await ws.send(text)
+            except WebSocketException:
+                return

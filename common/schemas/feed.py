@@ -1,0 +1,26 @@
+"""Feed health, published by every feed so that alpha and the executor know when they are blind."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from common.schemas.base import Message
+
+FeedState = Literal["up", "down"]
+
+
+class FeedStatus(Message):
+    TYPE = "feed.status"
+    VERSION = 1
+
+    #: ``book``, ``user``, ``ref`` or ``gamma``.
+    feed: str
+    state: FeedState
+    #: When the feed entered this state.
+    since_ms: int
+    #: For ``up`` after a ``down``: how long the feed was blind.
+    gap_ms: int = 0
+    #: Why it went down (``idle``, ``closed 1006``, ``connect failed: ...``); empty when up.
+    reason: str = ""
+    #: Consecutive failed connection attempts so far.
+    attempts: int = 0
