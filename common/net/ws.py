@@ -35,7 +35,7 @@ class LinkConfig:
     max_frame_bytes: int = 16 * 1024 * 1024
 
 
-Send = Callable[[str], Awaitable[None]]
+Send = Callable[[str], Awaitable[bool]]
 OnConnect = Callable[[Send], Awaitable[None]]
 OnFrame = Callable[[str | bytes, int], Awaitable[None]]
 OnStatus = Callable[[FeedStatus], Awaitable[None]]
