@@ -1,0 +1,1 @@
+"""discovery: the windows of each configured series, their market records and lifecycle."""
