@@ -1,0 +1,175 @@
+"""The world's settings: frozen dataclasses whose defaults are named and documented.
+
+Model parameters (volatilities, rates, probabilities) are floats: they shape a random process and
+never reach a wire or an account. Every price the world emits is an exact integer scaled by 1e18.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+
+#: Prices inside the world are integers scaled by this (Chainlink's ``full_accuracy_value`` scale).
+E18 = 10**18
+
+#: Chainlink reports reach RTDS about 1.1-1.6 s after their (second-aligned) timestamp in the real file.
+CHAINLINK_PUBLISH_LAG_MS = 1_200
+#: The oracle's report for second s reflects the market this long before s (so the lead feed leads).
+CHAINLINK_VALUE_LAG_MS = 1_000
+#: The "Binance" feed's cadence; RTDS ``crypto_prices`` is about 1 Hz.
+BINANCE_INTERVAL_MS = 1_000
+#: How long after its timestamp a Binance print is published.
+BINANCE_PUBLISH_LAG_MS = 100
+#: BTCUSDT trades a little above BTC/USD because USDT trades a little under USD.
+BINANCE_BASIS_BPS = 3.0
+#: Standard deviation of the Binance print's idiosyncratic noise, in basis points.
+BINANCE_NOISE_BPS = 1.0
+#: Binance prints are quantised to this many decimals (BTCUSDT ticks at 0.01).
+BINANCE_DECIMALS = 2
+#: The settlement TWAP's lookback (``crypto_prices_twap_sixty``).
+TWAP_WINDOW_S = 60
+
+#: Time step of the simulated underlying price.
+PATH_STEP_MS = 200
+#: Annualised volatility of each regime (calm, normal, volatile).
+REGIME_VOLS = (0.25, 0.45, 0.90)
+#: Mean time spent in a regime before switching, in seconds.
+REGIME_MEAN_DURATION_S = 1_800.0
+#: Jumps per hour of the underlying (Poisson).
+JUMP_RATE_PER_HOUR = 0.5
+#: Standard deviation of a jump's log size, in basis points.
+JUMP_SD_BPS = 30.0
+#: Where each asset's simulated price starts, in whole USD.
+START_PRICES_USD = {"btc": 63_000, "eth": 2_500, "sol": 150, "xrp": 2, "doge": 1, "bnb": 600, "hype": 40}
+#: Start price of an asset not in the table above.
+DEFAULT_START_PRICE_USD = 100
+
+#: Windows kept (for Gamma lookups and resolution) after they resolve, in seconds.
+HISTORY_KEEP_S = 86_400
+#: Windows created ahead of the current one (the current and at least the next two exist).
+WINDOWS_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class MarketTerms:
+    """The trading terms every window's market is created with (the venue's BTC 15m values)."""
+
+    #: Tick of a new market (0.01); the exchange narrows it near the extremes.
+    tick_size_micro: int = 10_000
+    #: Minimum order size (5 shares).
+    min_size_micro: int = 5_000_000
+    #: Crypto taker fee rate C in fee = C·rate·p·(1−p) (``crypto_fees_v2``).
+    fee_rate: Decimal = Decimal("0.07")
+    #: Exponent of the fee formula.
+    fee_exponent: int = 1
+    #: Share of taker fees paid back to makers.
+    rebate_rate: Decimal = Decimal("0.2")
+    #: Liquidity rewards: minimum order size that scores (50 shares).
+    rewards_min_size_micro: int = 50_000_000
+    #: Liquidity rewards: maximum distance from the midpoint that scores, in cents.
+    rewards_max_spread_cents: Decimal = Decimal("4.5")
+
+
+class ResolutionRule(StrEnum):
+    """How a window settles: the TWAP rule (since 2026-08-07) or the older spot-end rule."""
+
+    TWAP = "twap"
+    SPOT = "spot"
+
+
+def default_resolution_delay_s(window_s: int) -> int:
+    """About a minute after the end for 5m/15m windows (the real median is ~54 s), scaled down for
+    short demo windows: a fifth of the window, between 3 s and 60 s."""
+    return max(3, min(60, window_s // 5))
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    chainlink_publish_lag_ms: int = CHAINLINK_PUBLISH_LAG_MS
+    chainlink_value_lag_ms: int = CHAINLINK_VALUE_LAG_MS
+    binance_interval_ms: int = BINANCE_INTERVAL_MS
+    binance_publish_lag_ms: int = BINANCE_PUBLISH_LAG_MS
+    binance_basis_bps: float = BINANCE_BASIS_BPS
+    binance_noise_bps: float = BINANCE_NOISE_BPS
+    binance_decimals: int = BINANCE_DECIMALS
+    twap_window_s: int = TWAP_WINDOW_S
+
+
+@dataclass(frozen=True)
+class PathConfig:
+    step_ms: int = PATH_STEP_MS
+    regime_vols: tuple[float, float, float] = REGIME_VOLS
+    regime_mean_duration_s: float = REGIME_MEAN_DURATION_S
+    jump_rate_per_hour: float = JUMP_RATE_PER_HOUR
+    jump_sd_bps: float = JUMP_SD_BPS
+
+
+@dataclass(frozen=True)
+class SeriesConfig:
+    """One series: an asset and a window length, e.g. btc with 900 s windows."""
+
+    asset: str
+    window_s: int
+    rule: ResolutionRule = ResolutionRule.TWAP
+    resolution_delay_s: int | None = None  # None: default_resolution_delay_s(window_s)
+    windows_ahead: int = WINDOWS_AHEAD
+
+    @property
+    def delay_s(self) -> int:
+        if self.resolution_delay_s is not None:
+            return self.resolution_delay_s
+        return default_resolution_delay_s(self.window_s)
+
+    @property
+    def label(self) -> str:
+        return window_label(self.window_s)
+
+    @property
+    def key(self) -> str:
+        """The series key used in config and on the bus, e.g. ``btc-15m``."""
+        return f"{self.asset}-{self.label}"
+
+    @property
+    def slug(self) -> str:
+        """The Gamma series slug, e.g. ``btc-up-or-down-15m``."""
+        return f"{self.asset}-up-or-down-{self.label}"
+
+
+#: Window lengths with the venue's own labels; any other length is labelled ``<n>s``.
+STANDARD_LABELS = {300: "5m", 900: "15m", 3600: "1h", 14_400: "4h", 86_400: "1d"}
+
+
+def window_label(window_s: int) -> str:
+    return STANDARD_LABELS.get(window_s, f"{window_s}s")
+
+
+def parse_window_label(label: str) -> int:
+    """``15m`` → 900, ``1h`` → 3600, ``60s`` → 60, ``90`` → 90."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+    if label and label[-1] in units:
+        return int(label[:-1]) * units[label[-1]]
+    return int(label)
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    seed: int = 0
+    series: tuple[SeriesConfig, ...] = (SeriesConfig("btc", 900),)
+    feed: FeedConfig = field(default_factory=FeedConfig)
+    path: PathConfig = field(default_factory=PathConfig)
+    #: A real Chainlink price file (``BTCUSD-prices-*.csv.gz``) replayed for BTC instead of the model.
+    price_file: Path | None = None
+    #: Emulator time minus file time for a replay; None aligns the file's day onto the clock's.
+    replay_offset_s: int | None = None
+    history_keep_s: int = HISTORY_KEEP_S
+    terms: MarketTerms = field(default_factory=MarketTerms)
+    #: The resolver address hashed into condition ids (the local chain's operator when there is one).
+    oracle_address: str | None = None
+    #: The chain's collateral: when set, token ids are the exact CTF position ids on that collateral.
+    collateral_address: str | None = None
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.asset for s in self.series))

@@ -1,0 +1,204 @@
+"""The reference feeds of one asset, derived from its price path: Chainlink reports at 1 Hz with a
+publication lag, a "Binance" print that leads them (noise and a basis on top of the true price),
+and the Chainlink 60-second TWAP.
+
+TWAP definition (the emulator's settlement price): for a second s, let c(u) be the latest Chainlink
+report whose timestamp is at or before second u (a gap or a stale oracle holds the previous value).
+Then ``TWAP60(s) = floor(sum(c(u) for u in s-59 .. s) / 60)`` on the 1e18-scaled integers: the mean
+of the per-second Chainlink values over the 60 seconds ending at s, inclusive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sim.world.config import E18, FeedConfig
+from sim.world.pricepath import PricePath
+
+#: Published ticks of each source kept for subscription snapshots.
+RECENT_TICKS_KEPT = 300
+#: Chainlink reports kept for TWAP, strike and resolution (seconds).
+REPORTS_KEPT_S = 6 * 3600
+
+
+class Source(StrEnum):
+    BINANCE = "binance"
+    CHAINLINK = "chainlink"
+    TWAP = "twap"
+
+
+@dataclass(frozen=True)
+class FeedTick:
+    source: Source
+    asset: str
+    symbol: str
+    #: The price's own time: second-aligned for Chainlink and TWAP, the print time for Binance.
+    timestamp_ms: int
+    #: When the feed makes it public (RTDS sends it then).
+    publish_ms: int
+    value_e18: int
+
+
+def chainlink_symbol(asset: str) -> str:
+    return f"{asset}/usd"
+
+
+def binance_symbol(asset: str) -> str:
+    return f"{asset}usdt"
+
+
+class AssetFeeds:
+    def __init__(
+        self, asset: str, path: PricePath, cfg: FeedConfig, seed: int, now_ms: int, warmup_s: int
+    ) -> None:
+        self.asset = asset
+        self._path = path
+        self._cfg = cfg
+        self._noise_rng = random.Random(f"{seed}:{asset}:binance")
+        self._report_secs: list[int] = []
+        self._reports: dict[int, int] = {}
+        self._stale: list[tuple[int, int]] = []
+        # the held per-second values of the last TWAP window, and their sum, for TWAP60 at publication
+        self._held: deque[int] = deque()
+        self._held_sum = 0
+        self._held_last_s: int | None = None
+        self._twaps: dict[int, int] = {}
+        self.recent: dict[Source, deque[FeedTick]] = {s: deque(maxlen=RECENT_TICKS_KEPT) for s in Source}
+        self._done_s = now_ms // 1000 - warmup_s - 1  # last Chainlink second processed
+        self._done_binance_ms = self._done_s * 1000
+        self._now_ms = now_ms
+        self.advance(now_ms)
+
+    @property
+    def config(self) -> FeedConfig:
+        return self._cfg
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def go_stale(self, from_s: int, until_s: int) -> None:
+        """No Chainlink report (nor TWAP print) for the seconds in [from_s, until_s)."""
+        self._stale.append((from_s, until_s))
+
+    def is_stale(self, s: int) -> bool:
+        return any(a <= s < b for a, b in self._stale)
+
+    # -- time -----------------------------------------------------------------------------------
+
+    def advance(self, now_ms: int) -> list[FeedTick]:
+        """Publish everything due by ``now_ms``; returns the new ticks in publication order."""
+        cfg = self._cfg
+        out: list[FeedTick] = []
+        last_s = (now_ms - cfg.chainlink_publish_lag_ms) // 1000
+        for s in range(self._done_s + 1, last_s + 1):
+            out.extend(self._publish_second(s))
+        self._done_s = max(self._done_s, last_s)
+        step = cfg.binance_interval_ms
+        t = (self._done_binance_ms // step + 1) * step
+        while t + cfg.binance_publish_lag_ms <= now_ms:
+            tick = FeedTick(Source.BINANCE, self.asset, binance_symbol(self.asset), t,
+                            t + cfg.binance_publish_lag_ms, self._binance_value(t))
+            self.recent[Source.BINANCE].append(tick)
+            out.append(tick)
+            self._done_binance_ms = t
+            t += step
+        self._now_ms = now_ms
+        self._prune()
+        out.sort(key=lambda k: k.publish_ms)
+        return out
+
+    def _publish_second(self, s: int) -> list[FeedTick]:
+        value = None if self.is_stale(s) else self._path.report_at(s)
+        if value is None:
+            return []
+        self._reports[s] = value
+        self._report_secs.append(s)
+        publish_ms = s * 1000 + self._cfg.chainlink_publish_lag_ms
+        symbol = chainlink_symbol(self.asset)
+        ticks = [FeedTick(Source.CHAINLINK, self.asset, symbol, s * 1000, publish_ms, value)]
+        twap = self._roll_twap(s, value)
+        if twap is not None:
+            ticks.append(FeedTick(Source.TWAP, self.asset, symbol, s * 1000, publish_ms, twap))
+        for tick in ticks:
+            self.recent[tick.source].append(tick)
+        return ticks
+
+    def _roll_twap(self, s: int, value: int) -> int | None:
+        """TWAP60(s) from a running sum of held values (reports arrive in increasing seconds)."""
+        n = self._cfg.twap_window_s
+        if self._held_last_s is not None and self._held:
+            previous = self._held[-1]
+            for _ in range(self._held_last_s + 1, s):
+                self._push_held(previous, n)
+        self._push_held(value, n)
+        self._held_last_s = s
+        if len(self._held) < n:
+            return self.twap(s)
+        self._twaps[s] = self._held_sum // n
+        return self._twaps[s]
+
+    def _push_held(self, value: int, n: int) -> None:
+        self._held.append(value)
+        self._held_sum += value
+        if len(self._held) > n:
+            self._held_sum -= self._held.popleft()
+
+    def _binance_value(self, t_ms: int) -> int:
+        cfg = self._cfg
+        # prints are made once each, in time order, so one sequential RNG is as reproducible as a hash
+        noise = self._noise_rng.gauss(0.0, cfg.binance_noise_bps)
+        price = self._path.true_at(t_ms) / E18 * (1 + (cfg.binance_basis_bps + noise) / 10_000)
+        scale: int = 10**cfg.binance_decimals
+        quantum: int = 10 ** (18 - cfg.binance_decimals)
+        return round(price * scale) * quantum
+
+    def _prune(self) -> None:
+        if self._stale and self._stale[0][1] < self._done_s:
+            self._stale = [(a, b) for a, b in self._stale if b >= self._done_s]
+        horizon = self._done_s - REPORTS_KEPT_S
+        if self._report_secs and self._report_secs[0] < horizon - 3600:
+            cut = bisect.bisect_left(self._report_secs, horizon)
+            for s in self._report_secs[: cut - 1]:
+                del self._reports[s]
+                self._twaps.pop(s, None)
+            del self._report_secs[: cut - 1]
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def published_through_s(self) -> int:
+        """The last second whose Chainlink report (if any) is public by now."""
+        return self._done_s
+
+    def report(self, s: int) -> int | None:
+        return self._reports.get(s)
+
+    def value_at_or_before(self, s: int) -> int | None:
+        """The latest published Chainlink report with timestamp at or before second s."""
+        i = bisect.bisect_right(self._report_secs, s) - 1
+        return self._reports[self._report_secs[i]] if i >= 0 else None
+
+    def twap(self, s: int) -> int | None:
+        """TWAP60(s) as defined in this module's docstring; None without a report before the window."""
+        cached = self._twaps.get(s)
+        if cached is not None:
+            return cached
+        n = self._cfg.twap_window_s
+        first = s - n + 1
+        i = bisect.bisect_right(self._report_secs, first) - 1
+        if i < 0:
+            return None
+        secs, total, value = self._report_secs, 0, self._reports[self._report_secs[i]]
+        i += 1
+        for u in range(first, s + 1):
+            while i < len(secs) and secs[i] <= u:
+                value = self._reports[secs[i]]
+                i += 1
+            total += value
+        return total // n
+
+    def latest(self, source: Source) -> FeedTick | None:
+        q = self.recent[source]
+        return q[-1] if q else None

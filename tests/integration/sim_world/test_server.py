@@ -1,0 +1,120 @@
+"""The whole emulator on a loopback port: a window found through Gamma, background traders' trades
+seen on the market websocket, reference prices on RTDS, and the CLI's clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+import websockets
+
+from sim.server import ServerConfig, SimServer
+from sim.world.config import SeriesConfig, WorldConfig
+from sim.world.trader_config import NoiseConfig, TraderConfig
+
+pytestmark = pytest.mark.integration
+
+#: Generous: background traders trade within a few seconds at the intensities below.
+TRADE_WAIT_S = 20
+REPO = Path(__file__).resolve().parents[3]
+
+
+async def _next_event(ws, wanted: str, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), max(deadline - time.monotonic(), 0.01))
+        if not raw.startswith(("{", "[")):
+            continue
+        parsed = json.loads(raw)
+        for event in parsed if isinstance(parsed, list) else [parsed]:
+            if event.get("event_type") == wanted or event.get("topic") == wanted:
+                return event
+
+
+async def test_a_client_discovers_the_current_window_on_gamma_and_sees_background_trades():
+    # Arrange: one-minute windows and busy noise takers so that trades come quickly.
+    traders = TraderConfig(noise=replace(NoiseConfig(), orders_per_min=120.0))
+    cfg = ServerConfig(world=WorldConfig(seed=11, series=(SeriesConfig("btc", 60),)), traders=traders)
+    server = SimServer(cfg)
+    port = await server.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # Act: find the current window by its slug, as discovery does.
+        slug = f"btc-updown-60s-{int(time.time()) // 60 * 60}"
+        event = await _get_json(f"{base}/gamma/events/slug/{slug}")
+        tokens = json.loads(event["markets"][0]["clobTokenIds"])
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/market") as ws:
+            subscribe = {"assets_ids": tokens, "type": "market", "custom_feature_enabled": True}
+            await ws.send(json.dumps(subscribe))
+            book = await _next_event(ws, "book", 5)
+            trade = await _next_event(ws, "last_trade_price", TRADE_WAIT_S)
+        async with websockets.connect(f"ws://127.0.0.1:{port}/rtds") as rtds:
+            await rtds.send(
+                json.dumps(
+                    {
+                        "action": "subscribe",
+                        "subscriptions": [
+                            {"topic": "crypto_prices_twap_sixty", "type": "update", "filters": '{"symbol":"btc/usd"}'}
+                        ],
+                    }
+                )
+            )
+            snapshot = await _next_event(rtds, "crypto_prices_twap_sixty", 5)
+            update = await _next_event(rtds, "crypto_prices_twap_sixty", 5)
+    finally:
+        await server.stop()
+
+    # Assert
+    assert event["slug"] == slug and event["markets"][0]["acceptingOrders"] is True
+    assert book["asset_id"] in tokens and book["bids"] and book["asks"]
+    assert trade["asset_id"] in tokens and 0 < float(trade["price"]) < 1
+    assert snapshot["type"] == "subscribe" and update["type"] == "update"
+    assert update["payload"]["window_s"] == 60
+
+
+def test_the_cli_serves_gamma_and_the_chain_until_sigterm_and_then_exits_cleanly():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "sim.cli", "--port", "0", "--series", "btc-60s,eth-5m", "--seed", "3"]
+    with subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            line = proc.stdout.readline()
+            if not line:
+                proc.wait(timeout=10)
+                pytest.fail(f"the emulator did not start: {proc.stderr.read()}")
+            base = line.strip().rsplit(" ", 1)[-1]
+            slug = f"eth-updown-5m-{int(time.time()) // 300 * 300}"
+            body = asyncio.run(_get_json(f"{base}/gamma/markets/slug/{slug}"))
+            chain_id = asyncio.run(_post_json(f"{base}/chain/rpc",
+                                              {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        rc = proc.returncode
+
+    assert "listening on http://127.0.0.1:" in line
+
+    assert body["slug"] == slug and json.loads(body["outcomes"]) == ["Up", "Down"]
+    assert chain_id["result"] == "0x89"
+    assert rc == 0
+
+
+async def _get_json(url: str) -> dict:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return await resp.json()
+
+
+async def _post_json(url: str, body: dict) -> dict:
+    async with aiohttp.ClientSession() as session, session.post(url, json=body) as resp:
+        return await resp.json()
