@@ -36,3 +36,17 @@ def serve(port: int, host: str) -> None:
     """Start the metrics server (port 0: none)."""
     if port:
         start_http_server(port, addr=host)
+
+#: Feed latency buckets, milliseconds: venue stamp to our receive time.
+FEED_LAG_BUCKETS_MS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+
+FEED_FRAMES = Counter("updown_feed_frames_total", "Frames received", ["worker", "feed"])
+FEED_MALFORMED = Counter("updown_feed_malformed_total", "Frames that failed to parse (dead-lettered)",
+                         ["worker", "feed"])  # fmt: skip
+FEED_EVENTS = Counter("updown_feed_events_total", "Normalized events published", ["worker", "feed", "type"])
+FEED_UP = Gauge("updown_feed_up", "1 while the feed's connection is up", ["worker", "feed"])
+FEED_GAPS = Counter("updown_feed_gaps_total", "Times the feed went down", ["worker", "feed"])
+FEED_GAP_SECONDS = Counter("updown_feed_gap_seconds_total", "Time spent down", ["worker", "feed"])
+FEED_LAG_MS = Histogram("updown_feed_lag_ms", "Venue timestamp to receive time", ["worker", "feed"],
+                        buckets=FEED_LAG_BUCKETS_MS)  # fmt: skip
+WINDOWS_MISSING = Counter("updown_windows_missing_total", "Windows not found in time", ["worker", "series"])

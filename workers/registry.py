@@ -12,6 +12,10 @@ from common.runner.spec import WorkerSpec
 WORKERS: dict[str, str] = {
     "hb-producer": "workers.heartbeat.producer",
     "hb-relay": "workers.heartbeat.relay",
+    "discovery": "workers.discovery.worker",
+    "feed-book": "workers.feed_book.worker",
+    "feed-user": "workers.feed_user.worker",
+    "feed-ref": "workers.feed_ref.worker",
 }
 
 
@@ -26,7 +30,7 @@ def load(name: str) -> WorkerSpec:
             raise UnknownWorker(f"no worker named {name!r}; known: {', '.join(sorted(WORKERS))}")
         module_name, attr = WORKERS[name], "SPEC"
     try:
-        spec = getattr(importlib.import_module(module_name), attr)
+        spec = getattr(importlib.import_module(module_name), attr if attr else "SPEC")
     except (ImportError, AttributeError) as exc:
         raise UnknownWorker(f"cannot load worker {name!r}: {exc}") from None
     if not isinstance(spec, WorkerSpec):

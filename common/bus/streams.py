@@ -18,6 +18,8 @@ INVENTORY = "inventory"
 REWARDS = "rewards"
 #: Control commands, fanned out: every worker instance reads it with its own group.
 CTL = "ctl"
+#: Feed up/down changes (the latest per feed is also in the ``state:feeds`` hash).
+FEEDS = "feeds"
 #: Every control action taken, who asked and the result.
 AUDIT = "audit"
 #: The demo pair that proves the spine: producer -> HEARTBEAT -> relay -> HEARTBEAT_SEEN.
@@ -52,7 +54,7 @@ class Retention(Enum):
     PENDING_SAFE = "pending-safe"
 
 
-_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", HEARTBEAT)
+_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", HEARTBEAT, FEEDS)
 
 
 def retention(stream: str) -> Retention:

@@ -97,6 +97,27 @@ class Writer:
                 args += [name, value]
         return bool(await self._emit_once(keys=keys, args=args))
 
+    async def publish_once(
+        self,
+        marker: str,
+        stream: str,
+        body: Message,
+        *,
+        key: str = "",
+        event_ms: int | None = None,
+        ingest_ms: int | None = None,
+    ) -> bool:
+        """XADD unless ``marker`` was already set (atomically sets it). True if written.
+
+        For sources that may see the same event twice (a fill re-sent by the venue, a restart
+        that replays): the marker is the event's identity and lives ``bus.dedupe_ttl_s``.
+        """
+        fields = self.fields(body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
+        args: list[Any] = [self._cfg.dedupe_ttl_s * 1000, self.maxlen(stream), len(fields)]
+        for name, value in fields.items():
+            args += [name, value]
+        return bool(await self._emit_once(keys=[marker, stream], args=args))
+
     async def dead_letter(
         self,
         client: Any,

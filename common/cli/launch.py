@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from common.cli import redis_url
+from common.cli import keys, redis_url
 from common.cli.main import parser
-from common.config import Settings, load_settings
+from common.config import Mode, Settings, load_settings
+from common.config.loader import secrets_dir
 from common.redis_server import EmbeddedRedis
 
 #: The supervisord config, beside the packages.
@@ -54,8 +55,18 @@ def main(argv: list[str]) -> int:
             say("embedded redis-server stopped")
 
 
+#: How long the launcher waits for the emulator to hand out API credentials.
+CREDENTIALS_WAIT_S = 60.0
+
+
 def supervise(settings: Settings, url: str, duration_s: float) -> int:
-    env = dict(os.environ, REDIS_URL=url, UPDOWN_MODE=settings.mode.value)
+    sim = settings.mode is Mode.SIM
+    if sim:
+        address, created = keys.ensure_private_key(secrets_dir())
+        say(f"{'generated' if created else 'using'} the bot's wallet {address} (key in {secrets_dir()})")
+    env = dict(os.environ, REDIS_URL=url, UPDOWN_MODE=settings.mode.value,
+               UPDOWN_SIM_AUTOSTART="true" if sim else "false",
+               UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(CONF), "-n"],
                             env=env, start_new_session=True)  # fmt: skip
     stop = {"asked": False}
@@ -69,6 +80,9 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
     reported = False
     say(f"supervisord started (pid {proc.pid}); "
         + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
+    if sim:
+        prefix = keys.derive_credentials(load_settings(), secrets_dir(), CREDENTIALS_WAIT_S)
+        say(f"API credentials {prefix}... derived from the emulator (L1 auth, official client)")
     while proc.poll() is None and not stop["asked"]:
         elapsed = time.monotonic() - started
         if not reported and elapsed >= STARTUP_S:

@@ -17,7 +17,8 @@ USAGE = """updown COMMAND [ARGS]
   ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
   config                       print the effective configuration (secrets redacted)
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
-  sim [--port P] ...           the venue emulator (see `updown sim --help`)
+  sim [--port P] ...           the venue emulator, flags defaulted from the config
+  keys new | derive            create the wallet key; derive API credentials from the venue
   calibrate [--date D]         fair-value calibration against real outcomes
 """
 
@@ -40,7 +41,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "ctl": _lazy("common.cli.ctl"),
     "config": _lazy("common.cli.config_cmd"),
     "bench": _lazy("common.bench.cli"),
-    "sim": _lazy("sim.cli", "run"),
+    "sim": _lazy("common.cli.sim_cmd"),
+    "keys": _lazy("common.cli.keys"),
     "calibrate": _lazy("workers.alpha.calibrate"),
 }
 

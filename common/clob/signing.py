@@ -148,6 +148,6 @@ def amounts(side: Side, price_micro: int, size_micro: int, tick_size_micro: int)
         raise ValueError(f"tick size {tick_size_micro / MICRO} is not one the venue uses")
     lib_side = LibSide.BUY if side == "BUY" else LibSide.SELL
     _, maker, taker = OrderBuilder.get_order_amounts(
-        None, lib_side, size_micro / MICRO, price_micro / MICRO, ROUNDING_CONFIG[tick]  # type: ignore[arg-type]
+        None, lib_side, size_micro / MICRO, price_micro / MICRO, ROUNDING_CONFIG[tick]
     )
     return int(maker), int(taker)

@@ -30,6 +30,12 @@ def conf_dir() -> Path:
     return Path(os.environ.get("UPDOWN_CONF_DIR", DEFAULT_CONF_DIR))
 
 
+def secrets_dir(environ: dict[str, str] | None = None) -> Path:
+    """``UPDOWN_SECRETS_DIR``, else ``<data dir>/secrets``: one file per secret."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("UPDOWN_SECRETS_DIR", Path(env.get("UPDOWN_DATA_DIR", "var")) / "secrets"))
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Load the settings for the mode named by ``UPDOWN_MODE`` (default ``sim``).
 
@@ -46,7 +52,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         ) from None
     folder = conf_dir()
     tomls = [p for p in (folder / "base.toml", folder / f"{mode.value}.toml") if p.is_file()]
-    secrets = Path(environ.get("UPDOWN_SECRETS_DIR", Path(environ.get("UPDOWN_DATA_DIR", "var")) / "secrets"))
+    secrets = secrets_dir(environ)
     if environ.get("REDIS_URL") and "UPDOWN_REDIS__URL" not in environ:
         environ["UPDOWN_REDIS__URL"] = environ["REDIS_URL"]
 

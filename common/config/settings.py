@@ -101,13 +101,19 @@ class WalletSettings(_Section):
 
 
 class SimSettings(_Section):
+    """The venue emulator that ``make run`` starts in sim mode (``updown sim`` reads these)."""
+
     host: str = "127.0.0.1"
     port: int = Field(18_080, ge=1, le=65535)
     seed: int = 7
-    #: Window length of the emulated series; 900 is the real 15 minutes.
-    window_seconds: int = Field(900, ge=10)
+    #: Overrides the length of every series (the series' own label otherwise: btc-60s = 60 s).
+    window_seconds: int | None = Field(None, ge=10)
+    #: Fault profile: none, flaky-ws, rate-limit, engine-restart, ambiguous, stale-oracle, chaos.
     faults: str = "none"
+    #: A Chainlink price file to replay instead of the seeded price process.
     price_file: str | None = None
+    #: Run the local EVM (merges and redeems on chain).
+    chain: bool = True
 
 
 class HeartbeatDemoSettings(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,11 @@ class JsonClient:
     """GETs with retries for idempotent reads (Gamma, books, market info)."""
 
     def __init__(self, cfg: HttpConfig, *, rng: random.Random | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:  # fmt: skip
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 loads: Callable[[bytes], Any] | None = None) -> None:  # fmt: skip
         self._cfg = cfg
+        #: Body decoder; venue parsers want numbers as Decimal, never binary floats.
+        self._loads = loads
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(base_url=cfg.base_url, timeout=cfg.timeout_s, transport=transport)
         self.retries = 0
@@ -58,7 +62,7 @@ class JsonClient:
             raise UnknownOutcome(f"GET {path}: {exc!r}") from exc
         if response.status_code >= 400:
             raise venue_error(response.status_code, _message(response), _retry_after(response))
-        return response.json()
+        return self._loads(response.content) if self._loads else response.json()
 
 
 def _message(response: httpx.Response) -> str:

@@ -81,13 +81,19 @@ class Link:
 
     async def run(self, stopping: asyncio.Event) -> None:
         down_since = self._clock.now_ms()
+        reported_down = False
         while not stopping.is_set():
+            connects = self.connects
             reason = await self._session(stopping, down_since)
             if stopping.is_set():
                 return
-            down_since = self._clock.now_ms()
-            await self._on_status(FeedStatus(feed=self.feed, state="down", since_ms=down_since, reason=reason,
-                                             attempts=self._backoff.attempt))  # fmt: skip
+            if self.connects != connects:  # it was up: the outage starts now
+                down_since = self._clock.now_ms()
+                reported_down = False
+            if not reported_down:  # once per outage, not once per failed attempt
+                reported_down = True
+                await self._on_status(FeedStatus(feed=self.feed, state="down", since_ms=down_since, reason=reason,
+                                                 attempts=self._backoff.attempt))  # fmt: skip
             delay = self._backoff.next_delay_s()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=delay)

@@ -15,10 +15,32 @@ from dataclasses import dataclass
 
 from common.clock import Clock
 from common.schemas.market import MarketLifecycle, MarketRecord, MarketResolved
-from workers.discovery.lifecycle import Lifecycle
+from workers.discovery.lifecycle import CLOSING_LEAD_MS, Lifecycle
 
-#: Window lengths by the interval word of the slug.
+#: Window lengths by the interval word of the slug; any other length is written ``<n>s``
+#: (the emulator's short demo windows: ``btc-updown-60s-<T>``).
 INTERVAL_S: dict[str, int] = {"5m": 300, "15m": 900, "1h": 3_600, "4h": 14_400}
+
+
+def interval_seconds(label: str) -> int:
+    """Seconds in an interval word: a venue label (``15m``) or ``<n>s``; ValueError otherwise."""
+    if label in INTERVAL_S:
+        return INTERVAL_S[label]
+    if label.endswith("s") and label[:-1].isdigit() and int(label[:-1]) > 0:
+        return int(label[:-1])
+    raise ValueError(f"unknown interval {label!r}; known: {sorted(INTERVAL_S)} or <seconds>s")
+
+
+def parse_series(text: str) -> Series:
+    """``btc-15m`` (as in the config) or ``btc-updown-15m`` (as on the bus) -> Series."""
+    parts = text.strip().lower().split("-")
+    if len(parts) == 3 and parts[1] == "updown":
+        parts = [parts[0], parts[2]]
+    if len(parts) != 2:
+        raise ValueError(f"a series is <asset>-<interval> such as btc-15m, not {text!r}")
+    return Series(parts[0], parts[1])
+
+
 #: How many windows ahead of the current one to track (the next one, to be ready at the roll).
 WINDOWS_AHEAD = 1
 #: A window not found this long before it starts is reported missing (markets exist ~24 h ahead).
@@ -33,8 +55,7 @@ class Series:
     interval: str
 
     def __post_init__(self) -> None:
-        if self.interval not in INTERVAL_S:
-            raise ValueError(f"unknown interval {self.interval!r}; known: {sorted(INTERVAL_S)}")
+        interval_seconds(self.interval)
         if not self.asset or not self.asset.isalnum() or self.asset != self.asset.lower():
             raise ValueError(f"asset must be a lower-case symbol such as 'btc', not {self.asset!r}")
 
@@ -45,7 +66,7 @@ class Series:
 
     @property
     def length_s(self) -> int:
-        return INTERVAL_S[self.interval]
+        return interval_seconds(self.interval)
 
     def window_start_s(self, now_ms: int) -> int:
         """Start (unix s) of the window containing ``now_ms``: ``floor(now / length) · length``."""
@@ -92,13 +113,18 @@ class Discovery:
         clock: Clock,
         ahead: int = WINDOWS_AHEAD,
         missing_lead_ms: int = MISSING_REPORT_LEAD_MS,
+        closing_lead_ms: int | None = None,
     ) -> None:
         self.series = list(series)
         self._clock = clock
         self._ahead = ahead
         self._missing_lead_ms = missing_lead_ms
         self.records: dict[str, MarketRecord] = {}
-        self.lifecycle = Lifecycle()
+        if closing_lead_ms is None:
+            # The last minute (the TWAP's averaging window), or a quarter of a shorter window.
+            shortest_ms = min((x.length_s for x in self.series), default=900) * 1000
+            closing_lead_ms = min(CLOSING_LEAD_MS, shortest_ms // 4)
+        self.lifecycle = Lifecycle(closing_lead_ms)
 
     def wanted(self) -> list[Window]:
         """Every window to hold now: current and next of each series."""
@@ -114,10 +140,21 @@ class Discovery:
         now_ms = self._clock.now_ms()
         return [w for w in self.to_fetch() if now_ms >= w.start_ms - self._missing_lead_ms]
 
+    def series_of(self, slug: str) -> Series | None:
+        """The configured series a window slug belongs to."""
+        return next((s for s in self.series if slug.startswith(s.key + "-")), None)
+
     def on_record(self, record: MarketRecord) -> list[MarketLifecycle]:
-        """A record fetched from Gamma; the lifecycle events it causes (``discovered`` first)."""
+        """A record fetched from Gamma; the lifecycle events it causes (``discovered`` first).
+
+        The record's series is set to the configured series' key (``btc-updown-15m``), the name
+        the bus uses, whatever Gamma calls its series (``btc-up-or-down-15m``).
+        """
         if record.window_start_ms is None or record.window_end_ms is None:
             raise ValueError(f"{record.slug}: a window record needs its start and end")
+        series = self.series_of(record.slug)
+        if series is not None and record.series != series.key:
+            record = record.model_copy(update={"series": series.key})
         self.records[record.slug] = record
         return self.lifecycle.on_record(record, self._clock.now_ms())
 

@@ -1,0 +1,83 @@
+"""``updown keys``: the wallet key and the API credentials, kept as files in the secrets directory.
+
+- ``updown keys new``: generate a private key if there is none (prints the address, never the key).
+- ``updown keys derive [--wait S]``: create or derive the API credentials for that key from the
+  venue (L1 auth through the official client) and write them beside it.
+
+Files are created with mode 0600. Nothing here prints or logs a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from eth_account import Account
+
+from common.cli.main import parser
+from common.config import Settings, load_settings
+from common.config.loader import secrets_dir
+
+PRIVATE_KEY = "wallet__private_key"
+API_FILES = ("wallet__api_key", "wallet__api_secret", "wallet__api_passphrase")
+
+
+def write_secret(folder: Path, name: str, value: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+    tmp.replace(path)
+
+
+def ensure_private_key(folder: Path) -> tuple[str, bool]:
+    """The wallet address, and whether the key was created now."""
+    path = folder / PRIVATE_KEY
+    if path.is_file():
+        return Account.from_key(path.read_text().strip()).address, False
+    account = Account.create()
+    write_secret(folder, PRIVATE_KEY, "0x" + account.key.hex().removeprefix("0x"))
+    return account.address, True
+
+
+def derive_credentials(settings: Settings, folder: Path, wait_s: float = 0.0) -> str:
+    """Create or derive API credentials from the venue; write them; return the API key's prefix."""
+    from py_clob_client_v2 import ClobClient
+
+    key = settings.wallet.private_key
+    if key is None:
+        raise SystemExit(f"updown keys: no private key (run `updown keys new`, or put one in {folder / PRIVATE_KEY})")
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            client = ClobClient(settings.venue.clob_url, chain_id=settings.venue.chain_id,
+                                key=key.get_secret_value(), signature_type=settings.wallet.signature_type,
+                                funder=settings.wallet.funder)  # fmt: skip
+            creds = client.create_or_derive_api_key()
+            break
+        except Exception as exc:  # the venue may still be starting
+            if time.monotonic() >= deadline:
+                raise SystemExit(f"updown keys: the venue at {settings.venue.clob_url} did not give credentials: "
+                                 f"{type(exc).__name__}: {exc}") from None  # fmt: skip
+            time.sleep(0.5)
+    for name, value in zip(API_FILES, (creds.api_key, creds.api_secret, creds.api_passphrase), strict=True):
+        write_secret(folder, name, value)
+    return str(creds.api_key)[:8]
+
+
+def main(argv: list[str]) -> int:
+    p = parser("keys", "Create the wallet key, or derive API credentials for it.")
+    p.add_argument("action", choices=("new", "derive"))
+    p.add_argument("--wait", type=float, default=0.0, help="seconds to keep trying while the venue starts")
+    args = p.parse_args(argv)
+    folder = secrets_dir()
+    if args.action == "new":
+        address, created = ensure_private_key(folder)
+        print(f"{'created' if created else 'kept'} wallet {address} (key in {folder / PRIVATE_KEY})")
+        return 0
+    prefix = derive_credentials(load_settings(), folder, args.wait)
+    print(f"API credentials {prefix}... written to {folder}")
+    return 0

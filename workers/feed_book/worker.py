@@ -1,0 +1,122 @@
+"""feed-book: the market websocket -> normalized book events on ``book.<series>``.
+
+Subscribes to the tokens of every window discovery publishes and drops them when a window is
+resolved; rebuilds books from fresh snapshots after every reconnect; keeps the latest full book
+of each token in ``state:book:<token>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+from common import metrics, state
+from common.bus import streams
+from common.bus.envelope import Envelope
+from common.net.ws import Link, LinkConfig, Send
+from common.runner import Context, Emit, Input, WorkerSpec
+from common.schemas.market import MarketLifecycle, MarketRecord
+from common.venue.errors import VenueParseError
+from workers.feed_book.core import BookKeeper
+from workers.feeds import dead_letter_frame, publish_status
+from workers.markets_view import MarketsView, load_view
+
+FEED = "book"
+#: How often the latest full books are written to their state keys.
+SNAPSHOT_INTERVAL_S = 0.5
+
+
+async def setup(ctx: Context) -> None:
+    ctx.resources["keeper"] = BookKeeper()
+    ctx.resources["view"] = await load_view(ctx.redis)
+    ctx.resources["link"] = Link(
+        FEED, LinkConfig(url=ctx.settings.venue.ws_market_url, ping_text="PING", ping_interval_s=10.0),
+        on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
+        on_status=lambda status: publish_status(ctx, status),
+    )  # fmt: skip
+
+
+def subscribe_frame(tokens: Sequence[str], initial: bool) -> str:
+    if initial:
+        return json.dumps({"assets_ids": list(tokens), "type": "market", "custom_feature_enabled": True})
+    return json.dumps({"operation": "subscribe", "assets_ids": list(tokens), "custom_feature_enabled": True})
+
+
+async def on_connect(ctx: Context, send: Send) -> None:
+    keeper: BookKeeper = ctx.resources["keeper"]
+    keeper.resync()
+    await send(subscribe_frame(ctx.resources["view"].tokens(), initial=True))
+
+
+async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+    metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
+    if raw in ("PONG", "NO NEW ASSETS", b"PONG"):
+        return
+    keeper: BookKeeper = ctx.resources["keeper"]
+    try:
+        events = keeper.on_frame(raw, recv_ms)
+    except VenueParseError as exc:
+        await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
+        return
+    view: MarketsView = ctx.resources["view"]
+    pipe = ctx.redis.pipeline(transaction=False)
+    for event in events:
+        asset = getattr(event, "asset_id", None)
+        series = view.series_of_token.get(asset or "")
+        if series is None:
+            continue  # a token we no longer follow
+        venue_ms = getattr(event, "venue_ts_ms", recv_ms)
+        pipe.xadd(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms, ingest_ms=recv_ms),
+                  maxlen=ctx.settings.bus.market_data_maxlen, approximate=True)  # fmt: skip
+        metrics.FEED_EVENTS.labels(ctx.name, FEED, event.TYPE).inc()
+        metrics.FEED_LAG_MS.labels(ctx.name, FEED).observe(max(0, recv_ms - venue_ms))
+    await pipe.execute()
+    if keeper.needs_resync:
+        tokens = sorted(keeper.needs_resync)
+        keeper.needs_resync.clear()
+        ctx.log.warning("book_resync", tokens=len(tokens))
+        link: Link = ctx.resources["link"]
+        await link.send(json.dumps({"operation": "unsubscribe", "assets_ids": tokens}))
+        keeper.resync(tokens)
+        await link.send(subscribe_frame(tokens, initial=False))
+
+
+async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
+    """Follow discovery: subscribe new windows' tokens, drop resolved ones."""
+    view: MarketsView = ctx.resources["view"]
+    link: Link = ctx.resources["link"]
+    body = env.body
+    if isinstance(body, MarketRecord):
+        new = view.on_record(body)
+        if new:
+            await link.send(subscribe_frame(new, initial=False))
+    elif isinstance(body, MarketLifecycle):
+        gone = view.on_lifecycle(body)
+        if gone:
+            await link.send(json.dumps({"operation": "unsubscribe", "assets_ids": gone}))
+            ctx.resources["keeper"].forget(gone)
+    return []
+
+
+async def run(ctx: Context) -> None:
+    link: Link = ctx.resources["link"]
+    snapshots = asyncio.create_task(write_snapshots(ctx))
+    try:
+        await link.run(ctx.stopping)
+    finally:
+        snapshots.cancel()
+
+
+async def write_snapshots(ctx: Context) -> None:
+    keeper: BookKeeper = ctx.resources["keeper"]
+    while await ctx.sleep(SNAPSHOT_INTERVAL_S):
+        pipe = ctx.redis.pipeline(transaction=False)
+        for token in ctx.resources["view"].tokens():
+            snap = keeper.snapshot(token)
+            if snap is not None:
+                pipe.set(state.book_key(token), snap.model_dump_json(), px=60_000)
+        await pipe.execute()
+
+
+SPEC = WorkerSpec(name="feed-book", inputs=(Input(streams.MARKETS),), handle=on_markets, source=run, setup=setup)

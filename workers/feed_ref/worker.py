@@ -1,0 +1,91 @@
+"""feed-ref: reference prices -> ``ref.<asset>``: the Binance lead, the Chainlink spot oracle and
+the Chainlink 60-second TWAP (the settlement source), with staleness per source.
+
+The transport is behind ``RefTransport`` (RTDS today), so a successor feed plugs in here alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from common import metrics
+from common.bus import streams
+from common.net.ws import Link, LinkConfig, Send
+from common.runner import Context, WorkerSpec
+from common.schemas.feed import FeedStatus
+from common.schemas.ref import REF_SOURCES
+from common.venue.errors import VenueParseError
+from workers.discovery.core import parse_series
+from workers.feed_ref.core import RtdsTransport, SourceStatus, Staleness
+from workers.feeds import dead_letter_frame, publish_status
+
+FEED = "ref"
+#: How often per-source staleness is checked.
+STALENESS_CHECK_S = 0.5
+
+
+def assets(ctx: Context) -> list[str]:
+    return sorted({parse_series(s).asset for s in ctx.settings.series})
+
+
+async def setup(ctx: Context) -> None:
+    transport = RtdsTransport(assets(ctx))
+    ctx.resources["transport"] = transport
+    ctx.resources["staleness"] = Staleness(ctx.clock, [(src, a) for src in REF_SOURCES for a in assets(ctx)])
+    ctx.resources["link"] = Link(
+        FEED, LinkConfig(url=ctx.settings.venue.rtds_url, ping_text=transport.ping_text,
+                         ping_interval_s=transport.ping_interval_ms / 1000),
+        on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
+        on_status=lambda status: publish_status(ctx, status),
+    )  # fmt: skip
+
+
+async def on_connect(ctx: Context, send: Send) -> None:
+    for frame in ctx.resources["transport"].subscribe_frames():
+        await send(frame)
+
+
+async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+    metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
+    if isinstance(raw, str) and raw.strip().lower() in ("pong", ""):
+        return
+    try:
+        ticks = ctx.resources["transport"].parse(raw, recv_ms)
+    except VenueParseError as exc:
+        await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
+        return
+    staleness: Staleness = ctx.resources["staleness"]
+    pipe = ctx.redis.pipeline(transaction=False)
+    for tick in ticks:
+        staleness.observe(tick)
+        pipe.xadd(streams.ref(tick.asset), ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms,
+                                                             ingest_ms=recv_ms),
+                  maxlen=ctx.settings.bus.market_data_maxlen, approximate=True)  # fmt: skip
+        metrics.FEED_EVENTS.labels(ctx.name, f"{FEED}.{tick.source}", tick.TYPE).inc()
+        metrics.FEED_LAG_MS.labels(ctx.name, f"{FEED}.{tick.source}").observe(max(0, recv_ms - tick.venue_ts_ms))
+    await pipe.execute()
+
+
+def as_feed_status(status: SourceStatus, now_ms: int) -> FeedStatus:
+    feed = f"ref.{status.source}.{status.asset}"
+    if status.up:
+        return FeedStatus(feed=feed, state="up", since_ms=now_ms)
+    return FeedStatus(feed=feed, state="down", since_ms=status.stale_since_ms or now_ms, reason="stale")
+
+
+async def watch_staleness(ctx: Context) -> None:
+    staleness: Staleness = ctx.resources["staleness"]
+    while await ctx.sleep(STALENESS_CHECK_S):
+        for change in staleness.changes():
+            await publish_status(ctx, as_feed_status(change, ctx.clock.now_ms()))
+
+
+async def run(ctx: Context) -> None:
+    watcher = asyncio.create_task(watch_staleness(ctx))
+    try:
+        await ctx.resources["link"].run(ctx.stopping)
+    finally:
+        watcher.cancel()
+
+
+SPEC = WorkerSpec(name="feed-ref", source=run, setup=setup)
