@@ -1,0 +1,50 @@
+"""Run the emulator as a real process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from common.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def emulator(tmp: Path, *args: str) -> Iterator[str]:
+    """Yield the emulator's base URL; stop it (SIGTERM) afterwards."""
+    port = free_port()
+    with open(tmp / "sim.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "common.cli.main", "sim", "--port", str(port), *args],
+                                cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/time", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start: see {tmp / 'sim.log'}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def venue_env(url: str) -> dict[str, str]:
+    """Point every venue URL of the config at the emulator."""
+    ws = url.replace("http://", "ws://")
+    return {"UPDOWN_VENUE__CLOB_URL": url, "UPDOWN_VENUE__GAMMA_URL": f"{url}/gamma",
+            "UPDOWN_VENUE__WS_MARKET_URL": f"{ws}/ws/market", "UPDOWN_VENUE__WS_USER_URL": f"{ws}/ws/user",
+            "UPDOWN_VENUE__RTDS_URL": f"{ws}/rtds", "UPDOWN_VENUE__CHAIN_RPC_URL": f"{url}/chain/rpc"}  # fmt: skip
