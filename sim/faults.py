@@ -74,6 +74,10 @@ PROFILES: Mapping[str, FaultProfile] = MappingProxyType({
     "flaky-ws": FaultProfile("flaky-ws", {
         FaultKind.WS_SILENT: 1 / 600, FaultKind.WS_DROP: 1 / 300, FaultKind.WS_SLOW_CONSUMER: 1 / 400,
         FaultKind.WS_MALFORMED: 1 / 300}),
+    # Websocket trouble every few seconds per socket, with short silences: for recovery tests.
+    "ws-storm": FaultProfile("ws-storm", {
+        FaultKind.WS_SILENT: 1 / 25, FaultKind.WS_DROP: 1 / 12, FaultKind.WS_SLOW_CONSUMER: 1 / 15,
+        FaultKind.WS_MALFORMED: 1 / 5}, MappingProxyType({**DEFAULT_DURATIONS_MS, FaultKind.WS_SILENT: 3_000})),
     "rate-limit": FaultProfile("rate-limit", {FaultKind.RATE_LIMIT_BURST: 0.01}),
     "engine-restart": FaultProfile("engine-restart", {FaultKind.ENGINE_RESTART: 0.002}),
     "ambiguous": FaultProfile("ambiguous", {FaultKind.AMBIGUOUS_SUBMIT: 0.05, FaultKind.SERVER_ERROR: 0.01}),

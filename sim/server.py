@@ -133,13 +133,14 @@ class SimServer:
     # -- composition ----------------------------------------------------------------------------
 
     def _build_app(self) -> web.Application:
+        self.clob: Any = None
         app = web.Application(middlewares=[rest_fault_middleware(self.faults)])
         try:
             from sim.api import add_clob_routes
         except ImportError:
             log.warning("CLOB routes unavailable (no sim.api.add_clob_routes): serving Gamma and RTDS only")
         else:
-            add_clob_routes(app, self.exchange)
+            self.clob = add_clob_routes(app, self.exchange)
         add_gamma_routes(app, GammaSource(find=self.world.window_by_slug, now_s=self.clock.now_s,
                                           seed=self.cfg.world.seed, terms=self.cfg.world.terms,
                                           tick_micro=self._tick_of, quote=self._quote_of))
@@ -181,6 +182,8 @@ class SimServer:
 
     def _once_a_second(self, now_ms: int) -> None:
         self.rtds.apply_faults()
+        if self.clob is not None and self.clob.hub is not None:
+            self.clob.hub.apply_faults(self.faults)
         for asset, feeds in self.world.feeds.items():
             if self.faults.should(FaultKind.STALE_CHAINLINK):
                 duration_s = self.faults.profile.durations_ms.get(FaultKind.STALE_CHAINLINK, 0) // 1000

@@ -38,6 +38,7 @@ def add_clob_routes(
     )
     app[CTX] = context
     hub = ws.Hub(exchange, context.keys)
+    context.hub = hub
     app.add_routes(
         rest_public.routes()
         + rest_account.routes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -41,6 +42,8 @@ class ClobContext:
     order_buckets: TokenBuckets
     cancel_buckets: TokenBuckets
     domains: dict[bool, bytes] = field(default_factory=dict)
+    #: The market/user websocket hub (set when the routes are mounted).
+    hub: Any = None
 
     def __post_init__(self) -> None:
         s = self.settings

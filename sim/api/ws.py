@@ -15,6 +15,7 @@ from sim.api.keys import ApiKeyStore
 from sim.exchange import Exchange
 from sim.exchange.events import Event
 from sim.exchange.publish import book_events
+from sim.faults import MALFORMED_BURST, MALFORMED_FRAME, FaultKind, Faults, websocket_faults
 
 #: A subscriber this many messages behind is disconnected, as the venue does to slow consumers.
 MAX_QUEUED_MESSAGES: int = 50_000
@@ -23,14 +24,18 @@ MAX_EVENTS_PER_FRAME: int = 100
 
 
 class _Conn:
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request | None = None, name: str = "") -> None:
         self.ws = ws
+        self.request = request
+        self.name = name
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.custom = False
         self.closed = False
+        #: A silent socket (fault) stays open and sends nothing, PONGs included.
+        self.silent = False
 
     def send(self, text: str) -> None:
-        if self.closed:
+        if self.closed or self.silent:
             return
         if self.queue.qsize() >= MAX_QUEUED_MESSAGES:
             self.closed = True
@@ -72,7 +77,32 @@ class Hub:
         self.keys = keys
         self.by_asset: dict[str, set[_Conn]] = defaultdict(set)
         self.by_owner: dict[str, dict[_Conn, set[str]]] = defaultdict(dict)
+        self.conns: set[_Conn] = set()
+        self._serial = 0
         exchange.subscribe(self.on_event)
+
+    def register(self, ws: web.WebSocketResponse, request: web.Request, channel: str) -> _Conn:
+        self._serial += 1
+        conn = _Conn(ws, request, f"{channel}:{self._serial}")
+        self.conns.add(conn)
+        return conn
+
+    def apply_faults(self, faults: Faults) -> None:
+        """Once a second: decide each socket's websocket faults (silence, drops, slow-consumer
+        closes, malformed bursts), as the RTDS hub does."""
+        for conn in list(self.conns):
+            hit = websocket_faults(faults, scope=f"clob:{conn.name}")
+            conn.silent = hit.silent
+            if hit.action is FaultKind.WS_DROP and conn.request is not None and conn.request.transport is not None:
+                conn.closed = True
+                conn.request.transport.close()
+            elif hit.action is FaultKind.WS_SLOW_CONSUMER:
+                conn.closed = True
+                asyncio.get_running_loop().create_task(
+                    conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"slow consumer"))
+            elif hit.action is FaultKind.WS_MALFORMED:
+                for _ in range(MALFORMED_BURST):
+                    conn.queue.put_nowait(MALFORMED_FRAME)
 
     def on_event(self, event: Event) -> None:
         text: str | None = None
@@ -157,7 +187,7 @@ class Hub:
 async def _serve(request: web.Request, hub: Hub, user: bool) -> web.WebSocketResponse:
     ws = web.WebSocketResponse()
     await ws.prepare(request)
-    conn = _Conn(ws)
+    conn = hub.register(ws, request, "user" if user else "market")
     pump = asyncio.get_running_loop().create_task(conn.pump())
     owner: str | None = None
     try:
@@ -183,6 +213,7 @@ async def _serve(request: web.Request, hub: Hub, user: bool) -> web.WebSocketRes
                     hub.market_frame(conn, item)
     finally:
         conn.closed = True
+        hub.conns.discard(conn)
         hub.drop_user(conn) if user else hub.drop_market(conn)
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
