@@ -7,6 +7,7 @@ import sys
 
 BENCHES = {
     "bus": "common.bench.bus",
+    "feed-book": "common.bench.feed_book",
 }
 
 

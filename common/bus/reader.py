@@ -107,6 +107,8 @@ class GroupReader:
         return out
 
     async def status(self) -> GroupStatus:
+        if not await self._redis.exists(self.stream):
+            return GroupStatus(0, None, 0)
         info = next(
             (g for g in await self._redis.xinfo_groups(self.stream) if _text(g["name"]) == self.group), None
         )

@@ -144,6 +144,8 @@ class Writer:
 
     async def trim_pending_safe(self, stream: str) -> int:
         """Trim a never-below-pending stream to the oldest entry some group still needs."""
+        if not await self._redis.exists(stream):
+            return 0
         groups = await self._redis.xinfo_groups(stream)
         if not groups:
             return 0  # nobody has declared they read it yet: keep everything

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from common.clock import SYSTEM_CLOCK, Clock
 from common.retry import Backoff
@@ -34,6 +35,9 @@ class LinkConfig:
     backoff_max_ms: int = 15_000
     max_frame_bytes: int = 16 * 1024 * 1024
 
+
+#: Frames handled back to back before the receive loop yields to the other tasks.
+YIELD_EVERY_FRAMES = 64
 
 Send = Callable[[str], Awaitable[bool]]
 OnConnect = Callable[[Send], Awaitable[None]]
@@ -65,6 +69,8 @@ class Link:
         self._clock = clock
         self._backoff = Backoff(cfg.backoff_initial_ms, cfg.backoff_max_ms, rng)
         self._ws: ClientConnection | None = None
+        self._last_frame_s = 0.0
+        self._idle = False
         self.connects = 0
         self.frames = 0
 
@@ -117,25 +123,48 @@ class Link:
             self._ws = None
 
     async def _pump(self, ws: ClientConnection, stopping: asyncio.Event) -> str:
+        """Receive until the socket closes, goes idle, or the worker stops.
+
+        The receive loop itself is a plain ``async for`` (a task or a timer per frame would cost
+        more than parsing it); a watchdog beside it closes the socket when nothing, not even a
+        pong, has arrived for ``idle_timeout_s``, or when the worker stops.
+        """
+        self._last_frame_s = time.monotonic()
+        watchdog = asyncio.create_task(self._watch(ws, stopping))
         pinger = asyncio.create_task(self._ping(ws))
-        stop = asyncio.create_task(stopping.wait())
         try:
-            while True:
-                recv = asyncio.ensure_future(ws.recv())
-                done, _ = await asyncio.wait({recv, stop}, timeout=self._cfg.idle_timeout_s,
-                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-                if stop in done:
-                    recv.cancel()
-                    return "stopping"
-                if not done:
-                    recv.cancel()
-                    return f"idle {self._cfg.idle_timeout_s:.0f}s"
-                frame = recv.result()
+            async for frame in ws:
+                self._last_frame_s = time.monotonic()
                 self.frames += 1
                 await self._on_frame(frame, self._clock.now_ms())
+                if self.frames % YIELD_EVERY_FRAMES == 0:
+                    # Buffered frames never suspend the loop: let the publisher and health run.
+                    await asyncio.sleep(0)
+            return "stopping" if stopping.is_set() else self._closed_reason(ws)
+        except ConnectionClosed:
+            return "stopping" if stopping.is_set() else self._closed_reason(ws)
         finally:
+            watchdog.cancel()
             pinger.cancel()
-            stop.cancel()
+
+    def _closed_reason(self, ws: ClientConnection) -> str:
+        if self._idle:
+            return f"idle {self._cfg.idle_timeout_s:.0f}s"
+        return f"closed {ws.close_code} {ws.close_reason}".strip()
+
+    async def _watch(self, ws: ClientConnection, stopping: asyncio.Event) -> None:
+        self._idle = False
+        step = min(1.0, self._cfg.idle_timeout_s / 4)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=step)
+            if stopping.is_set():
+                await ws.close()
+                return
+            if time.monotonic() - self._last_frame_s > self._cfg.idle_timeout_s:
+                self._idle = True
+                ws.transport.abort()  # a silent peer may never answer a close handshake
+                return
 
     async def _ping(self, ws: ClientConnection) -> None:
         text = self._cfg.ping_text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import traceback
 from collections.abc import Awaitable, Callable
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -51,9 +52,9 @@ async def run_worker(
         await redis.aclose()
         return 0
     tasks = [
-        asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms))),
-        asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec))),
-        asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec))),
+        asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms)), name="health"),
+        asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec)), name="control"),
+        asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec)), name="gauges"),
     ]
     for inp in spec.inputs:
         for stream in inp.resolve(settings):
@@ -61,11 +62,12 @@ async def run_worker(
                                  cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
             assert spec.handle is not None
             consumer = Consumer(ctx, reader, spec.handle)
-            tasks.append(asyncio.create_task(_guarded(ctx, f"consume:{stream}", consumer.run)))
+            loop_name = f"consume:{stream}"
+            tasks.append(asyncio.create_task(_guarded(ctx, loop_name, consumer.run), name=loop_name))
     if spec.source is not None:
         source = spec.source
-        tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx))))
-    await ctx.stopping.wait()
+        tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx)), name="source"))
+    crashed = await _until_stop_or_crash(ctx, tasks)
     ctx.state = WorkerState.STOPPING
     _, late = await asyncio.wait(tasks, timeout=settings.runner.stop_timeout_s)
     for task in late:
@@ -77,8 +79,28 @@ async def run_worker(
     with contextlib.suppress(*_REDIS_DOWN):
         await redis.delete(health.key(instance))
     await redis.aclose()
-    log.info("stopped", instance=instance)
-    return 0
+    log.info("stopped", instance=instance, crashed=crashed)
+    return 1 if crashed else 0
+
+
+async def _until_stop_or_crash(ctx: Context, tasks: list[asyncio.Task[None]]) -> bool:
+    """Wait for a stop request; a loop that dies first takes the whole worker down (True)."""
+    stop = asyncio.ensure_future(ctx.stopping.wait())
+    pending = {*tasks, stop}
+    while not ctx.stopping.is_set():
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {stop}:
+            exc = None if task.cancelled() else task.exception()
+            if exc is None:
+                continue
+            # Never run half a worker: exit non-zero so supervisord restarts it and it shows.
+            trace = "".join(traceback.format_exception(exc))
+            ctx.log.critical("loop_crashed", loop=task.get_name(), error=repr(exc), traceback=trace)
+            ctx.stopping.set()
+            stop.cancel()
+            return True
+    stop.cancel()
+    return False
 
 
 def _request_stop(ctx: Context, sig: signal.Signals) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from common import metrics, state
 from common.bus import streams
+from common.bus.batcher import Batcher
 from common.bus.envelope import Envelope
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, Emit, Input, WorkerSpec
@@ -30,6 +31,8 @@ SNAPSHOT_INTERVAL_S = 0.5
 async def setup(ctx: Context) -> None:
     ctx.resources["keeper"] = BookKeeper()
     ctx.resources["view"] = await load_view(ctx.redis)
+    ctx.resources["batcher"] = Batcher(ctx.redis)
+    ctx.resources["meters"] = _Meters(ctx.name)
     ctx.resources["link"] = Link(
         FEED, LinkConfig(url=ctx.settings.venue.ws_market_url, ping_text="PING", ping_interval_s=10.0),
         on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
@@ -49,8 +52,26 @@ async def on_connect(ctx: Context, send: Send) -> None:
     await send(subscribe_frame(ctx.resources["view"].tokens(), initial=True))
 
 
+class _Meters:
+    """The per-frame metrics, bound to their labels once (a labels() lookup per event adds up)."""
+
+    def __init__(self, worker: str) -> None:
+        self.frames = metrics.FEED_FRAMES.labels(worker, FEED)
+        self.lag = metrics.FEED_LAG_MS.labels(worker, FEED)
+        self._events = metrics.FEED_EVENTS
+        self._worker = worker
+        self.events: dict[str, object] = {}
+
+    def event(self, type_name: str) -> None:
+        counter = self.events.get(type_name)
+        if counter is None:
+            counter = self.events[type_name] = self._events.labels(self._worker, FEED, type_name)
+        counter.inc()  # type: ignore[attr-defined]
+
+
 async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
-    metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
+    meters: _Meters = ctx.resources["meters"]
+    meters.frames.inc()
     if raw in ("PONG", "NO NEW ASSETS", b"PONG"):
         return
     keeper: BookKeeper = ctx.resources["keeper"]
@@ -60,18 +81,18 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
         await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
         return
     view: MarketsView = ctx.resources["view"]
-    pipe = ctx.redis.pipeline(transaction=False)
+    batcher: Batcher = ctx.resources["batcher"]
+    maxlen = ctx.settings.bus.market_data_maxlen
     for event in events:
         asset = getattr(event, "asset_id", None)
         series = view.series_of_token.get(asset or "")
         if series is None:
             continue  # a token we no longer follow
         venue_ms = getattr(event, "venue_ts_ms", recv_ms)
-        pipe.xadd(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms, ingest_ms=recv_ms),
-                  maxlen=ctx.settings.bus.market_data_maxlen, approximate=True)  # fmt: skip
-        metrics.FEED_EVENTS.labels(ctx.name, FEED, event.TYPE).inc()
-        metrics.FEED_LAG_MS.labels(ctx.name, FEED).observe(max(0, recv_ms - venue_ms))
-    await pipe.execute()
+        batcher.add(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms,
+                                                            ingest_ms=recv_ms), maxlen)  # fmt: skip
+        meters.event(event.TYPE)
+        meters.lag.observe(max(0, recv_ms - venue_ms))
     if keeper.needs_resync:
         tokens = sorted(keeper.needs_resync)
         keeper.needs_resync.clear()
@@ -102,10 +123,12 @@ async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
 async def run(ctx: Context) -> None:
     link: Link = ctx.resources["link"]
     snapshots = asyncio.create_task(write_snapshots(ctx))
+    publisher = asyncio.create_task(ctx.resources["batcher"].run(ctx.stopping))
     try:
         await link.run(ctx.stopping)
     finally:
         snapshots.cancel()
+        await publisher
 
 
 async def write_snapshots(ctx: Context) -> None:

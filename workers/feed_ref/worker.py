@@ -10,6 +10,7 @@ import asyncio
 
 from common import metrics
 from common.bus import streams
+from common.bus.batcher import Batcher
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, WorkerSpec
 from common.schemas.feed import FeedStatus
@@ -30,6 +31,7 @@ def assets(ctx: Context) -> list[str]:
 
 async def setup(ctx: Context) -> None:
     transport = RtdsTransport(assets(ctx))
+    ctx.resources["batcher"] = Batcher(ctx.redis)
     ctx.resources["transport"] = transport
     ctx.resources["staleness"] = Staleness(ctx.clock, [(src, a) for src in REF_SOURCES for a in assets(ctx)])
     ctx.resources["link"] = Link(
@@ -55,15 +57,13 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
         await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
         return
     staleness: Staleness = ctx.resources["staleness"]
-    pipe = ctx.redis.pipeline(transaction=False)
+    batcher: Batcher = ctx.resources["batcher"]
     for tick in ticks:
         staleness.observe(tick)
-        pipe.xadd(streams.ref(tick.asset), ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms,
-                                                             ingest_ms=recv_ms),
-                  maxlen=ctx.settings.bus.market_data_maxlen, approximate=True)  # fmt: skip
+        fields = ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms, ingest_ms=recv_ms)
+        batcher.add(streams.ref(tick.asset), fields, ctx.settings.bus.market_data_maxlen)
         metrics.FEED_EVENTS.labels(ctx.name, f"{FEED}.{tick.source}", tick.TYPE).inc()
         metrics.FEED_LAG_MS.labels(ctx.name, f"{FEED}.{tick.source}").observe(max(0, recv_ms - tick.venue_ts_ms))
-    await pipe.execute()
 
 
 def as_feed_status(status: SourceStatus, now_ms: int) -> FeedStatus:
@@ -82,10 +82,12 @@ async def watch_staleness(ctx: Context) -> None:
 
 async def run(ctx: Context) -> None:
     watcher = asyncio.create_task(watch_staleness(ctx))
+    publisher = asyncio.create_task(ctx.resources["batcher"].run(ctx.stopping))
     try:
         await ctx.resources["link"].run(ctx.stopping)
     finally:
         watcher.cancel()
+        await publisher
 
 
 SPEC = WorkerSpec(name="feed-ref", source=run, setup=setup)

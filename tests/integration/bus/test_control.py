@@ -69,3 +69,13 @@ def test_a_pause_aimed_at_one_worker_leaves_the_others_running(redis_url: str, t
     wait_for(lambda: state(client, "relay-0") == "paused", what="the relay paused")
     assert state(client, "producer-0") == "running"
     assert stop(relay) == 0 and stop(producer) == 0
+
+
+def test_a_loop_that_dies_takes_the_worker_down_with_a_nonzero_exit(redis_url: str, tmp_path: Path) -> None:
+    worker = start_worker("tests.integration.bus.workers_for_tests:BROKEN", redis_url, tmp_path, "broken-0")
+
+    code = worker.wait(20)
+
+    assert code == 1
+    log = (tmp_path / "broken-0.log").read_text()
+    assert "loop_crashed" in log and "a bug in a source loop" in log

@@ -23,3 +23,11 @@ async def flaky(ctx: Context, env: Envelope) -> Sequence[Emit]:
 
 
 FLAKY = WorkerSpec(name="flaky", inputs=(Input(IN_STREAM),), handle=flaky)
+
+
+async def broken_source(ctx: Context) -> None:
+    await ctx.sleep(0.3)
+    raise RuntimeError("a bug in a source loop")
+
+
+BROKEN = WorkerSpec(name="broken", source=broken_source)

@@ -1,0 +1,191 @@
+"""feed-book under load: a local websocket server replays ``book`` and ``price_change`` frames into
+the real feed-book process, which parses them, keeps the books and publishes to Redis.
+
+- Throughput: frames sent as fast as the server can; frames published per second by feed-book.
+- Latency at a paced rate: from the server's send of a frame to a sink reading the resulting
+  event off ``book.<series>`` (the sink's XREAD wake-up included: an upper bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from websockets.asyncio.server import ServerConnection, serve
+
+from common import state
+from common.bench.stats import percentile
+from common.bus import streams
+from common.bus.codec import decode
+from common.redis_server import EmbeddedRedis
+from common.schemas.book import BookDelta
+from common.schemas.market import MarketRecord, Settlement
+
+ROOT = Path(__file__).resolve().parents[2]
+SERIES = "btc-updown-15m"
+MARKET = "0x" + "ab" * 32
+TOKENS = ("1001", "1002")
+
+
+def record() -> MarketRecord:
+    now = int(time.time()) // 900 * 900 * 1000
+    return MarketRecord(series=SERIES, slug=f"{SERIES}-{now // 1000}", gamma_id="1", condition_id=MARKET,
+                        outcomes=("Up", "Down"), token_ids=TOKENS, protocol_version="v1", window_start_ms=now,
+                        window_end_ms=now + 900_000, tick_size_micro=10_000, min_size_micro=5_000_000,
+                        fees_enabled=True, rewards_min_size_micro=0, rewards_max_spread_micro=0, neg_risk=False,
+                        settlement=Settlement(kind="twap", lookback_s=60), active=True, closed=False,
+                        accepting_orders=True)  # fmt: skip
+
+
+def book_frame(token: str) -> str:
+    bids = [{"price": f"0.{p:02d}", "size": "100"} for p in range(1, 45)]
+    asks = [{"price": f"0.{p:02d}", "size": "100"} for p in range(99, 55, -1)]
+    return json.dumps({"event_type": "book", "asset_id": token, "market": MARKET, "bids": bids, "asks": asks,
+                       "timestamp": str(int(time.time() * 1000)), "hash": "x"})  # fmt: skip
+
+
+def change_frame(seq: int) -> str:
+    """A level change whose size encodes the sequence number (so the sink can find its send time)."""
+    token = TOKENS[seq % 2]
+    price = f"0.{40 + seq % 4:02d}"
+    return json.dumps({"event_type": "price_change", "market": MARKET, "timestamp": str(int(time.time() * 1000)),
+                       "price_changes": [{"asset_id": token, "price": price, "size": str(seq), "side": "BUY",
+                                          "hash": "h", "best_bid": "0.44", "best_ask": "0.56"}]})  # fmt: skip
+
+
+class Replayer:
+    def __init__(self) -> None:
+        self.subscribed = asyncio.Event()
+        self.conn: ServerConnection | None = None
+
+    async def handler(self, ws: ServerConnection) -> None:
+        self.conn = ws
+        await ws.recv()
+        await ws.send(json.dumps([json.loads(book_frame(t)) for t in TOKENS]))
+        self.subscribed.set()
+        async for message in ws:
+            if message == "PING":
+                await ws.send("PONG")
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="updown bench feed-book", description=__doc__)
+    p.add_argument("--frames", type=int, default=100_000, help="frames for the throughput run")
+    p.add_argument("--rate", type=int, default=2_000, help="paced rate for the latency run, frames/s")
+    p.add_argument("--seconds", type=float, default=5.0, help="duration of the latency run")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedRedis(Path(tmp) / "redis").start()
+        try:
+            return asyncio.run(_run(server.url, args, Path(tmp)))
+        finally:
+            server.stop()
+
+
+async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
+    client = aioredis.Redis.from_url(url)
+    print("feed-book: local websocket replay -> parse, book state, publish to book.<series> (real process)")
+    for mode in ("throughput", "latency"):
+        await client.flushall()
+        await client.hset(state.MARKETS, "bench", record().model_dump_json())
+        replayer = Replayer()
+        async with serve(replayer.handler, "127.0.0.1", 0, max_size=None) as ws_server:
+            port = ws_server.sockets[0].getsockname()[1]
+            proc = _start_feed_book(url, port, tmp)
+            try:
+                await asyncio.wait_for(replayer.subscribed.wait(), 30)
+                assert replayer.conn is not None
+                if mode == "throughput":
+                    await _throughput(client, replayer.conn, args.frames)
+                else:
+                    await _latency(client, url, replayer.conn, args.rate, args.seconds)
+            finally:
+                proc.terminate()
+                proc.wait(20)
+    await client.aclose()
+    return 0
+
+
+def _start_feed_book(url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, REDIS_URL=url, UPDOWN_DATA_DIR=str(tmp), UPDOWN_INSTANCE="bench-feed-book",
+               UPDOWN_VENUE__WS_MARKET_URL=f"ws://127.0.0.1:{port}", UPDOWN_LOG__LEVEL="WARNING",
+               UPDOWN_BUS__MARKET_DATA_MAXLEN="5000000")  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", "feed-book"], cwd=ROOT, env=env)
+
+
+async def _deltas(client: aioredis.Redis) -> int:
+    stream = streams.book(SERIES)
+    return int(await client.xlen(stream)) if await client.exists(stream) else 0
+
+
+async def _throughput(client: aioredis.Redis, conn: ServerConnection, frames: int) -> None:
+    await asyncio.sleep(0.5)
+    base = await _deltas(client)
+    texts = [change_frame(seq) for seq in range(1, frames + 1)]
+    started = time.perf_counter()
+    for text in texts:
+        await conn.send(text)
+    sent_s = time.perf_counter() - started
+    last, still, done_at = -1, 0, time.perf_counter()
+    while still < 100 and last - base < frames:  # every frame gives at least one event
+        await asyncio.sleep(0.05)
+        now = await _deltas(client)
+        if now != last:
+            still, done_at = 0, time.perf_counter()
+        else:
+            still += 1
+        last = now
+    elapsed = done_at - started
+    events = last - base
+    print(f"throughput: {frames} price_change frames sent in {sent_s:.2f} s; {events} events published "
+          f"in {elapsed:.2f} s = {frames / elapsed:,.0f} frames/s ({events / elapsed:,.0f} events/s)")  # fmt: skip
+
+
+async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rate: int, seconds: float) -> None:
+    sink = aioredis.Redis.from_url(url)
+    total = int(rate * seconds)
+    sent_at: dict[int, int] = {}
+    latencies: list[float] = []
+    stream = streams.book(SERIES)
+    last = "$" if await client.exists(stream) else "0"
+
+    async def receive() -> None:
+        nonlocal last
+        deadline = time.monotonic() + seconds + 10
+        while len(latencies) < total and time.monotonic() < deadline:
+            reply = await sink.xread({stream: last}, block=500, count=1000)
+            now = time.perf_counter_ns()
+            for entry_id, fields in (reply[0][1] if reply else []):
+                last = entry_id
+                body = decode(fields).body
+                if isinstance(body, BookDelta) and body.changes:
+                    seq = body.changes[0][2] // 1_000_000
+                    if seq in sent_at:
+                        latencies.append((now - sent_at[seq]) / 1000)
+
+    task = asyncio.create_task(receive())
+    await asyncio.sleep(0.2)
+    start = time.perf_counter()
+    seq = 0
+    while seq < total:
+        owed = min(total, int((time.perf_counter() - start) * rate) + 1)
+        while seq < owed:
+            seq += 1
+            text = change_frame(seq)
+            sent_at[seq] = time.perf_counter_ns()
+            await conn.send(text)
+        await asyncio.sleep(0.0005)
+    await task
+    await sink.aclose()
+    latencies.sort()
+    print(f"latency at {rate} frames/s: {len(latencies)}/{total} frames, server send -> event read off the "
+          f"stream: p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
+          f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip

@@ -1,0 +1,53 @@
+"""Coalesce a source's XADDs: frames arriving while a pipeline is in flight go out in the next one.
+
+At a low rate every entry is written at once (the flusher is idle, waiting); under load, one round
+trip carries everything that arrived during the previous one. Order is kept per stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from common.bus.codec import Fields
+
+#: Most entries in one pipeline.
+MAX_BATCH = 2_000
+
+
+class Batcher:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._pending: list[tuple[str, Fields, int]] = []
+        self._ready = asyncio.Event()
+        self.flushes = 0
+
+    def add(self, stream: str, fields: Fields, maxlen: int = 0) -> None:
+        self._pending.append((stream, fields, maxlen))
+        self._ready.set()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Flush until stopping, then flush what is left."""
+        stop = asyncio.ensure_future(stopping.wait())
+        try:
+            while not stopping.is_set():
+                ready = asyncio.ensure_future(self._ready.wait())
+                await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)
+                ready.cancel()
+                await self.flush()
+            await self.flush()
+        finally:
+            stop.cancel()
+
+    async def flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            if not self._pending:
+                self._ready.clear()
+            pipe: Any = self._redis.pipeline(transaction=False)
+            for stream, fields, maxlen in batch:
+                pipe.xadd(stream, fields, maxlen=maxlen or None, approximate=True)
+            await pipe.execute()
+            self.flushes += 1
