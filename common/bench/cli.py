@@ -8,6 +8,7 @@ import sys
 BENCHES = {
     "bus": "common.bench.bus",
     "feed-book": "common.bench.feed_book",
+    "quoter": "workers.quoter.bench",
 }
 
 

@@ -26,7 +26,7 @@ from py_clob_client_v2.order_builder.builder import ROUNDING_CONFIG, OrderBuilde
 from py_clob_client_v2.order_utils.model.side import Side as LibSide
 from pydantic import SecretStr
 
-from common.money_units import MICRO
+from common.money import MICRO_PER_UNIT as MICRO
 
 Side = Literal["BUY", "SELL"]
 BYTES32_ZERO = "0x" + "00" * 32

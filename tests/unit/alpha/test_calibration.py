@@ -1,0 +1,28 @@
+from tests.shared_data import SHARED_DATA, needs_shared_data
+from workers.alpha.calibrate import HORIZONS_S, brier, calibrate, log_loss, main
+
+
+@needs_shared_data
+def test_q_up_beats_a_coin_flip_and_the_fixed_volatility_model_at_every_horizon_on_2026_06_08():
+    report = calibrate("2026-06-08", SHARED_DATA)
+    assert report.markets_used >= 250
+    assert report.markets_used + sum(report.excluded.values()) == report.markets_total
+    for horizon in HORIZONS_S:
+        s = report.scores[horizon]
+        coin = [0.5] * len(s.outcomes)
+        assert brier(s.model, s.outcomes) < brier(s.naive, s.outcomes) < brier(coin, s.outcomes), horizon
+        assert log_loss(s.model, s.outcomes) < log_loss(s.naive, s.outcomes), horizon
+        assert log_loss(s.model, s.outcomes) < log_loss(coin, s.outcomes), horizon
+
+
+@needs_shared_data
+def test_the_report_prints_a_row_per_horizon_and_the_exclusions_for_the_other_recorded_day(capsys):
+    assert main(["--date", "2026-07-24", "--data-dir", str(SHARED_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert "excluded" in out and "feed gap at the end" in out
+    assert all(f"{h}s" in out for h in HORIZONS_S)
+
+
+def test_a_day_without_recorded_data_is_reported_not_raised(tmp_path, capsys):
+    assert main(["--date", "2026-01-01", "--data-dir", str(tmp_path)]) == 2
+    assert "no recorded data" in capsys.readouterr().out

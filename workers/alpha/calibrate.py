@@ -1,0 +1,174 @@
+"""Calibration report: does q_up from the price path alone predict real 5-minute outcomes?
+
+For every recorded BTC 5-minute market (spot rule: the latest Chainlink tick at or before the end
+versus ``priceToBeat``, ties Up) the alpha core is fed the oracle ticks in the order they were
+received, and asked for q_up at 240, 120, 60, 30 and 10 s before the end: the volatility it uses
+is estimated only from ticks received before that moment. Scored against the venue's settled
+outcome by Brier score and log loss, next to two baselines:
+
+* coin flip: q = 0.5;
+* naive (ignores volatility): a normal with a fixed volatility of 50% a year (BTC's long-run
+  level), ``q = Φ(ln(S/K) / (σ₀·√τ))``, clipped like the model.
+
+A market is excluded when its outcome cannot be recomputed from the file: no strike, unresolved,
+no tick at exactly the end second (a feed gap), or too little price history before the first
+evaluation (warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.alpha.calibrate_data import (
+    DEFAULT_DATA_DIR,
+    PRICE_SCALE,
+    RecordedMarket,
+    data_files,
+    load_markets,
+    load_ticks,
+    settled_prices,
+)
+from workers.alpha.core.config import AlphaConfig
+from workers.alpha.core.engine import AlphaCore
+from workers.alpha.core.settlement import normal_cdf
+from workers.alpha.core.types import SettlementRule, WindowSpec
+
+#: Seconds before the end at which q_up is evaluated.
+HORIZONS_S = (240, 120, 60, 30, 10)
+#: The naive baseline's fixed per-second volatility: 50% a year.
+NAIVE_SIGMA_PER_SQRT_S = 0.5 / math.sqrt(365 * 86_400)
+#: Price history needed before a market's first evaluation (the volatility estimate's warm-up).
+WARMUP_S = 900
+#: Probabilities are clipped to [ε, 1 − ε] for the log loss (the model clips the same way).
+PROB_CLIP = 1e-4
+#: The date whose markets the report uses by default.
+DEFAULT_DATE = "2026-06-08"
+
+
+@dataclass
+class HorizonScores:
+    outcomes: list[int] = field(default_factory=list)
+    model: list[float] = field(default_factory=list)
+    naive: list[float] = field(default_factory=list)
+
+
+@dataclass
+class CalibrationReport:
+    date: str
+    markets_total: int
+    markets_used: int
+    excluded: dict[str, int]
+    #: Used markets whose recomputed outcome differs from the venue's (scored on the venue's).
+    recompute_mismatches: int
+    scores: dict[int, HorizonScores]
+
+
+def brier(probs: Sequence[float], outcomes: Sequence[int]) -> float:
+    return sum((p - y) ** 2 for p, y in zip(probs, outcomes, strict=True)) / len(outcomes)
+
+
+def log_loss(probs: Sequence[float], outcomes: Sequence[int]) -> float:
+    total = 0.0
+    for p, y in zip(probs, outcomes, strict=True):
+        p = min(1 - PROB_CLIP, max(PROB_CLIP, p))
+        total -= math.log(p) if y else math.log(1 - p)
+    return total / len(outcomes)
+
+
+def _naive_q(spot: float, strike: float, tau_s: int) -> float:
+    q = normal_cdf(math.log(spot / strike) / (NAIVE_SIGMA_PER_SQRT_S * math.sqrt(tau_s)))
+    return min(1 - PROB_CLIP, max(PROB_CLIP, q))
+
+
+def _select(markets: list[RecordedMarket], final: dict[int, int]) -> tuple[list[RecordedMarket], dict[str, int], int]:
+    first_s = min(final) if final else 0
+    excluded = {"unresolved": 0, "no strike": 0, "feed gap at the end": 0, "warm-up": 0}
+    used, mismatches = [], 0
+    for m in markets:
+        if m.up_won is None:
+            excluded["unresolved"] += 1
+        elif m.strike_exact is None:
+            excluded["no strike"] += 1
+        elif m.end_s not in final:
+            excluded["feed gap at the end"] += 1
+        elif m.end_s - max(HORIZONS_S) - WARMUP_S < first_s:
+            excluded["warm-up"] += 1
+        else:
+            used.append(m)
+            mismatches += (final[m.end_s] >= m.strike_exact) != m.up_won
+    return used, excluded, mismatches
+
+
+def calibrate(
+    date: str = DEFAULT_DATE, data_dir: Path = DEFAULT_DATA_DIR, config: AlphaConfig | None = None
+) -> CalibrationReport:
+    """Replay one recorded day through the alpha core and score q_up per horizon."""
+    prices_path, markets_path = data_files(data_dir, date)
+    ticks = load_ticks(prices_path)
+    markets = load_markets(markets_path)
+    used, excluded, mismatches = _select(markets, settled_prices(ticks))
+    evaluations = sorted((m.end_s - h, h, m) for m in used for h in HORIZONS_S)
+    scores = {h: HorizonScores() for h in HORIZONS_S}
+    core = AlphaCore(config)
+    i = 0
+    for eval_s, horizon, market in evaluations:
+        while i < len(ticks) and ticks[i].recv_ms <= eval_s * 1000:
+            core.on_oracle(ticks[i].second * 1000, ticks[i].price, ticks[i].recv_ms)
+            i += 1
+        assert market.strike_exact is not None and market.up_won is not None
+        strike = market.strike_exact / PRICE_SCALE
+        window = WindowSpec("btc-5m", market.slug, market.start_s, market.end_s, SettlementRule.SPOT, strike)
+        signal = core.evaluate(eval_s * 1000, window)
+        spot = core.history.last_price()
+        assert spot is not None
+        last_s = core.history.last_s or eval_s
+        s = scores[horizon]
+        s.outcomes.append(int(market.up_won))
+        s.model.append(signal.q_up_ppm / 1_000_000)
+        s.naive.append(_naive_q(spot, strike, max(1, market.end_s - last_s)))
+    return CalibrationReport(date, len(markets), len(used), excluded, mismatches, scores)
+
+
+def format_report(report: CalibrationReport) -> str:
+    lines = [
+        f"q_up calibration on BTC 5-minute markets of {report.date} (spot rule, ties Up)",
+        f"markets: {report.markets_total} recorded, {report.markets_used} scored; excluded: "
+        + ", ".join(f"{k} {v}" for k, v in report.excluded.items())
+        + f"; recomputed outcome differs from the venue's on {report.recompute_mismatches} scored",
+        "naive = normal with a fixed 50%/yr volatility; coin = 0.5",
+        f"{'horizon':>8} {'n':>4} | {'Brier q_up':>10} {'naive':>8} {'coin':>8} |"
+        f" {'logloss q_up':>12} {'naive':>8} {'coin':>8}",
+    ]
+    for h, s in report.scores.items():
+        if not s.outcomes:
+            continue
+        coin = [0.5] * len(s.outcomes)
+        lines.append(
+            f"{h:>7}s {len(s.outcomes):>4} | {brier(s.model, s.outcomes):>10.4f}"
+            f" {brier(s.naive, s.outcomes):>8.4f} {brier(coin, s.outcomes):>8.4f} |"
+            f" {log_loss(s.model, s.outcomes):>12.4f}"
+            f" {log_loss(s.naive, s.outcomes):>8.4f} {log_loss(coin, s.outcomes):>8.4f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``updown calibrate [--date YYYY-MM-DD] [--data-dir DIR]``: print the calibration table."""
+    parser = argparse.ArgumentParser(prog="updown calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("--date", default=DEFAULT_DATE, help="recorded day (2026-06-08 or 2026-07-24)")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="the shared data folder")
+    args = parser.parse_args(argv)
+    prices_path, markets_path = data_files(args.data_dir, args.date)
+    if not prices_path.is_file() or not markets_path.is_file():
+        print(f"no recorded data for {args.date} under {args.data_dir / 'chainlink'}")
+        return 2
+    print(format_report(calibrate(args.date, args.data_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
