@@ -1,0 +1,109 @@
+"""Property: whatever the venue answers, loses or reports late, no slot ever holds two live orders.
+
+A small venue model keeps the truth (which orders rest); the core is driven as the loop drives it
+(cancels first, hash recorded before each POST), with answers that are accepted, rejected, lost
+after landing, lost before landing, or refused (429); cancel answers that are lost; feed events
+delivered late and in any interleaving; fills; and reconciliations from the venue's open orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from common.clob.client import CancelResult
+from common.errors import RateLimited, UnknownOutcome
+from workers.executor.core import ExecutorCore, Slot, Step
+
+from .builders import DOWN, MARKET, T0, TICK, UP, ack, desired, intent, order_event, ready_core
+
+SUBMIT = st.sampled_from(["accept", "accept", "accept", "reject", "lost_landed", "lost_not_landed", "refused"])
+
+
+@dataclass
+class Venue:
+    live: dict[str, Slot] = field(default_factory=dict)
+    feed: list[tuple[str, str]] = field(default_factory=list)  # (order id, status)
+    slots: dict[str, Slot] = field(default_factory=dict)
+
+    def check(self) -> None:
+        taken = [s for s in self.live.values() if not s.taker_of]
+        assert len(taken) == len(set(taken)), f"two live orders in one slot: {sorted(map(str, taken))}"
+
+
+def run(core: ExecutorCore, venue: Venue, step: Step, now: int, submit: str, cancel_lost: bool) -> None:
+    answered = []
+    for oid in step.cancel_ids:
+        if oid in venue.live:
+            del venue.live[oid]
+            venue.feed.append((oid, "CANCELED"))
+            answered.append(oid)
+    for market in step.cancel_markets:
+        for oid in [o for o, s in venue.live.items() if s.market == market]:
+            del venue.live[oid]
+            venue.feed.append((oid, "CANCELED"))
+    if not cancel_lost and step.cancel_ids:
+        missing = tuple(i for i in step.cancel_ids if i not in answered)
+        core.on_cancel_result(CancelResult(tuple(answered), dict.fromkeys(missing, "not found")), now)
+    for batch in step.place_batches:
+        ids = []
+        for spec in batch:
+            oid = f"0x{len(venue.slots)}"
+            venue.slots[oid] = spec.slot
+            core.record_submitting(spec, oid, now)
+            ids.append(oid)
+        if submit in ("accept", "lost_landed"):
+            for oid in ids:
+                if not venue.slots[oid].taker_of:
+                    venue.live[oid] = venue.slots[oid]
+                    venue.feed.append((oid, "LIVE"))
+        if submit == "accept":
+            core.on_post_results([ack(oid) for oid in ids], now)
+        elif submit == "reject":
+            core.on_post_results([ack(oid, accepted=False, error="invalid") for oid in ids], now)
+        elif submit == "refused":
+            core.on_post_error(ids, RateLimited(429, "Too Many Requests", retry_after_s=1), now)
+        else:
+            core.on_post_error(ids, UnknownOutcome("read timeout"), now)
+    venue.check()
+
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.just("intent"), st.integers(0, 3), st.integers(40, 48), SUBMIT, st.booleans(),
+              st.sampled_from(["ACTIVE", "ACTIVE", "ACTIVE", "HALTED"])),
+    st.tuples(st.just("feed"), st.integers(0, 50)),
+    st.tuples(st.just("fill"), st.integers(0, 50)),
+    st.tuples(st.just("reconcile")),
+    st.tuples(st.just("tick"), SUBMIT, st.booleans()),
+), min_size=1, max_size=40)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OPS)
+def test_no_sequence_of_answers_and_events_puts_two_live_orders_in_one_slot(ops: list[tuple]) -> None:  # type: ignore[type-arg]
+    core, venue, now = ready_core(), Venue(), T0
+    for op in ops:
+        now += 50
+        core.heartbeat.on_ok("hb", now)
+        if op[0] == "intent":
+            _, levels, cents, submit, lost, mode = op
+            orders = [desired(token, (cents + (5 if token == DOWN else 0) - level) * TICK, level=level)
+                      for token in (UP, DOWN) for level in range(levels)]  # fmt: skip
+            step = core.on_intent(intent(*orders, now_ms=now, mode=mode, valid_ms=10_000), now)
+            run(core, venue, step, now, submit, lost)
+        elif op[0] == "feed" and venue.feed:
+            oid, status = venue.feed.pop(op[1] % len(venue.feed))
+            kind = "CANCELLATION" if status == "CANCELED" else ("UPDATE" if status == "MATCHED" else "PLACEMENT")
+            run(core, venue, core.on_order_event(order_event(oid, status, kind), now), now, "accept", False)
+        elif op[0] == "fill" and venue.live:
+            oid = sorted(venue.live)[op[1] % len(venue.live)]
+            del venue.live[oid]
+            venue.feed.append((oid, "MATCHED"))
+        elif op[0] == "reconcile":
+            rows = [order_event(oid, token=s.token_id) for oid, s in venue.live.items()]
+            run(core, venue, core.on_reconcile(rows, [], now, {MARKET}), now, "accept", False)
+        elif op[0] == "tick":
+            run(core, venue, core.replan_all(now), now, op[1], op[2])
+        venue.check()

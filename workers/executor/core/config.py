@@ -1,0 +1,43 @@
+"""The executor core's thresholds, each with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorConfig:
+    #: Orders per ``POST /orders`` (the venue's maximum).
+    batch_limit: int = 15
+    #: Ids per ``DELETE /orders``: far below the venue's cap so one lost answer leaves few unknowns.
+    cancel_batch_limit: int = 100
+    #: Venue order bucket: sustained orders per s and burst (standard tier, §5.10).
+    order_rate_per_s: int = 40
+    order_burst: int = 60
+    #: Venue cancel bucket: sustained cancels per s and burst.
+    cancel_rate_per_s: int = 80
+    cancel_burst: int = 120
+    #: Our mirror refills at this share of the venue's rate (ppm), so clock drift never costs a 429.
+    rate_margin_ppm: int = 900_000
+    #: Cancel tokens that only urgent cancels (halt, quarantine, stale intents, shutdown) may use.
+    cancel_reserve: int = 30
+    #: Heartbeat period; the venue cancels everything 10 s after the last one.
+    heartbeat_interval_ms: int = 4_000
+    #: No new orders once the last accepted heartbeat is this old (fail-closed well before 10 s).
+    heartbeat_fail_after_ms: int = 7_000
+    #: The venue's dead-man timeout: past it, assume every order of ours was cancelled.
+    heartbeat_venue_timeout_ms: int = 10_000
+    #: An unknown submit is called "never landed" only from a venue snapshot this long after it.
+    unknown_grace_ms: int = 3_000
+    #: A market with no fresh intent for this long past the last one's valid_until is cancelled.
+    stale_intent_cancel_ms: int = 2_000
+    #: Intent ids remembered for the "takers once per intent" rule.
+    taker_memory: int = 4_096
+    #: Backoff of retried requests (429 without a retry-after, 5xx, unknown outcomes).
+    backoff_initial_ms: int = 100
+    backoff_max_ms: int = 5_000
+    #: Attempts of an idempotent request (cancel, read, heartbeat) before giving up to reconciliation.
+    max_attempts: int = 5
+
+
+DEFAULT_CONFIG = ExecutorConfig()

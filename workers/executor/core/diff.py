@@ -1,0 +1,114 @@
+"""From an intent and the live orders of its market to the minimal plan of cancels and places.
+
+A slot is (market, token, side, level). A live order is kept while it is within the churn
+tolerance of the desired one; otherwise it is cancelled, and the new order is placed only once the
+cancel is confirmed (the slot is free again), so that no slot ever holds two orders that may both
+rest. Replaces are limited to ``max_replaces_per_s`` per market; cancels of orders no longer wanted
+are never limited. Orders whose state is in doubt (submitting, unknown, canceling) are waited for.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from common.schemas.intent import ChurnTolerance, DesiredOrder, Intent
+from workers.executor.core.orders import LocalOrder, OrderState, PlaceSpec, Slot
+from workers.executor.core.tracker import OrderTracker
+
+#: The window of the replace limiter, in ms.
+REPLACE_WINDOW_MS = 1_000
+
+
+@dataclass(slots=True)
+class Plan:
+    """What to do now for one market. ``cancels`` go first; ``places`` only into free slots."""
+
+    market: str
+    cancels: list[str] = field(default_factory=list)
+    #: Cancels of orders being replaced (the rest are urgent or unwanted).
+    replace_cancels: list[str] = field(default_factory=list)
+    places: list[PlaceSpec] = field(default_factory=list)
+    #: Slots waiting for an order in doubt, or for the replace limiter.
+    waiting: int = 0
+
+
+def needs_replace(live: LocalOrder, desired: DesiredOrder, churn: ChurnTolerance, tick_micro: int) -> bool:
+    """The quoter's replace rule (``workers.quoter.core.churn.needs_replace``), for either side.
+
+    A live order more aggressive than desired (a BUY above, a SELL below) is always replaced; a
+    less aggressive one only once it is ``min_move_ticks`` away. A live order larger than desired
+    is always replaced; a smaller one (partly filled) once the gap passes ``min_size_change_ppm``.
+    """
+    sign = 1 if desired.side == "BUY" else -1
+    behind = sign * (desired.price_micro - live.price_micro)
+    if behind < 0 or behind >= churn.min_move_ticks * tick_micro:
+        return True
+    live_size = live.remaining_micro
+    if live_size > desired.size_micro:
+        return True
+    gap = desired.size_micro - live_size
+    return gap * 1_000_000 > churn.min_size_change_ppm * max(1, desired.size_micro)
+
+
+class ReplaceLimiter:
+    """At most ``max_per_s`` replaces per market in any 1-s window."""
+
+    def __init__(self) -> None:
+        self._stamps: dict[str, deque[int]] = {}
+
+    def room(self, market: str, max_per_s: int, now_ms: int) -> int:
+        stamps = self._stamps.setdefault(market, deque())
+        while stamps and stamps[0] <= now_ms - REPLACE_WINDOW_MS:
+            stamps.popleft()
+        return max(0, max_per_s - len(stamps))
+
+    def note(self, market: str, now_ms: int) -> None:
+        self._stamps.setdefault(market, deque()).append(now_ms)
+
+
+def slot_of(intent: Intent, desired: DesiredOrder) -> Slot:
+    return Slot(intent.condition_id, desired.token_id, desired.side, desired.level)
+
+
+def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, limiter: ReplaceLimiter,
+         now_ms: int, *, rejected: frozenset[Slot] = frozenset(), tick_ms: int | None = None) -> Plan:  # fmt: skip
+    """The plan for ``intent``'s market given ``desired`` (the ladder after mode filtering).
+
+    ``rejected``: slots whose order this intent already saw rejected (never retried for it).
+    """
+    market = intent.condition_id
+    plan = Plan(market)
+    wanted = {slot_of(intent, d): d for d in desired}
+    for order in tracker.of_market(market):
+        if order.slot.taker_of:
+            continue
+        if order.slot not in wanted and order.state in (OrderState.LIVE, OrderState.UNKNOWN):
+            plan.cancels.append(order.order_id)
+    replaces = limiter.room(market, intent.churn.max_replaces_per_s, now_ms)
+    for slot, want in wanted.items():
+        if slot in rejected:
+            continue
+        present = tracker.in_slot(slot)
+        if not present:
+            plan.places.append(_spec(intent, slot, want, tick_ms, replace=False))
+            continue
+        order = present[0]
+        if order.state is not OrderState.LIVE:
+            plan.waiting += 1
+            continue
+        if not needs_replace(order, want, intent.churn, intent.tick_micro):
+            continue
+        if replaces <= 0:
+            plan.waiting += 1
+            continue
+        replaces -= 1
+        limiter.note(market, now_ms)
+        plan.cancels.append(order.order_id)
+        plan.replace_cancels.append(order.order_id)
+    return plan
+
+
+def _spec(intent: Intent, slot: Slot, want: DesiredOrder, tick_ms: int | None, *, replace: bool) -> PlaceSpec:
+    return PlaceSpec(slot, intent.intent_id, want.price_micro, want.size_micro, want.order_type,
+                     want.post_only, intent.tick_micro, tick_ms, replace)  # fmt: skip

@@ -1,0 +1,190 @@
+"""Every order's state, from the hash recorded before the POST to a terminal state.
+
+The order id is the EIP-712 hash computed before sending, so a lost answer leaves a known id in
+``UNKNOWN``: the user feed's order events or a venue snapshot (``reconcile``) resolve it, never a
+second signed order. Slots are what the diff sees: a slot with an order in ``MAYBE_LIVE`` is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from common.clob.client import CancelResult, OrderResult
+from common.errors import NetworkError, RateLimited, UnknownOutcome, VenueBusy, VenueServerError
+from common.schemas.exec import ExecReport
+from common.schemas.user import OrderEvent
+from workers.executor.core.orders import LocalOrder, OrderState, PlaceSpec, Slot
+
+#: Order-event statuses after which the order can no longer trade.
+_TERMINAL_EVENT = {"CANCELED": OrderState.CANCELED, "INVALID": OrderState.CANCELED,
+                   "UNMATCHED": OrderState.CANCELED, "MATCHED": OrderState.FILLED}  # fmt: skip
+
+
+class OrderTracker:
+    def __init__(self) -> None:
+        self._orders: dict[str, LocalOrder] = {}
+        self._by_slot: dict[Slot, set[str]] = {}
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> LocalOrder | None:
+        return self._orders.get(order_id)
+
+    def __iter__(self) -> Iterator[LocalOrder]:
+        return iter(list(self._orders.values()))
+
+    def in_slot(self, slot: Slot) -> list[LocalOrder]:
+        """Orders of the slot that may be on the book."""
+        return [o for i in self._by_slot.get(slot, ()) if (o := self._orders[i]).maybe_live]
+
+    def of_market(self, market: str) -> list[LocalOrder]:
+        return [o for o in self._orders.values() if o.slot.market == market and o.maybe_live]
+
+    def count(self, *states: OrderState) -> int:
+        return sum(1 for o in self._orders.values() if o.state in states)
+
+    # -- our own requests -------------------------------------------------------------------------
+
+    def submitting(self, spec: PlaceSpec, order_id: str, now_ms: int) -> LocalOrder:
+        """Record the hash of a signed order before its POST; refuses a second order in a taken slot."""
+        if self.in_slot(spec.slot):
+            raise ValueError(f"slot {spec.slot} is taken: refusing a second order in it")
+        if order_id in self._orders:
+            raise ValueError(f"order {order_id} was already submitted once")
+        order = LocalOrder(order_id, spec.slot, spec.intent_id, spec.price_micro, spec.size_micro,
+                           spec.order_type, OrderState.SUBMITTING, now_ms, sent_ms=now_ms,
+                           tick_ms=spec.tick_ms, replace=spec.replace)  # fmt: skip
+        self._orders[order_id] = order
+        self._by_slot.setdefault(spec.slot, set()).add(order_id)
+        return order
+
+    def on_post_results(self, results: Iterable[OrderResult], now_ms: int) -> list[ExecReport]:
+        reports = []
+        for result in results:
+            order = self._orders.get(result.expected_id)
+            if order is None or order.state is not OrderState.SUBMITTING:
+                continue
+            order.ack_ms = now_ms
+            if result.accepted:
+                taker = order.order_type in ("FOK", "FAK")
+                order.state = OrderState.FILLED if taker else OrderState.LIVE
+                reports.append(_report(order, "placed", now_ms, result.status))
+            else:
+                order.state, order.reason = OrderState.REJECTED, result.error_msg
+                reports.append(_report(order, "rejected", now_ms, result.error_msg))
+        return reports
+
+    def on_post_error(self, order_ids: Iterable[str], exc: BaseException, now_ms: int) -> list[ExecReport]:
+        """The whole batch failed: refused before the engine (slot freed), or unknown (slot kept)."""
+        ambiguous = isinstance(exc, UnknownOutcome | VenueServerError)
+        refused = isinstance(exc, RateLimited | VenueBusy | NetworkError)
+        reports = []
+        for order_id in order_ids:
+            order = self._orders.get(order_id)
+            if order is None or order.state is not OrderState.SUBMITTING:
+                continue
+            order.reason = str(exc)
+            if ambiguous:
+                order.state = OrderState.UNKNOWN
+                reports.append(_report(order, "unknown", now_ms, str(exc)))
+            else:
+                order.state = OrderState.NOT_SENT if refused else OrderState.REJECTED
+                kind = "cancelled" if refused else "rejected"
+                reports.append(_report(order, kind, now_ms, f"not sent: {exc}" if refused else str(exc)))
+        return reports
+
+    def canceling(self, order_ids: Iterable[str]) -> None:
+        for order_id in order_ids:
+            order = self._orders.get(order_id)
+            if order is not None and order.state in (OrderState.LIVE, OrderState.UNKNOWN):
+                order.state = OrderState.CANCELING
+
+    def on_cancel_result(self, result: CancelResult, now_ms: int) -> list[ExecReport]:
+        """``canceled`` ends the order; ``not_canceled`` means it is gone already (filled or
+        cancelled), except for an unknown submit, which may simply never have landed: it stays
+        unknown until a snapshot older than its grace says so."""
+        reports = []
+        for order_id in result.canceled:
+            order = self._orders.get(order_id)
+            if order is not None and order.maybe_live:
+                order.state = OrderState.CANCELED
+                reports.append(_report(order, "cancelled", now_ms, "canceled"))
+        for order_id, why in result.not_canceled.items():
+            order = self._orders.get(order_id)
+            if order is None or not order.maybe_live:
+                continue
+            if order.state is OrderState.CANCELING and order.ack_ms is None:
+                order.state = OrderState.UNKNOWN
+                continue
+            order.state = OrderState.CANCELED
+            reports.append(_report(order, "cancelled", now_ms, why))
+        return reports
+
+    def on_cancel_error(self, order_ids: Iterable[str], exc: BaseException) -> None:
+        """A cancel refused before the venue (429, 425, refused connection) leaves its orders as they
+        were, so the next plan cancels them again; a lost answer keeps them ``CANCELING`` (a retry of
+        the same ids, or a snapshot, ends it)."""
+        if not isinstance(exc, RateLimited | VenueBusy | NetworkError):
+            return
+        for order_id in order_ids:
+            order = self._orders.get(order_id)
+            if order is not None and order.state is OrderState.CANCELING:
+                order.state = OrderState.LIVE if order.ack_ms is not None else OrderState.UNKNOWN
+
+    # -- the venue's word -------------------------------------------------------------------------
+
+    def on_order_event(self, event: OrderEvent, now_ms: int) -> list[ExecReport]:
+        """Apply a user-feed order event (or a REST order row) to an order we know."""
+        order = self._orders.get(event.order_id)
+        if order is None:
+            return []
+        order.size_matched_micro = max(order.size_matched_micro, event.size_matched_micro)
+        was_unknown = order.state in (OrderState.UNKNOWN, OrderState.SUBMITTING)
+        terminal = _TERMINAL_EVENT.get(event.status)
+        if event.kind == "CANCELLATION" and terminal is None:
+            terminal = OrderState.CANCELED
+        if terminal is not None and order.maybe_live:
+            order.state = terminal
+            kind = "filled" if terminal is OrderState.FILLED else "resolved" if was_unknown else "cancelled"
+            return [_report(order, kind, now_ms, event.raw_status)]
+        if event.status in ("LIVE", "DELAYED"):
+            order.ack_ms = order.ack_ms or now_ms  # seen on the venue: a later "not found" means gone
+            if order.maybe_live and was_unknown:
+                order.state = OrderState.LIVE
+                return [_report(order, "resolved", now_ms, event.raw_status)]
+        return []
+
+    def resolve(self, order_id: str, state: OrderState, now_ms: int, reason: str) -> list[ExecReport]:
+        """Set an order's state from a reconciliation verdict."""
+        order = self._orders.get(order_id)
+        if order is None or order.state is state:
+            return []
+        was_unknown = order.state in (OrderState.UNKNOWN, OrderState.SUBMITTING)
+        order.state, order.reason = state, reason
+        if state is OrderState.LIVE:
+            return [_report(order, "resolved", now_ms, reason)] if was_unknown else []
+        kind = "filled" if state is OrderState.FILLED else "resolved" if was_unknown else "cancelled"
+        return [_report(order, kind, now_ms, reason)]
+
+    def forget_terminal(self, before_ms: int) -> int:
+        """Drop terminal orders created before ``before_ms`` (memory); returns how many."""
+        old = [i for i, o in self._orders.items() if not o.maybe_live and o.created_ms < before_ms]
+        for order_id in old:
+            order = self._orders.pop(order_id)
+            ids = self._by_slot.get(order.slot)
+            if ids is not None:
+                ids.discard(order_id)
+                if not ids:
+                    del self._by_slot[order.slot]
+        return len(old)
+
+
+def _report(order: LocalOrder, kind: str, now_ms: int, reason: str) -> ExecReport:
+    return ExecReport(
+        kind=kind,
+        market=order.slot.market, order_id=order.order_id, intent_id=order.intent_id,
+        token_id=order.slot.token_id, side=order.slot.side, level=order.slot.level,
+        order_type=order.order_type, price_micro=order.price_micro, size_micro=order.size_micro,
+        replace=order.replace, reason=reason, tick_ms=order.tick_ms, sent_ms=order.sent_ms,
+        ack_ms=order.ack_ms, at_ms=now_ms,
+    )  # fmt: skip

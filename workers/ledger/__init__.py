@@ -1,0 +1,1 @@
+"""The ledger: fills, merges and redemptions in; positions, cost, PnL and fees out."""
