@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,6 +98,13 @@ class WalletSettings(_Section):
     funder: str | None = Field(None, pattern="^0x[0-9a-fA-F]{40}$")
     #: 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271.
     signature_type: int = Field(0, ge=0, le=3)
+
+    @field_validator("private_key", "api_key", "api_secret", "api_passphrase", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty secret file or variable means "not given", not an empty secret.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(text, str) and not text.strip() else value
 
 
 class SimSettings(_Section):

@@ -73,3 +73,11 @@ def test_blocking_reads_must_be_shorter_than_the_socket_timeout() -> None:
 def test_an_unknown_mode_is_refused_with_the_choices() -> None:
     with pytest.raises(ConfigError, match="sim, paper, live"):
         load_settings(env={"UPDOWN_MODE": "yolo"})
+
+
+def test_an_empty_secret_file_means_the_secret_is_not_given(tmp_path: Path) -> None:
+    (tmp_path / "wallet__api_key").write_text("\n")
+
+    settings = load_settings(env={"UPDOWN_SECRETS_DIR": str(tmp_path)})
+
+    assert settings.wallet.api_key is None

@@ -1,0 +1,1 @@
+"""Operations helpers that run beside the workers (supervisord event listeners)."""
