@@ -8,7 +8,7 @@ A worker reads that hash at start, so a halt survives every restart, and follows
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
@@ -21,6 +21,11 @@ from common.schemas.control import Action, ControlCommand
 
 #: Hash of sticky states by target (``*`` or a worker name).
 STATE_KEY = "ctl:state"
+#: The bot's trading mode: ACTIVE, REDUCE_ONLY or HALTED (cancels always pass). The executor and
+#: the quoter read it at start and after every control command, so it survives every restart.
+TRADING_MODE_KEY = "ctl:trading_mode"
+TradingMode = Literal["ACTIVE", "REDUCE_ONLY", "HALTED"]
+_MODE_OF_ACTION: dict[str, TradingMode] = {"halt": "HALTED", "reduce-only": "REDUCE_ONLY", "resume": "ACTIVE"}
 _STICKY = {"pause": WorkerState.PAUSED, "halt": WorkerState.HALTED, "resume": WorkerState.RUNNING}
 _RANK = {WorkerState.RUNNING: 0, WorkerState.PAUSED: 1, WorkerState.HALTED: 2}
 
@@ -40,9 +45,19 @@ async def issue(
             pipe.delete(STATE_KEY)
     elif state is not None:
         pipe.hset(STATE_KEY, target, state.value)
+    mode = _MODE_OF_ACTION.get(action)
+    if mode is not None and target == "*":
+        pipe.set(TRADING_MODE_KEY, mode)
     pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now))
     await pipe.execute()
     return cmd
+
+
+async def trading_mode(redis: aioredis.Redis) -> TradingMode:
+    """The bot's trading mode (ACTIVE when never set)."""
+    raw = await redis.get(TRADING_MODE_KEY)
+    value = raw.decode() if isinstance(raw, bytes) else raw
+    return value if value in ("ACTIVE", "REDUCE_ONLY", "HALTED") else "ACTIVE"  # type: ignore[return-value]
 
 
 async def persisted_state(redis: aioredis.Redis, worker: str) -> WorkerState:

@@ -79,3 +79,15 @@ def test_a_loop_that_dies_takes_the_worker_down_with_a_nonzero_exit(redis_url: s
     assert code == 1
     log = (tmp_path / "broken-0.log").read_text()
     assert "loop_crashed" in log and "a bug in a source loop" in log
+
+
+def test_halt_reduce_only_and_resume_set_the_persisted_trading_mode(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+
+    send(redis_url, "reduce-only")
+    after_reduce = client.get("ctl:trading_mode")
+    send(redis_url, "halt")
+    after_halt = client.get("ctl:trading_mode")
+    send(redis_url, "resume")
+
+    assert (after_reduce, after_halt, client.get("ctl:trading_mode")) == (b"REDUCE_ONLY", b"HALTED", b"ACTIVE")
