@@ -22,6 +22,10 @@ CTL = "ctl"
 FEEDS = "feeds"
 #: Every control action taken, who asked and the result.
 AUDIT = "audit"
+#: Operations alerts (a worker gone FATAL, ...).
+ALERTS = "alerts"
+#: The executor's reports (placed, cancelled, rejected, ...) and status.
+#: (EXEC and INVENTORY are defined above.)
 #: The demo pair that proves the spine: producer -> HEARTBEAT -> relay -> HEARTBEAT_SEEN.
 HEARTBEAT = "hb"
 HEARTBEAT_SEEN = "hb.seen"
