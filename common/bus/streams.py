@@ -24,8 +24,6 @@ FEEDS = "feeds"
 AUDIT = "audit"
 #: Operations alerts (a worker gone FATAL, ...).
 ALERTS = "alerts"
-#: The executor's reports (placed, cancelled, rejected, ...) and status.
-#: (EXEC and INVENTORY are defined above.)
 #: The demo pair that proves the spine: producer -> HEARTBEAT -> relay -> HEARTBEAT_SEEN.
 HEARTBEAT = "hb"
 HEARTBEAT_SEEN = "hb.seen"
