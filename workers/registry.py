@@ -16,6 +16,8 @@ WORKERS: dict[str, str] = {
     "feed-book": "workers.feed_book.worker",
     "feed-user": "workers.feed_user.worker",
     "feed-ref": "workers.feed_ref.worker",
+    "alpha": "workers.alpha.worker",
+    "quoter": "workers.quoter.worker",
 }
 
 

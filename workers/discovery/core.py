@@ -15,67 +15,13 @@ from dataclasses import dataclass
 
 from common.clock import Clock
 from common.schemas.market import MarketLifecycle, MarketRecord, MarketResolved
+from common.series import Series
 from workers.discovery.lifecycle import CLOSING_LEAD_MS, Lifecycle
-
-#: Window lengths by the interval word of the slug; any other length is written ``<n>s``
-#: (the emulator's short demo windows: ``btc-updown-60s-<T>``).
-INTERVAL_S: dict[str, int] = {"5m": 300, "15m": 900, "1h": 3_600, "4h": 14_400}
-
-
-def interval_seconds(label: str) -> int:
-    """Seconds in an interval word: a venue label (``15m``) or ``<n>s``; ValueError otherwise."""
-    if label in INTERVAL_S:
-        return INTERVAL_S[label]
-    if label.endswith("s") and label[:-1].isdigit() and int(label[:-1]) > 0:
-        return int(label[:-1])
-    raise ValueError(f"unknown interval {label!r}; known: {sorted(INTERVAL_S)} or <seconds>s")
-
-
-def parse_series(text: str) -> Series:
-    """``btc-15m`` (as in the config) or ``btc-updown-15m`` (as on the bus) -> Series."""
-    parts = text.strip().lower().split("-")
-    if len(parts) == 3 and parts[1] == "updown":
-        parts = [parts[0], parts[2]]
-    if len(parts) != 2:
-        raise ValueError(f"a series is <asset>-<interval> such as btc-15m, not {text!r}")
-    return Series(parts[0], parts[1])
-
 
 #: How many windows ahead of the current one to track (the next one, to be ready at the roll).
 WINDOWS_AHEAD = 1
 #: A window not found this long before it starts is reported missing (markets exist ~24 h ahead).
 MISSING_REPORT_LEAD_MS = 60_000
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    """One configured series: asset × window length."""
-
-    asset: str
-    interval: str
-
-    def __post_init__(self) -> None:
-        interval_seconds(self.interval)
-        if not self.asset or not self.asset.isalnum() or self.asset != self.asset.lower():
-            raise ValueError(f"asset must be a lower-case symbol such as 'btc', not {self.asset!r}")
-
-    @property
-    def key(self) -> str:
-        """``btc-updown-15m``: the series key on the bus and the slug prefix."""
-        return f"{self.asset}-updown-{self.interval}"
-
-    @property
-    def length_s(self) -> int:
-        return interval_seconds(self.interval)
-
-    def window_start_s(self, now_ms: int) -> int:
-        """Start (unix s) of the window containing ``now_ms``: ``floor(now / length) · length``."""
-        return (now_ms // 1000) // self.length_s * self.length_s
-
-    def slug(self, window_start_s: int) -> str:
-        if window_start_s % self.length_s:
-            raise ValueError(f"{window_start_s} is not aligned to {self.length_s} s")
-        return f"{self.key}-{window_start_s}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ from common.net.http import HttpConfig, JsonClient
 from common.runner import Context, WorkerSpec
 from common.schemas.base import Message
 from common.schemas.market import MarketLifecycle
+from common.series import parse_series
 from common.venue.convert import loads
 from common.venue.errors import VenueParseError
 from common.venue.gamma import normalize_gamma_event
-from workers.discovery.core import Discovery, parse_series
+from workers.discovery.core import Discovery
 
 #: How often the loop looks at the clock and at what it still needs.
 POLL_S = 1.0
@@ -47,9 +48,12 @@ async def run(ctx: Context) -> None:
             continue
         for window in core.to_fetch():
             await fetch(ctx, core, window.slug)
+        # A window's strike is what the quoter waits for: ask every poll until Gamma has it.
+        for slug in without_strike(core):
+            await fetch(ctx, core, slug)
         if ctx.clock.monotonic() - last_refresh >= RESOLUTION_REFRESH_S:
             last_refresh = ctx.clock.monotonic()
-            for slug in [s for s, r in core.records.items() if core.lifecycle.phase(s) == "closed"]:
+            for slug in [s for s in core.records if core.lifecycle.phase(s) == "closed"]:
                 await fetch(ctx, core, slug)
         for window in core.missing():
             if window.slug not in reported:
@@ -59,6 +63,12 @@ async def run(ctx: Context) -> None:
         await publish(ctx, core.tick())
         for slug in core.prune(KEEP_AFTER_END_MS):
             await ctx.redis.hdel(state.MARKETS, slug)
+
+
+def without_strike(core: Discovery) -> list[str]:
+    """Open windows whose record has no strike yet (Gamma publishes ``priceToBeat`` once it starts)."""
+    return [slug for slug, record in core.records.items()
+            if core.lifecycle.phase(slug) in ("open", "closing") and record.strike_e18 is None]  # fmt: skip
 
 
 async def fetch(ctx: Context, core: Discovery, slug: str) -> None:

@@ -15,8 +15,8 @@ from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, WorkerSpec
 from common.schemas.feed import FeedStatus
 from common.schemas.ref import REF_SOURCES
+from common.series import parse_series
 from common.venue.errors import VenueParseError
-from workers.discovery.core import parse_series
 from workers.feed_ref.core import RtdsTransport, SourceStatus, Staleness
 from workers.feeds import dead_letter_frame, publish_status
 

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.clock import ManualClock
-from workers.discovery.core import INTERVAL_S, Discovery, Series, windows_at
+from common.series import INTERVAL_S, Series
+from workers.discovery.core import Discovery, windows_at
 
 from ._helpers import T_15M, record_for
 

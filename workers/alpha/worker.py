@@ -1,0 +1,133 @@
+"""alpha: reference prices, books and our fills -> a ``Signal`` per series on ``signal.<series>``.
+
+One core per configured series, fed the oracle (Chainlink) and the lead (Binance) of its asset,
+our fills (markouts) and the takers' trades (flow). A signal goes out on every oracle or lead tick
+(carrying that tick's venue time, for latency) and at least every ``TIMER_S`` for the time-driven
+parts (endgame, staleness: a silent oracle produces no ticks, only the timer sees it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from common import state
+from common.bus import streams
+from common.bus.envelope import Envelope
+from common.config.settings import Settings
+from common.runner import Context, Emit, Input, WorkerSpec
+from common.runner.control import trading_mode
+from common.schemas.book import LastTrade
+from common.schemas.control import ControlCommand
+from common.schemas.market import MarketLifecycle, MarketRecord
+from common.schemas.ref import RefTick
+from common.schemas.signal import Signal
+from common.schemas.user import Fill
+from common.series import series_assets, series_keys
+from workers.alpha.core.adapt import NotAWindow, apply_ref_tick, window_from_record
+from workers.alpha.core.engine import AlphaCore
+from workers.alpha.core.types import WindowSpec
+
+#: A signal at least this often per series, ticks or not.
+TIMER_S = 1.0
+#: Windows are forgotten this long after they end.
+FORGET_AFTER_END_MS = 120_000
+
+
+@dataclass
+class SeriesState:
+    core: AlphaCore = field(default_factory=AlphaCore)
+    windows: dict[str, WindowSpec] = field(default_factory=dict)
+    #: token id -> True for Up, False for Down.
+    up_token: dict[str, bool] = field(default_factory=dict)
+
+    def current(self, now_ms: int) -> WindowSpec | None:
+        live = [w for w in self.windows.values() if w.start_s * 1000 <= now_ms < w.end_s * 1000]
+        return min(live, key=lambda w: w.end_s) if live else None
+
+
+def market_data(settings: Settings) -> list[str]:
+    """Ticks and books: only what comes after the worker first starts is of any use."""
+    return [*(streams.ref(a) for a in series_assets(settings)), *(streams.book(k) for k in series_keys(settings))]
+
+
+async def setup(ctx: Context) -> None:
+    ctx.resources["series"] = {key: SeriesState() for key in series_keys(ctx.settings)}
+    # The markets stream's history is acked: rebuild the windows from the current state.
+    for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
+        on_record(ctx.resources["series"], record)
+    ctx.resources["asset_of"] = dict(zip(series_keys(ctx.settings), series_assets(ctx.settings, per_series=True),
+                                         strict=True))  # fmt: skip
+    ctx.resources["halted"] = await trading_mode(ctx.redis) == "HALTED"
+
+
+def signal_for(ctx: Context, key: str, now_ms: int) -> Signal | None:
+    held: SeriesState = ctx.resources["series"][key]
+    window = held.current(now_ms)
+    if window is None:
+        return None
+    return held.core.evaluate(now_ms, window, halted=ctx.resources["halted"])
+
+
+async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
+    body = env.body
+    series: dict[str, SeriesState] = ctx.resources["series"]
+    now_ms = ctx.clock.now_ms()
+    if isinstance(body, RefTick):
+        out = []
+        for key, asset in ctx.resources["asset_of"].items():
+            if asset == body.asset and apply_ref_tick(series[key].core, body):
+                signal = signal_for(ctx, key, now_ms)
+                if signal is not None:
+                    out.append(Emit(streams.signal(key), signal, key=key))
+        return out
+    if isinstance(body, MarketRecord):
+        on_record(series, body)
+    elif isinstance(body, MarketLifecycle) and body.series in series and body.phase == "resolved":
+        held = series[body.series]
+        for slug, window in list(held.windows.items()):
+            if window.end_s * 1000 + FORGET_AFTER_END_MS < now_ms:
+                del held.windows[slug]
+    elif isinstance(body, Fill):
+        for held in series.values():
+            if body.asset_id in held.up_token:
+                held.core.on_own_fill(body.fill_id, body.match_time_ms or now_ms, held.up_token[body.asset_id],
+                                      body.price_micro)  # fmt: skip
+    elif isinstance(body, LastTrade):
+        for held in series.values():
+            if body.asset_id in held.up_token:
+                up = held.up_token[body.asset_id] == (body.side == "BUY")
+                held.core.on_taker_trade(body.venue_ts_ms, up, body.size_micro)
+    return []
+
+
+def on_record(series: dict[str, SeriesState], record: MarketRecord) -> None:
+    held = series.get(record.series or "")
+    if held is None:
+        return
+    try:
+        held.windows[record.slug] = window_from_record(record)
+    except NotAWindow:
+        return
+    names = [o.strip().lower() for o in record.outcomes]
+    for token, name in zip(record.token_ids, names, strict=True):
+        held.up_token[token] = name == "up"
+
+
+async def timer(ctx: Context) -> None:
+    while await ctx.sleep(TIMER_S):
+        if not ctx.active:
+            continue
+        now_ms = ctx.clock.now_ms()
+        for key in ctx.resources["series"]:
+            signal = signal_for(ctx, key, now_ms)
+            if signal is not None:
+                await ctx.publish(streams.signal(key), signal, key=key)
+
+
+async def on_control(ctx: Context, cmd: ControlCommand) -> None:
+    ctx.resources["halted"] = await trading_mode(ctx.redis) == "HALTED"
+
+
+SPEC = WorkerSpec(name="alpha", inputs=(Input(streams.MARKETS), Input(streams.FILLS), Input(market_data, start_id="$")),
+                  handle=handle, source=timer, setup=setup, on_control=on_control)  # fmt: skip
