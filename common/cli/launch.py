@@ -6,8 +6,11 @@ program through supervisord, stops the embedded Redis, and exits 0 when everythi
 
 from __future__ import annotations
 
+import configparser
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -59,7 +62,46 @@ def main(argv: list[str]) -> int:
 CREDENTIALS_WAIT_S = 60.0
 
 
+def busy_ports(settings: Settings) -> list[str]:
+    """The loopback ports this run needs that something else already holds."""
+    wanted = {f"metrics port of {name}": port for name, port in metrics_ports().items()}
+    if settings.mode is Mode.SIM:
+        wanted["the emulator's port (sim.port)"] = settings.sim.port
+    busy = []
+    for what, port in wanted.items():
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(f"{port} ({what})")
+    return busy
+
+
+def metrics_ports() -> dict[str, int]:
+    parser = configparser.RawConfigParser()
+    parser.read(CONF)
+    ports = {}
+    for section in parser.sections():
+        env = parser.get(section, "environment", fallback="")
+        found = re.search(r'UPDOWN_RUNNER__METRICS_PORT="(\d+)"', env)
+        if section.startswith("program:") and found:
+            ports[section.removeprefix("program:")] = int(found.group(1))
+    return ports
+
+
+def unhealthy(status: str) -> list[str]:
+    """Programs supervisord reports in a state other than RUNNING or deliberately STOPPED."""
+    bad = []
+    for line in status.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] in ("FATAL", "BACKOFF", "EXITED", "STARTING", "UNKNOWN"):
+            bad.append(f"{parts[0]} {parts[1]}")
+    return bad
+
+
 def supervise(settings: Settings, url: str, duration_s: float) -> int:
+    busy = busy_ports(settings)
+    if busy:
+        say("refusing to start: these ports are in use (another updown run?): " + ", ".join(busy))
+        return 2
     sim = settings.mode is Mode.SIM
     if sim:
         address, created = keys.ensure_private_key(secrets_dir())
@@ -78,6 +120,7 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
     signal.signal(signal.SIGTERM, ask_stop)
     started = time.monotonic()
     reported = False
+    problems: list[str] = []
     say(f"supervisord started (pid {proc.pid}); "
         + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
     if sim:
@@ -87,13 +130,17 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
         elapsed = time.monotonic() - started
         if not reported and elapsed >= STARTUP_S:
             reported = True
-            say("programs:\n" + ctl(env, "status"))
+            status = ctl(env, "status")
+            say("programs:\n" + status)
+            problems += unhealthy(status)
         if duration_s and elapsed >= duration_s:
             break
         time.sleep(0.2)
     if proc.poll() is not None:
         say(f"supervisord exited on its own with {proc.returncode}")
         return proc.returncode or 1
+    final = ctl(env, "status")
+    problems += unhealthy(final)
     say("stopping every program")
     say(_status_summary(env))
     proc.send_signal(signal.SIGTERM)
@@ -105,6 +152,10 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
         proc.wait()
         return 1
     say(f"supervisord stopped ({code}); nothing left running")
+    if problems:
+        say("FAILED: programs that were not running: " + ", ".join(sorted(set(problems)))
+            + " (see var/log/<program>.log)")  # fmt: skip
+        return 1
     return 0 if code == 0 else code
 
 

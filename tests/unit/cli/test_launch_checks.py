@@ -1,0 +1,34 @@
+"""updown run refuses to start on busy ports and fails when a program is not running."""
+
+from __future__ import annotations
+
+import socket
+
+from common.cli.launch import busy_ports, metrics_ports, unhealthy
+from common.config import load_settings
+
+
+def test_a_program_in_backoff_or_fatal_is_unhealthy_and_a_stopped_one_is_not() -> None:
+    status = "discovery  RUNNING   pid 1, uptime 0:01:00\nfeed-book  BACKOFF   Exited too quickly\n" \
+             "executor   FATAL     Exited too quickly\nsim        STOPPED   Not started"
+
+    assert unhealthy(status) == ["feed-book BACKOFF", "executor FATAL"]
+
+
+def test_a_port_the_run_needs_that_is_already_taken_is_named() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        settings = load_settings(env={"UPDOWN_SIM__PORT": str(port)})
+
+        busy = busy_ports(settings)
+
+    assert any(entry.startswith(f"{port} ") and "sim.port" in entry for entry in busy)
+
+
+def test_every_worker_program_has_its_own_metrics_port() -> None:
+    ports = metrics_ports()
+
+    assert {"discovery", "feed-book", "alpha", "quoter"} <= set(ports)
+    assert len(set(ports.values())) == len(ports)
