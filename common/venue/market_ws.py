@@ -42,6 +42,23 @@ __all__ = [
 TEXT_FRAMES = frozenset({"NO NEW ASSETS", "PONG"})
 
 
+def frame_objects(raw: str | bytes, counts: Counter[str]) -> list[dict[str, Any]]:
+    """The JSON objects of one CLOB websocket frame: an object or an array of them; none for the
+    bare text acks and keep-alives (counted). Raises ``VenueParseError`` on anything else."""
+    if isinstance(raw, bytes | bytearray):
+        raw = raw.decode("utf-8", errors="replace")
+    stripped = raw.strip()
+    if stripped in TEXT_FRAMES:
+        counts["text:" + stripped] += 1
+        return []
+    decoded = loads(stripped)
+    objs = decoded if isinstance(decoded, list) else [decoded]
+    for obj in objs:
+        if not isinstance(obj, dict):
+            raise VenueParseError(f"frame element is not an object: {type(obj).__name__}")
+    return objs
+
+
 class MarketWsParser:
     """Turns raw market-channel frames into normalized events; ``counts`` says what it saw."""
 
@@ -52,19 +69,9 @@ class MarketWsParser:
 
     def parse(self, raw: str | bytes, recv_ts_ms: int) -> list[Message]:
         """All events of one frame; raises ``VenueParseError`` (only) on a malformed frame."""
-        if isinstance(raw, bytes | bytearray):
-            raw = raw.decode("utf-8", errors="replace")
-        stripped = raw.strip()
-        if stripped in TEXT_FRAMES:
-            self.counts["text:" + stripped] += 1
-            return []
-        decoded = loads(stripped)
-        objs = decoded if isinstance(decoded, list) else [decoded]
         events: list[Message] = []
         with parse_guard("market event"):
-            for obj in objs:
-                if not isinstance(obj, dict):
-                    raise VenueParseError(f"frame element is not an object: {type(obj).__name__}")
+            for obj in frame_objects(raw, self.counts):
                 events.extend(self.parse_event(obj, recv_ts_ms))
         return events
 

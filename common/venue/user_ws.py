@@ -15,9 +15,9 @@ from typing import Any, TypedDict
 
 from common.schemas.base import Message
 from common.schemas.user import TRADE_STATUSES, MakerOrderFill, OrderEvent, UserTrade
-from common.venue.convert import bps, epoch_ms, field, loads, micro, optional_epoch_ms, side, text
+from common.venue.convert import bps, epoch_ms, field, micro, optional_epoch_ms, side, text
 from common.venue.errors import VenueParseError, guarded, parse_guard
-from common.venue.market_ws import TEXT_FRAMES
+from common.venue.market_ws import frame_objects
 
 _ORDER_STATUSES = ("LIVE", "MATCHED", "DELAYED", "UNMATCHED", "CANCELED", "INVALID")
 _ORDER_KINDS = ("PLACEMENT", "UPDATE", "CANCELLATION")
@@ -183,19 +183,9 @@ class UserWsParser:
 
     def parse(self, raw: str | bytes, recv_ts_ms: int) -> list[Message]:
         """All events of one frame; raises ``VenueParseError`` (only) on a malformed frame."""
-        if isinstance(raw, bytes | bytearray):
-            raw = raw.decode("utf-8", errors="replace")
-        stripped = raw.strip()
-        if stripped in TEXT_FRAMES:
-            self.counts["text:" + stripped] += 1
-            return []
-        decoded = loads(stripped)
-        objs = decoded if isinstance(decoded, list) else [decoded]
         events: list[Message] = []
         with parse_guard("user event"):
-            for obj in objs:
-                if not isinstance(obj, dict):
-                    raise VenueParseError(f"frame element is not an object: {type(obj).__name__}")
+            for obj in frame_objects(raw, self.counts):
                 kind = obj.get("event_type")
                 if kind == "order":
                     events.append(parse_order(obj, recv_ts_ms))
