@@ -18,6 +18,7 @@ WORKERS: dict[str, str] = {
     "feed-ref": "workers.feed_ref.worker",
     "alpha": "workers.alpha.worker",
     "quoter": "workers.quoter.worker",
+    "control": "workers.control.worker",
 }
 
 

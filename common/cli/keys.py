@@ -10,6 +10,7 @@ Files are created with mode 0600. Nothing here prints or logs a secret.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -31,6 +32,17 @@ def write_secret(folder: Path, name: str, value: str) -> None:
     with os.fdopen(fd, "w") as out:
         out.write(value)
     tmp.replace(path)
+
+
+CONTROL_TOKEN = "control__token"
+
+
+def ensure_control_token(folder: Path) -> bool:
+    """Create the control API's bearer token if there is none; True if created now."""
+    if (folder / CONTROL_TOKEN).is_file():
+        return False
+    write_secret(folder, CONTROL_TOKEN, secrets.token_urlsafe(32))
+    return True
 
 
 def ensure_private_key(folder: Path) -> tuple[str, bool]:

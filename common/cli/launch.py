@@ -106,6 +106,8 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
     if sim:
         address, created = keys.ensure_private_key(secrets_dir())
         say(f"{'generated' if created else 'using'} the bot's wallet {address} (key in {secrets_dir()})")
+        if keys.ensure_control_token(secrets_dir()):
+            say(f"generated the control API's bearer token ({secrets_dir() / keys.CONTROL_TOKEN})")
     env = dict(os.environ, REDIS_URL=url, UPDOWN_MODE=settings.mode.value,
                UPDOWN_SIM_AUTOSTART="true" if sim else "false",
                UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true")  # fmt: skip

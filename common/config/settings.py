@@ -123,6 +123,23 @@ class SimSettings(_Section):
     chain: bool = True
 
 
+class ControlSettings(_Section):
+    """The control API (``updown worker control``): loopback only unless told otherwise."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8788, ge=1, le=65535)
+    #: Bearer token every request must carry; none configured means every request is refused.
+    token: SecretStr | None = None
+    #: How long an Idempotency-Key's answer is kept (a repeated request gets the same answer).
+    idempotency_ttl_s: int = Field(86_400, gt=0)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(text, str) and not text.strip() else value
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -149,4 +166,5 @@ class Settings(BaseSettings):
     venue: VenueSettings = VenueSettings()
     wallet: WalletSettings = WalletSettings()
     sim: SimSettings = SimSettings()
+    control: ControlSettings = ControlSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

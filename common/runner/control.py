@@ -49,6 +49,9 @@ async def issue(
     if mode is not None and target == "*":
         pipe.set(TRADING_MODE_KEY, mode)
     pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now))
+    # Every action is audited where it is issued, whichever way it came (CLI or control API).
+    pipe.xadd(streams.AUDIT, {"action": action, "outcome": "issued", "target": target, "issued_by": issued_by,
+                              "reason": reason, "request_id": cmd.request_id, "at_ms": str(now)})  # fmt: skip
     await pipe.execute()
     return cmd
 

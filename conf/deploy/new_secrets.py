@@ -5,7 +5,8 @@
 - one random password per Redis ACL user of ``conf/deploy/redis/users.acl`` (``redis_<user>_password``,
   read by the ``redis-acl`` service, which hashes them into the ACL file);
 - ``redis__url``: the ``updown`` user's URL, read by every worker (``UPDOWN_SECRETS_DIR``);
-- ``grafana_admin_password``.
+- ``grafana_admin_password``;
+- ``control__token``: the control API's bearer token.
 
 The wallet's secrets (``wallet__private_key``, ``wallet__api_key``, ``wallet__api_secret``,
 ``wallet__api_passphrase``) are yours to write, for live trading only (``conf/deploy/compose.live.yml``).
@@ -28,7 +29,7 @@ ACL_TEMPLATE = Path(__file__).resolve().parent / "redis" / "users.acl"
 #: Random bytes per password (URL-safe base64: no character needs escaping in a redis:// URL).
 PASSWORD_BYTES = 32
 #: Who reads each file inside its container (uid); others are read by root.
-OWNERS = {"redis__url": 10001, "grafana_admin_password": 472, **{f"wallet__{k}": 10001 for k in (
+OWNERS = {"redis__url": 10001, "control__token": 10001, "grafana_admin_password": 472, **{f"wallet__{k}": 10001 for k in (
     "private_key", "api_key", "api_secret", "api_passphrase")}}  # fmt: skip
 
 
@@ -59,6 +60,8 @@ def create(directory: Path, redis_host: str = "redis", redis_port: int = 6379) -
         created.append("redis__url")
     if _write_new(directory / "grafana_admin_password", secrets.token_urlsafe(PASSWORD_BYTES)):
         created.append("grafana_admin_password")
+    if _write_new(directory / "control__token", secrets.token_urlsafe(PASSWORD_BYTES)):
+        created.append("control__token")
     return created
 
 

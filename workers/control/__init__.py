@@ -1,0 +1,1 @@
+"""control: the HTTP control API (health, state, reports, and the control actions)."""

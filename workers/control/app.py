@@ -1,0 +1,138 @@
+"""The control API as an aiohttp application.
+
+Every request carries ``Authorization: Bearer <token>`` (compared in constant time); a missing or
+wrong token is 401, and the attempt is audited. Actions go on ``ctl`` through
+``common.runner.control.issue`` (which also records the sticky state and the trading mode) and on
+``audit``; a repeated ``Idempotency-Key`` gets the first answer back without acting twice.
+``reload`` validates the configuration first and is refused, with the reason, when it is invalid.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from common import state
+from common.bus import streams
+from common.bus.codec import decode
+from common.clock import Clock
+from common.config import ConfigError, Settings, load_settings
+from common.runner import control
+from common.runner.health import KEY_PREFIX
+from common.schemas.base import Message
+from common.schemas.control import Action, ControlCommand
+from common.series import series_keys
+
+ACTIONS: tuple[Action, ...] = ("pause", "resume", "halt", "flatten", "reduce-only", "reload")
+REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+CLOCK: web.AppKey[Any] = web.AppKey("clock", object)
+
+
+def make_app(redis: aioredis.Redis, settings: Settings, clock: Clock) -> web.Application:
+    app = web.Application(middlewares=[_auth])
+    app[REDIS], app[SETTINGS], app[CLOCK] = redis, settings, clock
+    app.add_routes([
+        web.get("/health", health), web.get("/metrics", metrics_text),
+        web.get("/state/markets", state_of(state.MARKETS)), web.get("/state/positions", state_of(state.POSITIONS)),
+        web.get("/state/orders", state_of(state.ORDERS)), web.get("/state/pnl", state_of(state.PNL)),
+        web.get("/report/toxicity", toxicity),
+        *(web.post(f"/control/{action}", act(action)) for action in ACTIONS),
+    ])  # fmt: skip
+    return app
+
+
+@web.middleware
+async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    token = request.app[SETTINGS].control.token
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    valid = token is not None and scheme == "Bearer" and hmac.compare_digest(
+        given.strip().encode(), token.get_secret_value().encode())  # fmt: skip
+    if not valid:
+        await _audit(request, action=f"{request.method} {request.path}", outcome="unauthorized")
+        return web.json_response({"error": "unauthorized"}, status=401)
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+async def _audit(request: web.Request, *, action: str, outcome: str, **detail: Any) -> None:
+    now = request.app[CLOCK].now_ms()
+    entry = {"action": action, "outcome": outcome, "remote": request.remote or "", "at_ms": str(now),
+             "detail": json.dumps(detail, default=str)}  # fmt: skip
+    await request.app[REDIS].xadd(streams.AUDIT, entry)
+
+
+async def health(request: web.Request) -> web.Response:
+    redis = request.app[REDIS]
+    now = request.app[CLOCK].now_ms()
+    workers = {}
+    for key in await _scan(redis, f"{KEY_PREFIX}*"):
+        h = {k.decode(): v.decode() for k, v in (await redis.hgetall(key)).items()}
+        workers[h.get("instance", key)] = {"worker": h.get("worker"), "state": h.get("state"),
+                                           "health_age_ms": now - int(h.get("ts_ms", now))}  # fmt: skip
+    feeds = {k.decode(): json.loads(v) for k, v in (await redis.hgetall(state.FEEDS)).items()}
+    return web.json_response({"mode": request.app[SETTINGS].mode.value,
+                              "trading_mode": await control.trading_mode(redis), "workers": workers,
+                              "feeds": feeds})  # fmt: skip
+
+
+async def metrics_text(request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def state_of(key: str) -> Any:
+    async def read(request: web.Request) -> web.Response:
+        raw = await request.app[REDIS].hgetall(key)
+        return web.json_response({k.decode(): json.loads(v) for k, v in raw.items()})
+
+    return read
+
+
+async def toxicity(request: web.Request) -> web.Response:
+    """The latest markouts and flow per series, from the newest signal of each."""
+    redis = request.app[REDIS]
+    out = {}
+    for key in series_keys(request.app[SETTINGS]):
+        last = await redis.xrevrange(streams.signal(key), count=1)
+        if last:
+            body: Message = decode(last[0][1]).body
+            fields = ("regime", "toxicity_micro", "markout_1s_micro", "markout_5s_micro", "markout_30s_micro",
+                      "flow_imbalance_ppm", "computed_ms")  # fmt: skip
+            out[key] = {f: getattr(body, f, None) for f in fields}
+    return web.json_response(out)
+
+
+def act(action: Action) -> Any:
+    async def handler(request: web.Request) -> web.Response:
+        redis = request.app[REDIS]
+        target = request.query.get("target", "*")
+        reason = request.query.get("reason", "")
+        key = request.headers.get("Idempotency-Key")
+        ttl = request.app[SETTINGS].control.idempotency_ttl_s
+        if key:
+            seen = await redis.get(f"ctl:idem:{key}")
+            if seen is not None:
+                return web.json_response(json.loads(seen))
+        if action == "reload":
+            try:
+                load_settings()
+            except ConfigError as exc:
+                await _audit(request, action=action, outcome="refused", reason=str(exc))
+                return web.json_response({"error": "invalid configuration", "reason": str(exc)}, status=400)
+        cmd: ControlCommand = await control.issue(redis, action, target=target, issued_by="control-api",
+                                                  reason=reason, clock=request.app[CLOCK])  # fmt: skip
+        answer = {"ok": True, "action": action, "target": target, "request_id": cmd.request_id}
+        if key:
+            await redis.set(f"ctl:idem:{key}", json.dumps(answer), ex=ttl)
+        return web.json_response(answer)
+
+    return handler
+
+
+async def _scan(redis: aioredis.Redis, pattern: str) -> list[bytes]:
+    return [key async for key in redis.scan_iter(match=pattern, count=500)]
