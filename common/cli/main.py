@@ -19,6 +19,7 @@ USAGE = """updown COMMAND [ARGS]
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   keys new | derive            create the wallet key; derive API credentials from the venue
+  doctor                       check wallet, credentials, balances, allowances, clock, heartbeat
   calibrate [--date D]         fair-value calibration against real outcomes
 """
 
@@ -43,6 +44,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "bench": _lazy("common.bench.cli"),
     "sim": _lazy("common.cli.sim_cmd"),
     "keys": _lazy("common.cli.keys"),
+    "doctor": _lazy("common.cli.doctor"),
     "calibrate": _lazy("workers.alpha.calibrate"),
 }
 

@@ -198,6 +198,11 @@ class AsyncClobClient:
         allowances = body.get("allowances") or ({"": body["allowance"]} if "allowance" in body else {})
         return BalanceAllowance(int(body["balance"]), {k: int(v) for k, v in allowances.items()})
 
+    async def closed_only(self) -> bool:
+        """Whether the account may only reduce positions (the venue's ban status)."""
+        body = await self._request("GET", "/auth/ban-status/closed-only")
+        return bool(body.get("closed_only")) if isinstance(body, dict) else False
+
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _creds(self) -> ApiCreds:
