@@ -34,8 +34,12 @@ def main(argv: list[str]) -> int:
     p = parser("run", "Start Redis and every worker under supervisord.")
     p.add_argument("--duration", type=float, default=float(os.environ.get("DURATION") or 0),
                    help="seconds to run, then stop cleanly (default: until Ctrl-C)")  # fmt: skip
+    p.add_argument("--i-understand-this-trades-real-money", dest="live_confirmed", action="store_true",
+                   help="required in live mode (or UPDOWN_LIVE_CONFIRM=yes)")  # fmt: skip
     args = p.parse_args(argv)
     settings = load_settings()
+    if settings.mode is Mode.LIVE and not live_preflight(settings, args.live_confirmed):
+        return 2
     data = Path(settings.data_dir)
     for sub in ("run", "log"):
         (data / sub).mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,26 @@ def main(argv: list[str]) -> int:
 
 #: How long the launcher waits for the emulator to hand out API credentials.
 CREDENTIALS_WAIT_S = 60.0
+
+
+def live_preflight(settings: Settings, confirmed: bool) -> bool:
+    """Live mode starts only when asked for explicitly and when every doctor check passes."""
+    if not (confirmed or os.environ.get("UPDOWN_LIVE_CONFIRM") == "yes"):
+        say("refusing live mode: real keys, real money. Pass --i-understand-this-trades-real-money "
+            "(or UPDOWN_LIVE_CONFIRM=yes) once `updown doctor` passes")  # fmt: skip
+        return False
+    import asyncio
+
+    from common.clock import SYSTEM_CLOCK
+    from common.doctor.run import examine
+
+    results = asyncio.run(examine(settings, SYSTEM_CLOCK))
+    for check in results:
+        say(check.line())
+    if any(not c.ok for c in results):
+        say("refusing live mode: the preflight (updown doctor) failed")
+        return False
+    return True
 
 
 def busy_ports(settings: Settings) -> list[str]:

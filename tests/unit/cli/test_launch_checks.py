@@ -32,3 +32,14 @@ def test_every_worker_program_has_its_own_metrics_port() -> None:
 
     assert {"discovery", "feed-book", "alpha", "quoter"} <= set(ports)
     assert len(set(ports.values())) == len(ports)
+
+
+def test_live_mode_is_refused_without_an_explicit_confirmation(monkeypatch: object, capsys: object) -> None:
+    from common.cli.launch import live_preflight
+
+    monkeypatch.delenv("UPDOWN_LIVE_CONFIRM", raising=False)  # type: ignore[attr-defined]
+
+    allowed = live_preflight(load_settings(env={"UPDOWN_MODE": "live"}), confirmed=False)
+
+    assert allowed is False
+    assert "refusing live mode" in capsys.readouterr().out  # type: ignore[attr-defined]
