@@ -118,7 +118,10 @@ def _start_feed_book(url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, REDIS_URL=url, UPDOWN_DATA_DIR=str(tmp), UPDOWN_INSTANCE="bench-feed-book",
                UPDOWN_VENUE__WS_MARKET_URL=f"ws://127.0.0.1:{port}", UPDOWN_LOG__LEVEL="WARNING",
                UPDOWN_BUS__MARKET_DATA_MAXLEN="5000000")  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", "feed-book"], cwd=ROOT, env=env)
+    profile = os.environ.get("UPDOWN_BENCH_PROFILE")  # a path: run the worker under cProfile
+    prefix = ["-m", "cProfile", "-o", f"{profile}.{port}"] if profile else []
+    return subprocess.Popen([sys.executable, *prefix, "-m", "common.cli.main", "worker", "feed-book"], cwd=ROOT,
+                            env=env)  # fmt: skip
 
 
 async def _deltas(client: aioredis.Redis) -> int:

@@ -162,7 +162,7 @@ class BookKeeper:
         book.load(event)
         self.counts["snapshots"] += 1
         self.needs_resync.discard(book.asset_id)
-        out: list[Message] = [event.model_copy(update={"epoch": book.epoch})]
+        out: list[Message] = [_with_epoch(event, book.epoch)]
         if before != (book.best_bid_micro, book.best_ask_micro, True):
             out.append(self._top(book, event.venue_ts_ms, event.recv_ts_ms))
         return out
@@ -178,7 +178,7 @@ class BookKeeper:
         book.venue_ts_ms, book.recv_ts_ms = event.venue_ts_ms, event.recv_ts_ms
         self.counts["deltas"] += 1
         self._check_venue_top(book, event)
-        out: list[Message] = [event.model_copy(update={"epoch": book.epoch})]
+        out: list[Message] = [_with_epoch(event, book.epoch)]
         if before != (book.best_bid_micro, book.best_ask_micro):
             out.append(self._top(book, event.venue_ts_ms, event.recv_ts_ms))
         return out
@@ -205,3 +205,12 @@ class BookKeeper:
             venue_ts_ms=venue_ts_ms,
             recv_ts_ms=recv_ts_ms,
         )
+
+
+def _with_epoch(event: BookSnapshot | BookDelta, epoch: int) -> BookSnapshot | BookDelta:
+    """The event stamped with its book's epoch. It was validated when parsed; re-validating a copy
+    (``model_copy``) on every delta costs more than applying it, so the copy is constructed."""
+    if event.epoch == epoch:
+        return event
+    fields = {**event.__dict__, "epoch": epoch}
+    return type(event).model_construct(_fields_set=event.model_fields_set | {"epoch"}, **fields)
