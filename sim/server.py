@@ -115,6 +115,12 @@ class SimServer:
         self.world = World(world_cfg, self.clock.now_ms())
         self.exchange = Exchange(lambda: self.clock.now_ms() / 1000, random.Random(f"{seed}:exchange"),
                                  cfg.exchange)
+        #: Chain-backed wallets: trades settled on chain, balances synced back (``sim.settlement``).
+        self.settlement: Any = None
+        if self.chain is not None:
+            from sim.settlement import SettlementBridge
+
+            self.settlement = SettlementBridge(self.exchange, self.chain)
         self.rtds = RtdsHub(self.clock.now_ms, self.faults)
         self.traders = TraderPool(cfg.traders, seed)
         #: Extra listeners of window actions (e.g. the local chain preparing and resolving conditions).
@@ -127,6 +133,7 @@ class SimServer:
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._settler: asyncio.Task[None] | None = None
         self.port: int | None = None
         self.step()
 
@@ -134,7 +141,12 @@ class SimServer:
 
     def _build_app(self) -> web.Application:
         self.clob: Any = None
-        app = web.Application(middlewares=[rest_fault_middleware(self.faults)])
+        middlewares = [rest_fault_middleware(self.faults)]
+        if self.settlement is not None:
+            from sim.settlement import balance_refresh_middleware
+
+            middlewares.append(balance_refresh_middleware(self.settlement, self._account_of_key))
+        app = web.Application(middlewares=middlewares)
         try:
             from sim.api import add_clob_routes
         except ImportError:
@@ -149,8 +161,16 @@ class SimServer:
             from sim.chain.rpc import add_rpc_route
 
             add_rpc_route(app, self.chain)
+            from sim.settlement import add_settlement_routes
+
+            add_settlement_routes(app, self.settlement)
         app.router.add_get("/sim/world", self._world_state)
         return app
+
+    def _account_of_key(self, api_key: str) -> str | None:
+        key = self.clob.keys.get(api_key) if self.clob is not None else None
+        account = self.exchange.accounts.find_by_address(key.address) if key is not None else None
+        return account.account_id if account is not None else None
 
     def _tick_of(self, window: Window) -> int | None:
         state = self.exchange.market(window.ids.condition_id)
@@ -248,6 +268,8 @@ class SimServer:
         self.port = int(self._runner.addresses[0][1])
         if run_ticks:
             self._ticker = asyncio.create_task(self._tick_loop())
+            if self.settlement is not None:
+                self._settler = asyncio.create_task(self.settlement.run())
         log.info("emulator listening on http://%s:%s (faults=%s)", self.cfg.host, self.port, self.cfg.faults)
         return self.port
 
@@ -261,9 +283,10 @@ class SimServer:
             await asyncio.sleep(period_s)
 
     async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._ticker, self._settler):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._runner is not None:
             await self._runner.cleanup()

@@ -19,6 +19,8 @@ WORKERS: dict[str, str] = {
     "alpha": "workers.alpha.worker",
     "quoter": "workers.quoter.worker",
     "control": "workers.control.worker",
+    "merger": "workers.merger.worker",
+    "rewards": "workers.rewards.worker",
 }
 
 

@@ -113,8 +113,16 @@ class Exchange:
     # --- accounts -----------------------------------------------------------------------------
 
     def ensure_account(self, account_id: str, address: str | None = None, pusd_micro: int = 0) -> bool:
-        """Create an account with an opening balance; returns False (and changes nothing) if it exists."""
-        return self.accounts.ensure(account_id, address, pusd_micro)[1]
+        """Create an account with an opening balance; returns False (and changes nothing) if it exists.
+
+        A new account is announced as an ``account_created`` event on the ``account`` channel (no
+        owner, so no websocket sees it), which the chain settlement bridge uses to fund wallets."""
+        created = self.accounts.ensure(account_id, address, pusd_micro)[1]
+        if created:
+            payload = {"event_type": "account_created", "account_id": account_id, "address": address,
+                       "pusd_micro": pusd_micro}
+            self._emit([Event("account", "", (), payload)])
+        return created
 
     def credit(self, account_id: str, pusd_micro: int) -> None:
         """Add (or with a negative amount, remove) collateral, e.g. after a merge or a redeem on chain."""
@@ -151,6 +159,14 @@ class Exchange:
 
     def trade(self, trade_id: str) -> Trade | None:
         return self._trades.get(trade_id)
+
+    def pending_trades(self) -> list[Trade]:
+        """Trades not yet CONFIRMED or FAILED (their balance changes are applied, not yet final)."""
+        return list(self._pending)
+
+    def account_open_orders(self, account_id: str) -> list[Order]:
+        """Resting orders of one account, whichever API key placed them."""
+        return [o for owned in self._open.values() for o in owned.values() if o.account_id == account_id]
 
     def heartbeat(self, owner: str, heartbeat_id: str) -> tuple[bool, str]:
         """Chain a heartbeat for an API key: (accepted, next id) or (False, expected id)."""
