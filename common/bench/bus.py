@@ -65,16 +65,22 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     await _prefill(client, args.drain)
     relay = _start_relay(url, tmp)
     started = time.perf_counter()
+    first: float | None = None
+    done = 0
     try:
-        while await client.xlen(streams.HEARTBEAT_SEEN) < args.drain if await client.exists(
-            streams.HEARTBEAT_SEEN) else True:  # fmt: skip
-            await asyncio.sleep(0.01)
-        elapsed = time.perf_counter() - started
+        while done < args.drain:
+            done = int(await client.xlen(streams.HEARTBEAT_SEEN)) if await client.exists(streams.HEARTBEAT_SEEN) else 0
+            if done and first is None:
+                first, first_count = time.perf_counter(), done
+            await asyncio.sleep(0.005)
+        finished = time.perf_counter()
     finally:
         relay.terminate()
         relay.wait(20)
-    print(f"max sustained through one consumer: {args.drain} messages in {elapsed:.2f} s "
-          f"= {args.drain / elapsed:,.0f} msgs/s (includes the relay's start-up)")  # fmt: skip
+    assert first is not None
+    rate = (args.drain - first_count) / (finished - first)
+    print(f"max sustained through one consumer: {args.drain} messages drained at {rate:,.0f} msgs/s "
+          f"(from its first output; the relay's start-up took {first - started:.2f} s)")  # fmt: skip
     await client.aclose()
     return 0
 

@@ -1,13 +1,58 @@
-"""Server-side scripts for the rare paths; the common path is plain commands in MULTI/EXEC.
+"""Server-side scripts: the batch of a transforming stage, and the rare paths.
 
-A transforming stage writes a batch's outputs and acks its inputs in one MULTI/EXEC, so a crash
-falls before or after, never between. When a stage must ack later than it emits (a crash point in
+A transforming stage writes a batch's outputs and acks its inputs in one script call
+(``EMIT_BATCH``), so a crash falls before or after, never between, and the whole batch costs one
+round trip and one reply. When a stage must ack later than it emits (a crash point in
 tests, or a slow side effect in between), it calls ``EMIT_ONCE``: the outputs are written under a
 marker keyed by the input entry, and a redelivery of the same entry finds the marker and writes
 nothing again. Acking deletes the marker, so markers live only while their entry is pending.
 """
 
 from __future__ import annotations
+
+#: KEYS: 1 input stream, 2.. output streams (each once).
+#: ARGV: 1 group, 2 marker prefix (``emitted:<group>:<stream>:``), then per input entry: its id, its
+#: output count, and per output: the output's KEYS index, maxlen ("0" = no trim), field count n, then
+#: n field/value pairs. An entry whose marker exists (its outputs were written before a crash) has
+#: its outputs skipped and its marker deleted; every entry is acked. Returns the entries acked.
+EMIT_BATCH = """
+local group = ARGV[1]
+local prefix = ARGV[2]
+local i = 3
+local acked = 0
+while i <= #ARGV do
+  local id = ARGV[i]
+  local outputs = tonumber(ARGV[i + 1])
+  i = i + 2
+  local marker = prefix .. id
+  local written = redis.call('EXISTS', marker) == 1
+  for o = 1, outputs do
+    local key = KEYS[tonumber(ARGV[i])]
+    local maxlen = ARGV[i + 1]
+    local n = tonumber(ARGV[i + 2])
+    i = i + 3
+    if not written then
+      local args
+      if maxlen ~= '0' then
+        args = {key, 'MAXLEN', '~', maxlen, '*'}
+      else
+        args = {key, '*'}
+      end
+      for f = 0, n * 2 - 1 do
+        args[#args + 1] = ARGV[i + f]
+      end
+      redis.call('XADD', unpack(args))
+    end
+    i = i + n * 2
+  end
+  if written then
+    redis.call('DEL', marker)
+  end
+  redis.call('XACK', KEYS[1], group, id)
+  acked = acked + 1
+end
+return acked
+"""
 
 #: KEYS: 1 marker key, 2.. output streams (one per output, repeats allowed)
 #: ARGV: 1 marker ttl ms, then per output: maxlen ("0" = no trim), field count n, n field/value pairs

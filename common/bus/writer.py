@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from common.bus import streams
 from common.bus.codec import Fields, encode
 from common.bus.envelope import Envelope
-from common.bus.scripts import DEAD_LETTER, EMIT_ONCE
+from common.bus.scripts import DEAD_LETTER, EMIT_BATCH, EMIT_ONCE
 from common.clock import Clock
 from common.config.settings import BusSettings
 from common.schemas.base import Message
@@ -35,6 +35,7 @@ class Writer:
         self._cfg = cfg
         self._clock = clock
         self._emit_once = redis.register_script(EMIT_ONCE)
+        self._emit_batch = redis.register_script(EMIT_BATCH)
         self._dead_letter = redis.register_script(DEAD_LETTER)
 
     def maxlen(self, stream: str) -> int:
@@ -78,12 +79,9 @@ class Writer:
         """The key that says "the outputs of this input entry are already written"."""
         return f"emitted:{group}:{stream}:{entry_id}"
 
-    def queue_outputs(self, pipe: Any, cause: Envelope, outputs: Sequence[Emit]) -> None:
-        """Queue the XADDs of one entry's outputs on a pipeline (the caller queues the XACK)."""
-        for out in outputs:
-            maxlen = self.maxlen(out.stream)
-            pipe.xadd(out.stream, self.fields(out.body, key=out.key, cause=cause),
-                      maxlen=maxlen or None, approximate=True)  # fmt: skip
+    def batch(self, stream: str, group: str) -> Batch:
+        """A batch of input entries of one stream: their outputs and acks, written in one script call."""
+        return Batch(self, stream, group)
 
     async def emit_once(self, *, stream: str, group: str, cause: Envelope, outputs: Sequence[Emit]) -> bool:
         """Write one entry's outputs now, without acking it, at most once per entry. True if written."""
@@ -170,3 +168,32 @@ def _text(value: Any) -> str:
 def _parse_id(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
+
+
+class Batch:
+    """Outputs and acks of a batch of input entries, sent as one ``EMIT_BATCH`` call."""
+
+    def __init__(self, writer: Writer, stream: str, group: str) -> None:
+        self._writer = writer
+        self._keys: list[str] = [stream]
+        self._index: dict[str, int] = {}
+        self._args: list[Any] = [group, Writer.marker(stream, group, "")]
+        self.entries = 0
+
+    def add(self, entry_id: str, cause: Envelope | None, outputs: Sequence[Emit]) -> None:
+        """Ack ``entry_id`` and write its outputs (stamped from ``cause``), unless already written."""
+        self.entries += 1
+        self._args += [entry_id, len(outputs)]
+        for out in outputs:
+            index = self._index.get(out.stream)
+            if index is None:
+                self._keys.append(out.stream)
+                index = self._index[out.stream] = len(self._keys)
+            fields = self._writer.fields(out.body, key=out.key, cause=cause)
+            self._args += [index, self._writer.maxlen(out.stream), len(fields)]
+            for name, value in fields.items():
+                self._args += [name, value]
+
+    async def send(self, client: Any) -> None:
+        if self.entries:
+            await self._writer._emit_batch(keys=self._keys, args=self._args, client=client)

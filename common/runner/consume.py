@@ -57,27 +57,30 @@ class Consumer:
     async def process(self, batch: list[Delivery]) -> int:
         """Handle a batch in order; stop at the first failure. Returns its delivery count, or 0.
 
-        Outputs and acks of the whole batch go out in one MULTI/EXEC. Entries delivered before
-        (after a crash or a failure) are checked for a marker: if their outputs were already
-        written, they are only acked.
+        Outputs and acks of the whole batch go out in one script call (atomic, one round trip);
+        an entry delivered before whose outputs were already written (a crash between writing and
+        acking) is only acked. Dead letters, rare, go first in their own calls.
         """
         ctx, reader = self._ctx, self._reader
         writer = ctx.writer
-        already = await self._already_emitted(batch)
-        pipe = ctx.redis.pipeline(transaction=True)
+        out = writer.batch(reader.stream, reader.group)
+        letters = ctx.redis.pipeline(transaction=False)
+        lettered = False
         failed = 0
         for d in batch:
             if d.fields is None:
-                pipe.xack(reader.stream, reader.group, d.id)
+                out.add(d.id, None, ())
                 ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
                 continue
             if d.deliveries > ctx.settings.bus.max_deliveries:
-                await self._dead_letter(pipe, d, "max_deliveries", f"failed {d.deliveries - 1} times")
+                await self._dead_letter(letters, d, "max_deliveries", f"failed {d.deliveries - 1} times")
+                lettered = True
                 continue
             try:
                 env = decode(d.fields, d.id)
             except DecodeError as exc:
-                await self._dead_letter(pipe, d, "decode", str(exc))
+                await self._dead_letter(letters, d, "decode", str(exc))
+                lettered = True
                 continue
             started = time.perf_counter()
             try:
@@ -92,26 +95,18 @@ class Consumer:
             self._emits += 1
             crash_at = ctx.settings.runner.crash_after_emits
             if crash_at and self._emits >= crash_at:
-                await pipe.execute()
+                if lettered:
+                    await letters.execute()
+                await out.send(ctx.redis)
                 await writer.emit_once(stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
-            if d.id in already:
-                pipe.delete(writer.marker(reader.stream, reader.group, d.id))
-            else:
-                writer.queue_outputs(pipe, env, outputs)
-            pipe.xack(reader.stream, reader.group, d.id)
+            out.add(d.id, env, outputs)
             self._processed.inc()
-        await pipe.execute()
+        if lettered:
+            await letters.execute()
+        await out.send(ctx.redis)
         return failed
-
-    async def _already_emitted(self, batch: list[Delivery]) -> set[str]:
-        again = [d.id for d in batch if d.deliveries > 1]
-        if not again:
-            return set()
-        stream, group = self._reader.stream, self._reader.group
-        found = await self._ctx.redis.mget([self._ctx.writer.marker(stream, group, i) for i in again])
-        return {i for i, value in zip(again, found, strict=True) if value is not None}
 
     async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:
         reader = self._reader
