@@ -19,6 +19,7 @@ WORKERS: dict[str, str] = {
     "alpha": "workers.alpha.worker",
     "quoter": "workers.quoter.worker",
     "control": "workers.control.worker",
+    "ledger": "workers.ledger.worker",
     "merger": "workers.merger.worker",
     "rewards": "workers.rewards.worker",
 }

@@ -20,6 +20,7 @@ USAGE = """updown COMMAND [ARGS]
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat
+  report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
 """
 
@@ -45,6 +46,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "sim": _lazy("common.cli.sim_cmd"),
     "keys": _lazy("common.cli.keys"),
     "doctor": _lazy("common.cli.doctor"),
+    "report": _lazy("common.cli.report"),
     "calibrate": _lazy("workers.alpha.calibrate"),
 }
 

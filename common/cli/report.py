@@ -16,6 +16,7 @@ from typing import Any
 import redis
 
 from common import state
+from common.bus import streams
 from common.cli.main import parser
 from common.cli.redis_url import resolve
 from common.config import load_settings
@@ -29,7 +30,6 @@ SPANS = ("tick_to_decision", "tick_to_order", "tick_to_ack")
 _COLUMNS = (("WINDOW", 28), ("WINNER", 6), ("POSTED", 7), ("REPLACED", 8), ("CANCELLED", 9), ("FILLS", 5),
             ("VOLUME", 10), ("FEES", 8), ("REBATES", 8), ("PNL", 10), ("INVENTORY", 20), ("MERGED", 9),
             ("REDEEMED", 9))  # fmt: skip
-_QUOTE_COUNTERS = ("quotes_posted", "quotes_replaced", "quotes_cancelled", "orders_rejected")
 
 
 def _s(value: Any) -> str:
@@ -122,14 +122,44 @@ def latency_lines(client: redis.Redis) -> list[str]:
     return lines
 
 
+def active(row: Mapping[str, Any]) -> bool:
+    """A window we quoted or traded in (discovery also announces windows we never touched)."""
+    return bool(row["quotes_posted"] or row["fills"] or any(row["inventory_at_resolution_micro"].values())
+                or row["merged_sets_micro"] or row["redeemed_micro"])  # fmt: skip
+
+
 def render(client: redis.Redis) -> str:
-    rows = windows(client)
-    lines = table(rows) if rows else ["no window summaries (the ledger published none)"]
+    every = windows(client)
+    rows = [w for w in every if active(w)]
+    lines = table(rows) if rows else ["no window with quotes or fills (no summaries from the ledger)"]
+    if len(every) > len(rows):
+        lines.append(f"({len(every) - len(rows)} windows without quotes or fills not shown)")
     lines += ["", *account_lines(client)]
     latency = latency_lines(client)
     if latency:
         lines += ["", *latency]
     return "\n".join(lines)
+
+
+#: The streams whose every entry must be in the ledger's books before the report is right.
+LEDGER_INPUTS = (streams.FILLS, streams.INVENTORY, streams.MARKETS, streams.EXEC)
+#: The ledger's consumer group.
+LEDGER_GROUP = "ledger"
+
+
+def ledger_drained(client: redis.Redis) -> bool:
+    """True when the ledger has read and acked everything on its money and count streams.
+
+    For the launcher: stop the producers (executor, feeds, merger), wait for this, then stop the
+    ledger, so that the report counts the last cancels and fills of the run."""
+    for stream in LEDGER_INPUTS:
+        if not client.exists(stream):
+            continue
+        last = _s(client.xinfo_stream(stream)["last-generated-id"])
+        group = next((g for g in client.xinfo_groups(stream) if _s(g["name"]) == LEDGER_GROUP), None)
+        if group is None or int(group["pending"]) or _s(group["last-delivered-id"]) != last:
+            return False
+    return True
 
 
 def print_report(url: str) -> int:
