@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from common.cli import keys, redis_url
+from common.cli import keys, redis_url, report
 from common.cli.main import parser
 from common.config import Mode, Settings, load_settings
 from common.config.loader import secrets_dir
@@ -44,6 +45,12 @@ def main(argv: list[str]) -> int:
     for sub in ("run", "log"):
         (data / sub).mkdir(parents=True, exist_ok=True)
     embedded: EmbeddedRedis | None = None
+    if settings.mode is Mode.SIM:
+        # Every sim run is a fresh emulator (new windows, new balances): books, streams and the
+        # merger's journal of a previous run would not match it. Keys and logs are kept.
+        for stale in (data / "redis", data / "merger"):
+            if stale.exists():
+                shutil.rmtree(stale)
     if settings.redis.url:
         url = settings.redis.url
         say(f"using Redis at {url} (from REDIS_URL / config); starting none")
@@ -54,7 +61,10 @@ def main(argv: list[str]) -> int:
             f"AOF everysec in {data / 'redis'}")  # fmt: skip
     redis_url.url_file(settings).write_text(url + "\n")
     try:
-        return supervise(settings, url, args.duration)
+        code = supervise(settings, url, args.duration)
+        if code != 2:  # it ran: print what it did
+            report.print_report(url)
+        return code
     finally:
         redis_url.url_file(settings).unlink(missing_ok=True)
         if embedded is not None:
@@ -167,8 +177,11 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
         return proc.returncode or 1
     final = ctl(env, "status")
     problems += unhealthy(final)
-    say("stopping every program")
     say(_status_summary(env))
+    say("stopping the traders and feeds, then the ledger once it has booked everything")
+    ctl(env, "stop", *[p for p in programs(final) if p not in LAST_TO_STOP])
+    _wait_for_ledger(url)
+    say("stopping every program")
     proc.send_signal(signal.SIGTERM)
     try:
         code = proc.wait(SHUTDOWN_S)
@@ -183,6 +196,30 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
             + " (see var/log/<program>.log)")  # fmt: skip
         return 1
     return 0 if code == 0 else code
+
+
+#: Programs stopped last: the books, the venue and the control API.
+LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert")
+#: How long the ledger gets to book the last fills and cancels before it is stopped.
+LEDGER_DRAIN_S = 10.0
+
+
+def programs(status: str) -> list[str]:
+    return [line.split()[0] for line in status.splitlines() if line.split()]
+
+
+def _wait_for_ledger(url: str) -> None:
+    import redis as sync_redis
+
+    client = sync_redis.Redis.from_url(url, socket_timeout=5)
+    deadline = time.monotonic() + LEDGER_DRAIN_S
+    try:
+        while time.monotonic() < deadline and not report.ledger_drained(client):
+            time.sleep(0.2)
+    except sync_redis.RedisError:
+        pass
+    finally:
+        client.close()
 
 
 def ctl(env: dict[str, str], *args: str) -> str:

@@ -20,6 +20,7 @@ from common.bus.reader import GroupReader
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK, Clock
 from common.config.settings import Settings
+from common.errors import UpdownError, is_retryable
 from common.retry import Backoff
 from common.runner import control, health
 from common.runner.consume import Consumer
@@ -129,6 +130,13 @@ async def _guarded(ctx: Context, what: str, body: Callable[[], Awaitable[None]],
             metrics.REDIS_RECONNECTS.labels(ctx.name).inc()
             delay = backoff.next_delay_s()
             ctx.log.warning("redis_unavailable", loop=what, error=repr(exc), retry_in_s=round(delay, 3))
+            await ctx.sleep(delay)
+        except UpdownError as exc:
+            if not is_retryable(exc):
+                raise
+            # The venue is away, busy or rate-limiting (it may still be starting): wait, then retry.
+            delay = backoff.next_delay_s()
+            ctx.log.warning("venue_unavailable", loop=what, error=repr(exc)[:300], retry_in_s=round(delay, 3))
             await ctx.sleep(delay)
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):

@@ -29,7 +29,7 @@ from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle
 from common.schemas.positions import MarketPosition
 from workers.feed_user.worker import wait_for_credentials
-from workers.merger.chain import chain_setup, ensure_exchange_approvals
+from workers.merger.chain import ChainSetup, chain_setup, ensure_exchange_approvals
 from workers.merger.core import Action, MergerCore, merge_action, redeem_action
 from workers.merger.journal import Journal
 
@@ -64,17 +64,40 @@ async def setup(ctx: Context) -> None:
                 return
     w3 = AsyncWeb3(AsyncHTTPProvider(s.venue.chain_rpc_url))
     gateway = EoaGateway(w3, s.wallet.private_key, chain.contracts, store, chain_id=s.venue.chain_id)
-    approvals = await ensure_exchange_approvals(w3, s.wallet.private_key, chain, store, s.venue.chain_id)
-    await gateway.ensure_target_approved()
     ctx.resources.update(gateway=gateway, w3=w3, journal=Journal.load(data), core=MergerCore(), client=None)
-    ctx.log.info("merger_ready", address=gateway.address, target=chain.contracts.target, approvals_sent=len(approvals))
+    # In sim mode the wallet is created (and funded on chain) with its API credentials: wait for them.
     creds = await wait_for_credentials(ctx)
+    approvals = await _approve(ctx, w3, chain, store)
+    if approvals is None:
+        return  # stopping
+    ctx.log.info("merger_ready", address=gateway.address, target=chain.contracts.target, approvals_sent=approvals)
     if creds is not None:
         api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
         client = AsyncClobClient(s.venue.clob_url, ctx.clock, address=gateway.address, creds=api)
         await client.sync_time()
         ctx.resources["client"] = client
         await refresh(ctx, ())  # the venue sees the approvals (§8.2)
+
+
+async def _approve(ctx: Context, w3: AsyncWeb3[Any], chain: ChainSetup, store: FileIntentStore) -> int | None:
+    """Send the exchange and adapter approvals, retrying while they cannot go (no gas yet, node
+    busy) instead of crash-looping; None when asked to stop first."""
+    s = ctx.settings
+    assert s.wallet.private_key is not None
+    attempts = 0
+    while True:
+        try:
+            approvals = await ensure_exchange_approvals(w3, s.wallet.private_key, chain, store,
+                                                        s.venue.chain_id)  # fmt: skip
+            await ctx.resources["gateway"].ensure_target_approved()
+            return len(approvals)
+        except Exception as exc:
+            if attempts % START_WARN_EVERY == 0:
+                ctx.log.warning("approvals_pending", error=repr(exc)[:300], attempts=attempts,
+                                hint="the wallet needs gas (POL) and the node must answer")  # fmt: skip
+            attempts += 1
+            if not await ctx.sleep(START_RETRY_S):
+                return None
 
 
 async def teardown(ctx: Context) -> None:

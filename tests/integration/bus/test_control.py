@@ -91,3 +91,18 @@ def test_halt_reduce_only_and_resume_set_the_persisted_trading_mode(redis_url: s
     send(redis_url, "resume")
 
     assert (after_reduce, after_halt, client.get("ctl:trading_mode")) == (b"REDUCE_ONLY", b"HALTED", b"ACTIVE")
+
+
+def test_a_venue_that_is_not_up_yet_is_waited_for_instead_of_crashing_the_worker(
+    redis_url: str, tmp_path: Path
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    worker = start_worker("tests.integration.bus.workers_for_tests:VENUE_LATE", redis_url, tmp_path, "late-0",
+                          UPDOWN_REDIS__RECONNECT_INITIAL_MS="20", UPDOWN_REDIS__RECONNECT_MAX_MS="50")  # fmt: skip
+
+    wait_for(lambda: client.get("test:setup_done") == b"1", what="setup to succeed on its third attempt")
+
+    assert worker.poll() is None
+    assert int(client.get("test:setup_attempts")) == 3  # type: ignore[arg-type]
+    assert stop(worker) == 0
+    assert "venue_unavailable" in (tmp_path / "late-0.log").read_text()

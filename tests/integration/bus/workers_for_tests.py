@@ -31,3 +31,20 @@ async def broken_source(ctx: Context) -> None:
 
 
 BROKEN = WorkerSpec(name="broken", source=broken_source)
+
+
+async def setup_needing_the_venue(ctx: Context) -> None:
+    from common.errors import NetworkError
+
+    attempts = int(await ctx.redis.incr("test:setup_attempts"))
+    if attempts < 3:
+        raise NetworkError("the venue is not listening yet")
+    await ctx.redis.set("test:setup_done", "1")
+
+
+async def idle(ctx: Context) -> None:
+    while await ctx.sleep(0.1):
+        pass
+
+
+VENUE_LATE = WorkerSpec(name="venue-late", source=idle, setup=setup_needing_the_venue)
