@@ -24,6 +24,7 @@ from common.schemas.ref import RefTick
 from common.schemas.signal import Signal
 from common.schemas.user import Fill
 from common.series import series_assets, series_keys
+from workers.alpha import metrics
 from workers.alpha.core.adapt import NotAWindow, apply_ref_tick, window_from_record
 from workers.alpha.core.engine import AlphaCore
 from workers.alpha.core.types import WindowSpec
@@ -66,7 +67,9 @@ def signal_for(ctx: Context, key: str, now_ms: int) -> Signal | None:
     window = held.current(now_ms)
     if window is None:
         return None
-    return held.core.evaluate(now_ms, window, halted=ctx.resources["halted"])
+    signal = held.core.evaluate(now_ms, window, halted=ctx.resources["halted"])
+    metrics.observe(signal)
+    return signal
 
 
 async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:

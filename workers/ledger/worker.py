@@ -26,7 +26,7 @@ from common.schemas.inventory import InventoryAction
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.user import Fill
 from common.series import series_keys
-from workers.ledger import store
+from workers.ledger import metrics, store
 from workers.ledger.core import window_summary
 from workers.ledger.ops import Books, Op, total_summary
 from workers.ledger.start_cash import check_against_venue, initial_cash
@@ -111,6 +111,7 @@ async def on_change(ctx: Context, env: Envelope, stream: str) -> list[Emit]:
     for op in changed:
         if isinstance(op.body, Fill):
             ctx.log.info("fill_booked", fill_id=op.body.fill_id, market=op.market)
+    metrics.observe(emits)
     return emits
 
 
@@ -182,6 +183,7 @@ async def on_mark(ctx: Context, bba: BestBidAsk) -> list[Emit]:
     marked[bba.market] = now_ms
     emits, hashes = outputs(books, [bba.market], now_ms)
     await ctx.redis.hset(state.POSITIONS, mapping=hashes[state.POSITIONS])
+    metrics.observe(emits)
     return emits
 
 

@@ -25,6 +25,7 @@ from common.schemas.positions import AccountPosition, MarketPosition
 from common.schemas.rewards import RewardHintMessage
 from common.schemas.signal import Signal
 from common.series import series_keys
+from workers.quoter import metrics
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
 from workers.quoter.core.engine import QuoterCore
 from workers.quoter.core.types import Books, BookTop, MarketMeta, Positions, QuoterInputs, TradingMode
@@ -62,7 +63,8 @@ async def setup(ctx: Context) -> None:
                       if isinstance(p, MarketPosition)}  # fmt: skip
     view.mode = TradingMode(await trading_mode(ctx.redis))
     ctx.resources["view"] = view
-    ctx.resources["core"] = QuoterCore()
+    ctx.resources["core"] = core = QuoterCore()
+    metrics.LOSS_LIMIT.set(core.config.daily_loss_limit_micro)
 
 
 def positions_of(view: View, meta: MarketMeta) -> Positions:
@@ -93,6 +95,7 @@ def decide(ctx: Context, series: str) -> list[Emit]:
     inputs = QuoterInputs(now_ms=now_ms, signal=signal, market=meta, books=books, positions=positions_of(view, meta),
                           mode=view.mode, hints=hints)  # fmt: skip
     intent = ctx.resources["core"].decide(inputs)
+    metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
     return [Emit(streams.intent(series), intent, key=meta.condition_id)]
 
