@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
+import uvloop
 
 from common.bench.stats import percentile
 from common.bus import streams
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = None if url else EmbeddedRedis(Path(tmp) / "redis").start()
         try:
-            return asyncio.run(_run(url or server.url, args, Path(tmp)))  # type: ignore[union-attr]
+            return uvloop.run(_run(url or server.url, args, Path(tmp)))  # type: ignore[union-attr]
         finally:
             if server:
                 server.stop()

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
+import uvloop
 from websockets.asyncio.server import ServerConnection, serve
 
 from common import state
@@ -85,7 +86,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis").start()
         try:
-            return asyncio.run(_run(server.url, args, Path(tmp)))
+            return uvloop.run(_run(server.url, args, Path(tmp)))
         finally:
             server.stop()
 

@@ -22,4 +22,9 @@ def main(argv: list[str]) -> int:
         print(f"updown worker: {exc}", file=sys.stderr)
         return 2
     settings = load_settings()
-    return asyncio.run(run_worker(spec, settings, instance=args.instance))
+    coro = run_worker(spec, settings, instance=args.instance)
+    if settings.runner.event_loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(coro)
+    return asyncio.run(coro)

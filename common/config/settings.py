@@ -7,6 +7,7 @@ defaults that hold everywhere. Secrets are ``SecretStr`` and print redacted.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,8 @@ class RunnerSettings(_Section):
     #: Prometheus port of this worker (0: no metrics server). supervisord sets one per program.
     metrics_port: int = Field(0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    #: The event loop: "uvloop" (libuv, markedly faster sockets and timers) or "asyncio".
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     #: Fault injection for tests only: after emitting the outputs of this many entries, without
     #: acking the last one, the worker kills itself with SIGKILL. 0 (the default) is off.
     crash_after_emits: int = Field(0, ge=0)
