@@ -92,7 +92,12 @@ def run(argv: list[str] | None = None) -> int:
         cfg = config_from_args(args)
     except argparse.ArgumentTypeError as exc:
         build_parser().error(str(exc))
-    asyncio.run(serve(cfg))
+    try:
+        import uvloop  # libuv's loop: the emulator must not be the bottleneck of the benchmarks
+    except ImportError:
+        asyncio.run(serve(cfg))
+    else:
+        uvloop.run(serve(cfg))
     return 0
 
 
