@@ -19,6 +19,8 @@ WORKERS: dict[str, str] = {
     "alpha": "workers.alpha.worker",
     "quoter": "workers.quoter.worker",
     "control": "workers.control.worker",
+    "executor": "workers.executor.worker",
+    "executor-paper": "workers.executor.paper_worker",
     "ledger": "workers.ledger.worker",
     "merger": "workers.merger.worker",
     "rewards": "workers.rewards.worker",

@@ -9,6 +9,7 @@ BENCHES = {
     "bus": "common.bench.bus",
     "feed-book": "common.bench.feed_book",
     "quoter": "workers.quoter.bench",
+    "pipeline": "workers.executor.bench_pipeline",
 }
 
 

@@ -144,7 +144,8 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
             say(f"generated the control API's bearer token ({secrets_dir() / keys.CONTROL_TOKEN})")
     env = dict(os.environ, REDIS_URL=url, UPDOWN_MODE=settings.mode.value,
                UPDOWN_SIM_AUTOSTART="true" if sim else "false",
-               UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true")  # fmt: skip
+               UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true",
+               UPDOWN_PAPER_AUTOSTART="true" if settings.mode is Mode.PAPER else "false")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(CONF), "-n"],
                             env=env, start_new_session=True)  # fmt: skip
     stop = {"asked": False}
@@ -199,7 +200,7 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
 
 
 #: Programs stopped last: the books, the venue and the control API.
-LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert")
+LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert", "feed-user")
 #: How long the ledger gets to book the last fills and cancels before it is stopped.
 LEDGER_DRAIN_S = 10.0
 

@@ -76,7 +76,11 @@ async def run_worker(
     if late:
         log.warning("stop_timeout", unfinished=len(late))
     if spec.teardown is not None:
-        await _guarded(ctx, "teardown", lambda: spec.teardown(ctx), once=True)  # type: ignore[misc]
+        # Stopping is set by now, so not through _guarded (it runs bodies only until then).
+        try:
+            await asyncio.wait_for(spec.teardown(ctx), timeout=settings.runner.stop_timeout_s)
+        except Exception as exc:
+            log.exception("teardown_failed", error=repr(exc))
     with contextlib.suppress(*_REDIS_DOWN):
         await redis.delete(health.key(instance))
     await redis.aclose()

@@ -106,3 +106,13 @@ def test_a_venue_that_is_not_up_yet_is_waited_for_instead_of_crashing_the_worker
     assert int(client.get("test:setup_attempts")) == 3  # type: ignore[arg-type]
     assert stop(worker) == 0
     assert "venue_unavailable" in (tmp_path / "late-0.log").read_text()
+
+
+def test_a_workers_teardown_runs_on_sigterm(redis_url: str, tmp_path: Path) -> None:
+    client = redis.Redis.from_url(redis_url)
+    worker = start_worker("tests.integration.bus.workers_for_tests:WITH_TEARDOWN", redis_url, tmp_path, "td-0")
+    wait_for(lambda: client.exists("health:td-0") == 1, what="the worker to start")
+
+    assert stop(worker) == 0
+
+    assert client.get("test:teardown_ran") == b"1"

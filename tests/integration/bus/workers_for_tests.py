@@ -48,3 +48,10 @@ async def idle(ctx: Context) -> None:
 
 
 VENUE_LATE = WorkerSpec(name="venue-late", source=idle, setup=setup_needing_the_venue)
+
+
+async def mark_teardown(ctx: Context) -> None:
+    await ctx.redis.set("test:teardown_ran", "1")
+
+
+WITH_TEARDOWN = WorkerSpec(name="with-teardown", source=idle, teardown=mark_teardown)

@@ -12,9 +12,9 @@ import redis
 
 from common.bus.codec import decode
 from common.ops.fatal_listener import ALERTS_STREAM
-from common.schemas.ops import AlertRaised
 from common.ops.healthcheck import main as healthcheck
 from common.ops.healthcheck import problems
+from common.schemas.ops import AlertRaised
 from tests.unit.deploy.tools import ROOT
 
 #: How long supervisord gets to declare the failing program FATAL and the listener to alert.

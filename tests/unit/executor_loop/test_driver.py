@@ -1,0 +1,248 @@
+"""The executor's loop (driver + upkeep) against a scripted venue: what goes out, when, and what never does."""
+
+from __future__ import annotations
+
+import asyncio
+
+from common import state
+from common.bus.codec import decode
+from common.bus.envelope import Envelope
+from common.errors import RateLimited, UnknownOutcome
+from common.schemas.exec import ExecReport
+from common.schemas.positions import MarketPosition, OutcomePosition
+from tests.unit.executor_loop.fakes import DOWN, MARKET, UP, FakeGateway, intent, make_driver, settle
+from workers.executor.core import OrderState, PlaceSpec, Slot
+from workers.executor.driver import Driver
+from workers.executor.upkeep import Upkeep
+
+
+async def reports_of(driver: Driver) -> list[ExecReport]:
+    entries = await driver.ctx.redis.xrange("exec")
+    return [b for _, f in entries if isinstance(b := decode(f).body, ExecReport)]
+
+
+def env_of(body: object, event_ms: int) -> Envelope:
+    return Envelope(body=body, src="quoter", key="", event_ms=event_ms, ingest_ms=event_ms, emit_ms=event_ms + 1)  # type: ignore[arg-type]
+
+
+async def started(gateway: FakeGateway) -> tuple[Driver, Upkeep]:
+    driver, upkeep, _ = make_driver(gateway)
+    await upkeep.beat()  # heartbeat armed
+    await upkeep.tick()  # first reconciliation
+    await settle(driver)
+    return driver, upkeep
+
+
+async def test_an_intent_is_posted_only_after_the_heartbeat_and_the_first_reconciliation() -> None:
+    gateway = FakeGateway()
+    driver, upkeep, clock = make_driver(gateway)
+    await driver.on_intent(env_of(intent((400_000,), clock.now_ms()), clock.now_ms()))
+    await settle(driver)
+    await upkeep.tick()
+    await settle(driver)
+    assert gateway.posts == [], "posted before the heartbeat was armed"
+
+    await upkeep.beat()
+    await upkeep.tick()
+    await settle(driver)
+
+    assert [len(p) for p in gateway.posts] == [2]
+    assert len(gateway.book) == 2
+
+
+async def test_every_order_hash_is_recorded_before_its_post_leaves() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
+    await settle(driver)
+
+    assert gateway.states_at_post == ["submitting"] * 4
+    assert all(driver.core.tracker.get(i).state is OrderState.LIVE for i in gateway.book)  # type: ignore[union-attr]
+
+
+async def test_an_unknown_submit_is_never_sent_again_and_its_slot_waits_for_the_venue() -> None:
+    gateway = FakeGateway(post_errors=[UnknownOutcome("connection lost")])
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+    for _ in range(5):
+        await upkeep.tick()
+        await settle(driver)
+
+    assert len(gateway.posts) == 1, "an order was signed again for a slot whose submit is unresolved"
+    unknown = gateway.posts[0]
+    assert {driver.core.tracker.get(i).state for i in unknown} == {OrderState.UNKNOWN}  # type: ignore[union-attr]
+
+    for order_id in unknown:  # the user feed says they rest on the book
+        await driver.on_order_event(gateway.event(order_id, "LIVE"))
+    await settle(driver)
+    assert {driver.core.tracker.get(i).state for i in unknown} == {OrderState.LIVE}  # type: ignore[union-attr]
+    assert len(gateway.posts) == 1
+
+
+async def test_refused_posts_pause_placing_but_cancels_still_go_out() -> None:
+    gateway = FakeGateway()
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+    resting = set(gateway.book)
+    gateway.post_errors = [RateLimited(429, "Too Many Requests", retry_after_s=5.0)]
+    await driver.on_intent(env_of(intent((400_000, 380_000), now, ident="i2"), now))
+    await settle(driver)
+    assert len(gateway.posts) == 2 and len(gateway.book) == 2  # the new level was refused
+
+    await driver.on_intent(env_of(intent((), now, ident="i3"), now))
+    await settle(driver)
+
+    assert set(gateway.cancels[-1]) == resting
+    assert gateway.book == {}
+    await upkeep.tick()
+    await settle(driver)
+    assert len(gateway.posts) == 2
+
+
+async def test_a_cancel_refused_with_429_is_retried_after_the_wait() -> None:
+    gateway = FakeGateway(cancel_errors=[RateLimited(429, "Too Many Requests", retry_after_s=0.05)])
+    driver, _ = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+
+    await driver.on_intent(env_of(intent((), now, ident="i2"), now))
+    await settle(driver)
+
+    assert len(gateway.cancels) == 2 and gateway.cancels[0] == gateway.cancels[1]
+    assert gateway.book == {}
+
+
+async def test_a_halt_cancels_everything_at_once_and_places_nothing_after() -> None:
+    gateway = FakeGateway()
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+
+    await driver.set_mode("HALTED")
+    await settle(driver)
+    await driver.on_intent(env_of(intent((410_000,), now, ident="i2"), now))
+    await upkeep.tick()
+    await settle(driver)
+
+    assert gateway.cancel_alls == 1 and gateway.book == {}
+    assert len(gateway.posts) == 1
+
+
+async def test_while_the_user_feed_was_never_seen_up_nothing_is_placed() -> None:
+    gateway = FakeGateway()
+    driver, upkeep, clock = make_driver(gateway, watch_user_feed=True)
+    await upkeep.beat()
+    for _ in range(3):
+        await upkeep.tick()
+        await settle(driver)
+    await driver.on_intent(env_of(intent((400_000,), clock.now_ms()), clock.now_ms()))
+    await upkeep.tick()
+    await settle(driver)
+
+    assert driver.blind
+    assert gateway.posts == []
+
+
+async def test_a_stop_cancels_every_order_even_with_posts_in_flight() -> None:
+    gateway = FakeGateway()
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
+
+    await upkeep.shutdown()
+
+    assert gateway.cancel_alls == 1
+    assert gateway.book == {}
+    assert driver.core.tracker.count(OrderState.LIVE) == 0
+
+
+async def test_an_order_event_that_beats_the_post_answer_is_applied_after_it_and_the_order_is_placed() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+
+    async def feed_first(ids: list[str]) -> None:
+        for order_id in ids:
+            await driver.on_order_event(gateway.event(order_id, "LIVE"))
+
+    gateway.during_post = feed_first
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+
+    orders = [driver.core.tracker.get(i) for i in gateway.book]
+    assert all(o is not None and o.state is OrderState.LIVE and o.ack_ms is not None for o in orders)
+    placed = [r for r in await reports_of(driver) if r.kind == "placed"]
+    resolved = [r for r in await reports_of(driver) if r.kind == "resolved"]
+    assert len(placed) == 2 and resolved == []
+
+
+async def test_an_intent_past_valid_until_is_dropped_counted_and_reported() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000,), now - 20_000, valid_ms=5_000), now))
+    await settle(driver)
+
+    assert gateway.posts == []
+    assert driver.core.intents_dropped == 1
+    assert [r.kind for r in await reports_of(driver)] == ["intent_dropped"]
+
+
+async def test_reduce_only_buys_only_the_outcome_that_pairs_what_the_ledger_says_we_hold() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    await driver.set_mode("REDUCE_ONLY")
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+    assert gateway.posts == [], "bought with the holding unknown"
+
+    held = MarketPosition(market=MARKET, outcomes=(holding(UP, "Up", 10_000_000), holding(DOWN, "Down", 0)),
+                          mergeable_full_sets_micro=0, realized_pnl_micro=0, unrealized_pnl_micro=0,
+                          taker_fees_paid_micro=0, maker_fee_equivalent_micro=0, rebate_estimate_micro=0,
+                          at_ms=now)  # fmt: skip
+    await driver.ctx.redis.hset(state.POSITIONS, MARKET, held.model_dump_json())
+    await driver.on_intent(env_of(intent((400_000,), now, ident="i2"), now))
+    await settle(driver)
+
+    assert [gateway.book[i].slot.token_id for i in gateway.book] == [DOWN]
+
+
+def holding(token: str, outcome: str, shares: int) -> OutcomePosition:
+    return OutcomePosition(token_id=token, outcome=outcome, matched_shares_micro=shares, mined_shares_micro=0,
+                           confirmed_shares_micro=0, shares_micro=shares, cost_micro=0, avg_cost_micro=0,
+                           mark_micro=None, unrealized_pnl_micro=0)  # fmt: skip
+
+
+async def test_at_start_a_stray_order_is_cancelled_before_anything_is_placed_beside_it() -> None:
+    gateway = FakeGateway()
+    driver, upkeep, clock = make_driver(gateway)
+    now = clock.now_ms()
+    stray = PlaceSpec(Slot(MARKET, UP, "BUY", 0), "old-life", 400_000, 10_000_000, "GTC", True, 10_000)
+    stray_id, _ = gateway.prepare(stray, now - 60_000)
+    gateway.book[stray_id] = stray  # left by a previous life of the executor
+    gateway.cancel_gate = asyncio.Event()
+    await upkeep.beat()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+
+    starting = asyncio.create_task(upkeep.tick())
+    await asyncio.sleep(0.05)
+    assert gateway.cancels == [[stray_id]]
+    assert gateway.posts == [], "placed beside a stray whose cancel was still in flight"
+
+    gateway.cancel_gate.set()
+    await starting
+    await settle(driver)
+    assert stray_id not in gateway.book
+    assert [len(p) for p in gateway.posts] == [2]

@@ -1,0 +1,137 @@
+"""executor: intents in, signed orders on the CLOB out, every answer accounted for.
+
+Inputs: ``intent.<series>`` of every configured series, ``orders`` (the user feed's order events of
+our key: unknown submits resolved, fills seen), ``markets`` (a window that closes stops trading).
+Outputs: ``ExecReport`` / ``ExecStatus`` on ``exec``, the live orders in ``state:orders``, the
+latency summary in ``state:latency``. The private key and API credentials live only here (and in
+the merger) and are never logged. Loop: ``workers.executor.driver`` and ``workers.executor.upkeep``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from common import state
+from common.bus import streams
+from common.bus.envelope import Envelope
+from common.clob.auth import ApiCreds
+from common.clob.client import AsyncClobClient
+from common.clob.signing import OrderSigner
+from common.config.settings import Settings
+from common.runner import Context, Emit, Input, WorkerSpec, WorkerState, control
+from common.schemas.control import ControlCommand
+from common.schemas.intent import Intent
+from common.schemas.market import MarketLifecycle
+from common.schemas.user import OrderEvent
+from common.series import series_keys
+from workers.executor.core import DEFAULT_CONFIG, ExecutorCore
+from workers.executor.core.modes import Mode
+from workers.executor.driver import Driver
+from workers.executor.gateway import Gateway, LiveGateway
+from workers.executor.upkeep import Upkeep
+from workers.feed_user.worker import wait_for_credentials
+
+#: The timer's period: heartbeat checks, replans as tokens refill, stale intents cancelled.
+TICK_S = 0.1
+#: Lifecycle phases after which a window is no longer traded.
+DONE_PHASES = ("closed", "resolved")
+#: Pause between attempts to reach the venue at start.
+START_RETRY_S = 1.0
+
+
+def intent_streams(settings: Settings) -> list[str]:
+    return [streams.intent(key) for key in series_keys(settings)]
+
+
+async def initial_mode(ctx: Context) -> Mode:
+    """The persisted trading mode; a halt aimed at this worker alone counts as HALTED too."""
+    if ctx.state is WorkerState.HALTED:
+        return "HALTED"
+    return await control.trading_mode(ctx.redis)
+
+
+async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> None:
+    """The core, driver and timer every executor (live or paper) runs; kept in ``ctx.resources``."""
+    mode = await initial_mode(ctx)
+    core = ExecutorCore(DEFAULT_CONFIG, ctx.clock.now_ms(), owner=gateway.owner, mode=mode)
+    driver = Driver(ctx, core, gateway, tick_s=TICK_S)
+    ctx.resources.update(gateway=gateway, driver=driver, upkeep=Upkeep(driver, watch_user_feed=watch_user_feed))
+    await ctx.redis.delete(state.ORDERS)  # rebuilt from the venue at the first reconciliation
+    ctx.log.info("executor_ready", mode=mode, owner_prefix=gateway.owner[:8])
+
+
+async def setup(ctx: Context) -> None:
+    creds = await wait_for_credentials(ctx)
+    if creds is None:
+        return  # stopping
+    wallet, venue = ctx.settings.wallet, ctx.settings.venue
+    if wallet.private_key is None:
+        raise RuntimeError("the executor needs wallet.private_key (secrets directory or UPDOWN_WALLET__PRIVATE_KEY)")
+    signer = OrderSigner(wallet.private_key, chain_id=venue.chain_id, funder=wallet.funder,
+                         signature_type=wallet.signature_type)  # fmt: skip
+    api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
+    client = AsyncClobClient(venue.clob_url, ctx.clock, address=signer.address, creds=api)
+    while True:
+        try:
+            await client.sync_time()
+            break
+        except Exception as exc:
+            ctx.log.warning("venue_unreachable", error=repr(exc))
+            if not await ctx.sleep(START_RETRY_S):
+                await client.aclose()
+                return
+    await build(ctx, LiveGateway(client, signer), watch_user_feed=True)
+
+
+async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
+    driver: Driver | None = ctx.resources.get("driver")
+    if driver is None:
+        raise RuntimeError("the executor is not set up")
+    body = env.body
+    if isinstance(body, Intent):
+        await driver.on_intent(env)
+    elif isinstance(body, OrderEvent):
+        await driver.on_order_event(body)
+    elif isinstance(body, MarketLifecycle) and body.phase in DONE_PHASES:
+        await driver.on_window_done(body.condition_id)
+    return []
+
+
+async def run(ctx: Context) -> None:
+    upkeep: Upkeep | None = ctx.resources.get("upkeep")
+    if upkeep is None:
+        return
+    await upkeep.run()
+    # Here rather than in ``teardown``: the runner's guard skips a teardown once stopping is set.
+    await upkeep.shutdown()
+    await ctx.resources["gateway"].aclose()
+
+
+async def on_control(ctx: Context, cmd: ControlCommand) -> None:
+    driver: Driver | None = ctx.resources.get("driver")
+    if driver is None:
+        return
+    if cmd.action == "flatten":
+        await driver.flatten()
+    elif cmd.action in ("halt", "reduce-only", "resume"):
+        await driver.set_mode(await initial_mode(ctx))
+
+
+async def teardown(ctx: Context) -> None:
+    """Only if the stop came before the timer ever ran (see ``run``)."""
+    upkeep: Upkeep | None = ctx.resources.get("upkeep")
+    if upkeep is not None and not upkeep.d.stopping:
+        await upkeep.shutdown()
+        await ctx.resources["gateway"].aclose()
+
+
+SPEC = WorkerSpec(
+    name="executor",
+    inputs=(Input(intent_streams), Input(streams.ORDERS, start_id="$"), Input(streams.MARKETS)),
+    handle=handle,
+    source=run,
+    setup=setup,
+    teardown=teardown,
+    on_control=on_control,
+    writes=(streams.EXEC,),
+)
