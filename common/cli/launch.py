@@ -182,6 +182,8 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
     say("stopping the traders and feeds, then the ledger once it has booked everything")
     ctl(env, "stop", *[p for p in programs(final) if p not in LAST_TO_STOP])
     _wait_for_ledger(url)
+    if sim:
+        problems += _check_against_emulator(url)
     say("stopping every program")
     proc.send_signal(signal.SIGTERM)
     try:
@@ -203,6 +205,19 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
 LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert", "feed-user")
 #: How long the ledger gets to book the last fills and cancels before it is stopped.
 LEDGER_DRAIN_S = 10.0
+
+
+def _check_against_emulator(url: str) -> list[str]:
+    """Sim mode: nothing of ours resting, and the ledger equal to the emulator's account."""
+    from common.cli import sim_check
+
+    try:
+        verdict = sim_check.check(load_settings(), url)
+    except Exception as exc:
+        say(f"could not check the run against the emulator: {exc!r}")
+        return ["the end-of-run check against the emulator"]
+    say("checked against the emulator's record:\n  " + "\n  ".join(verdict.lines))
+    return [] if verdict.ok else ["ledger or orders disagree with the emulator (see above)"]
 
 
 def programs(status: str) -> list[str]:

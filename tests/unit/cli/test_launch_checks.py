@@ -43,3 +43,16 @@ def test_live_mode_is_refused_without_an_explicit_confirmation(monkeypatch: obje
 
     assert allowed is False
     assert "refusing live mode" in capsys.readouterr().out  # type: ignore[attr-defined]
+
+
+def test_the_end_of_run_check_passes_only_when_the_ledger_equals_the_emulator_and_nothing_rests() -> None:
+    from common.cli.sim_check import compare
+
+    agree = compare(0, 9_961_419_100, {"7": 41_340_000}, 9_961_419_100, {"7": 41_340_000, "8": 0})
+    one_micro_off = compare(0, 9_961_419_100, {"7": 41_340_000}, 9_961_419_101, {"7": 41_340_000})
+    resting = compare(2, 1, {}, 1, {})
+    other_tokens = compare(0, 1, {"7": 5}, 1, {"7": 4})
+
+    assert agree.ok
+    assert not one_micro_off.ok and "+0.000001" in " ".join(one_micro_off.lines)
+    assert not resting.ok and not other_tokens.ok
