@@ -8,7 +8,7 @@ import msgpack
 from pydantic import ValidationError
 
 from common.bus.envelope import Envelope
-from common.schemas.base import Message, registry
+from common.schemas.base import Message, model_of
 
 Fields = dict[bytes, bytes]
 
@@ -45,7 +45,7 @@ def decode(fields: Mapping[bytes, bytes], entry_id: str = "") -> Envelope:
         event_ms, ingest_ms, emit_ms = (int(fields[f]) for f in (b"event_ms", b"ingest_ms", b"emit_ms"))
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise DecodeError(f"malformed envelope header: {exc!r}") from None
-    model = _models().get(type_name)
+    model = model_of(type_name)
     if model is None:
         raise DecodeError(f"unknown message type {type_name!r}")
     if version > model.VERSION:
@@ -63,14 +63,3 @@ def decode(fields: Mapping[bytes, bytes], entry_id: str = "") -> Envelope:
         emit_ms=emit_ms,
         id=entry_id,
     )
-
-
-_CACHE: dict[str, type[Message]] = {}
-
-
-def _models() -> dict[str, type[Message]]:
-    # Message types register on import; refresh the cache when a type is missing.
-    if len(_CACHE) != len(registry()):
-        _CACHE.clear()
-        _CACHE.update(registry())
-    return _CACHE

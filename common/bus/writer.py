@@ -34,13 +34,17 @@ class Writer:
         self._src = src
         self._cfg = cfg
         self._clock = clock
+        self._maxlen: dict[str, int] = {}
         self._emit_once = redis.register_script(EMIT_ONCE)
         self._emit_batch = redis.register_script(EMIT_BATCH)
         self._dead_letter = redis.register_script(DEAD_LETTER)
 
     def maxlen(self, stream: str) -> int:
-        bounded = streams.retention(stream) is streams.Retention.BOUNDED
-        return self._cfg.market_data_maxlen if bounded else 0
+        known = self._maxlen.get(stream)
+        if known is None:
+            bounded = streams.retention(stream) is streams.Retention.BOUNDED
+            known = self._maxlen[stream] = self._cfg.market_data_maxlen if bounded else 0
+        return known
 
     def fields(
         self,

@@ -102,10 +102,10 @@ class Consumer:
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
             out.add(d.id, env, outputs)
-            self._processed.inc()
         if lettered:
             await letters.execute()
         await out.send(ctx.redis)
+        self._processed.inc(out.entries)
         return failed
 
     async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:

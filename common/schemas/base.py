@@ -40,6 +40,11 @@ def registry() -> dict[str, type[Message]]:
     return dict(_REGISTRY)
 
 
+def model_of(type_name: str) -> type[Message] | None:
+    """The model declared for a wire type name (no copy: the decoder's hot path)."""
+    return _REGISTRY.get(type_name)
+
+
 def load_all() -> dict[str, type[Message]]:
     """Import every schema module under ``common.schemas`` so that every type is registered."""
     import importlib

@@ -35,3 +35,15 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout_s: fl
     if proc.poll() is None:
         proc.send_signal(sig)
     return proc.wait(timeout_s)
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> list[int]:
+    """Stop every process (all of them, even when one misbehaves); their exit codes."""
+    codes = []
+    for proc in procs:
+        try:
+            codes.append(stop(proc))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            codes.append(proc.wait(5))
+    return codes

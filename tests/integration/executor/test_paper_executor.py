@@ -16,7 +16,7 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
-from tests.integration.bus.procs import start_worker, stop, wait_for
+from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 from tests.integration.executor.harness import SERIES_ENV, make_intent, publish_intent, reports
 
@@ -90,6 +90,5 @@ def test_a_paper_order_is_not_filled_while_queue_ahead_remains_then_fills_in_the
             assert all((f.side, f.price_micro, f.role) == ("BUY", 400_000, "MAKER") for f in matched)
             assert all(f.trade_id.split("-")[0].isdigit() for f in got), "trade ids are not run-unique"
         finally:
-            for proc in workers:
-                assert stop(proc) == 0
+            assert stop_all(workers) == [0] * len(workers)
         assert client.hlen(state.ORDERS) == 0

@@ -22,7 +22,7 @@ from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
-from tests.integration.bus.procs import start_worker, stop, wait_for
+from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -106,5 +106,4 @@ def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, t
             feeds = {k.decode(): json.loads(v)["state"] for k, v in client.hgetall(state.FEEDS).items()}
             assert feeds["book"] == feeds["user"] == feeds["ref"] == "up"
         finally:
-            for proc in workers:
-                assert stop(proc) == 0
+            assert stop_all(workers) == [0] * len(workers)

@@ -17,7 +17,7 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.schemas.feed import FeedStatus
 from common.schemas.market import MarketRecord
-from tests.integration.bus.procs import start_worker, stop, wait_for
+from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -69,5 +69,4 @@ def test_feeds_recover_from_a_websocket_storm_and_the_book_matches_again(redis_u
             wait_for(matches, timeout_s=30, what="the book to match the emulator's after the storm")
             assert venue == (410_000, 480_000)
         finally:
-            for proc in workers:
-                assert stop(proc) == 0
+            assert stop_all(workers) == [0] * len(workers)

@@ -21,7 +21,7 @@ from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.market import MarketRecord
 from common.schemas.positions import WindowSummary
-from tests.integration.bus.procs import ROOT, start_worker, stop, wait_for
+from tests.integration.bus.procs import ROOT, start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 from tests.integration.ledger.test_ledger_against_the_emulator import client_for, post
 
@@ -72,8 +72,7 @@ def test_a_traded_window_resolves_into_a_summary_that_updown_report_prints_after
 
             wait_for(lambda: summary() is not None, timeout_s=40, what="the window's resolution")
         finally:
-            for proc in workers:
-                assert stop(proc) == 0
+            assert stop_all(workers) == [0] * len(workers)
 
     resolved = summary()
     assert resolved is not None and resolved.fills == 1 and resolved.volume_micro == 2_000_000

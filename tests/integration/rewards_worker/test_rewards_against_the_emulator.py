@@ -21,7 +21,7 @@ from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.market import MarketRecord
 from common.schemas.rewards import RewardEstimate, RewardHintMessage
-from tests.integration.bus.procs import start_worker, stop, wait_for
+from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -81,5 +81,4 @@ def test_the_venue_and_our_estimate_agree_on_which_orders_score_and_a_hint_is_pu
             assert {(h.outcome, h.order_id, h.reason, h.target_size_micro) for h in hints} == {
                 ("DOWN", small, "size_and_band", 50_000_000)}
         finally:
-            for proc in workers:
-                assert stop(proc) == 0
+            assert stop_all(workers) == [0] * len(workers)
