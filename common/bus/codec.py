@@ -17,7 +17,15 @@ class DecodeError(Exception):
     """An entry that cannot become an envelope: unknown type, newer schema, bad bytes, invalid body."""
 
 
-_NO_KEY = "-"
+#: The key field's value when an entry has no market or series key.
+NO_KEY = "-"
+#: Header fields plus the body.
+ENVELOPE_FIELDS = 8
+
+
+def pack_body(body: Message) -> bytes:
+    packed: bytes = msgpack.packb(body.model_dump(mode="json"), use_bin_type=True)
+    return packed
 
 
 def encode(
@@ -27,11 +35,11 @@ def encode(
         b"type": body.TYPE.encode(),
         b"v": str(body.VERSION).encode(),
         b"src": src.encode(),
-        b"key": (key or _NO_KEY).encode(),
+        b"key": (key or NO_KEY).encode(),
         b"event_ms": str(event_ms).encode(),
         b"ingest_ms": str(ingest_ms).encode(),
         b"emit_ms": str(emit_ms).encode(),
-        b"body": msgpack.packb(body.model_dump(mode="json"), use_bin_type=True),
+        b"body": pack_body(body),
     }
 
 
@@ -57,7 +65,7 @@ def decode(fields: Mapping[bytes, bytes], entry_id: str = "") -> Envelope:
     return Envelope(
         body=body,
         src=src,
-        key="" if key == _NO_KEY else key,
+        key="" if key == NO_KEY else key,
         event_ms=event_ms,
         ingest_ms=ingest_ms,
         emit_ms=emit_ms,

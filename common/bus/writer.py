@@ -9,7 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from common.bus import streams
-from common.bus.codec import Fields, encode
+from common.bus.codec import ENVELOPE_FIELDS, NO_KEY, Fields, encode, pack_body
 from common.bus.envelope import Envelope
 from common.bus.scripts import DEAD_LETTER, EMIT_BATCH, EMIT_ONCE
 from common.clock import Clock
@@ -32,6 +32,7 @@ class Writer:
     def __init__(self, redis: aioredis.Redis, src: str, cfg: BusSettings, clock: Clock) -> None:
         self._redis = redis
         self._src = src
+        self.src = src
         self._cfg = cfg
         self._clock = clock
         self._maxlen: dict[str, int] = {}
@@ -188,15 +189,23 @@ class Batch:
         """Ack ``entry_id`` and write its outputs (stamped from ``cause``), unless already written."""
         self.entries += 1
         self._args += [entry_id, len(outputs)]
+        if not outputs:
+            return
+        writer = self._writer
+        now = writer._clock.now_ms()
+        event_ms, ingest_ms = (cause.event_ms, cause.ingest_ms) if cause else (now, now)
         for out in outputs:
             index = self._index.get(out.stream)
             if index is None:
                 self._keys.append(out.stream)
                 index = self._index[out.stream] = len(self._keys)
-            fields = self._writer.fields(out.body, key=out.key, cause=cause)
-            self._args += [index, self._writer.maxlen(out.stream), len(fields)]
-            for name, value in fields.items():
-                self._args += [name, value]
+            # The envelope's fields laid straight into the script's arguments (hiredis packs str and
+            # int as they are): what codec.encode makes, without the intermediate dict.
+            body = out.body
+            self._args += [index, writer.maxlen(out.stream), ENVELOPE_FIELDS,
+                           b"type", body.TYPE, b"v", body.VERSION, b"src", writer.src, b"key", out.key or NO_KEY,
+                           b"event_ms", event_ms, b"ingest_ms", ingest_ms, b"emit_ms", now,
+                           b"body", pack_body(body)]  # fmt: skip
 
     async def send(self, client: Any) -> None:
         if self.entries:

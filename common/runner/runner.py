@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import traceback
 from collections.abc import Awaitable, Callable
@@ -52,6 +53,10 @@ async def run_worker(
     if ctx.stopping.is_set():
         await redis.aclose()
         return 0
+    # Everything made so far (modules, config, cores) lives as long as the worker: move it out of
+    # the collector's reach, so that its collections stay short and do not stall the hot path.
+    gc.collect()
+    gc.freeze()
     tasks = [
         asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms)), name="health"),
         asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec)), name="control"),
