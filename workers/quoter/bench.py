@@ -9,6 +9,7 @@ the signal into an intent. Only the two cores are timed: no Redis, no encoding.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import random
 import time
@@ -45,6 +46,9 @@ def run(events: int, seed: int) -> dict[str, float]:
     positions = Positions(up_micro=12_000_000, down_micro=7_000_000, up_cost_micro=5_800_000,
                           down_cost_micro=3_400_000)  # fmt: skip
     price, total_ns, alpha_ns, orders = 60_000.0, [], [], 0
+    # As the worker runner does after setup: what exists now lives as long as the loop.
+    gc.collect()
+    gc.freeze()
     for i in range(WARMUP_EVENTS + events):
         second = START_S + i // 2
         price *= math.exp(rng.gauss(0.0, 6e-5))
