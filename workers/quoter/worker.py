@@ -20,6 +20,7 @@ from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import trading_mode
 from common.schemas.book import BestBidAsk
 from common.schemas.control import ControlCommand
+from common.schemas.feed import FeedStatus
 from common.schemas.market import MarketRecord
 from common.schemas.positions import AccountPosition, MarketPosition
 from common.schemas.rewards import RewardHintMessage
@@ -30,6 +31,8 @@ from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, mark
 from workers.quoter.core.engine import QuoterCore
 from workers.quoter.core.types import Books, BookTop, MarketMeta, Positions, QuoterInputs, TradingMode
 
+#: The feed whose loss makes the quoter pull: without it we cannot see our own fills.
+USER_FEED = "user"
 #: A book move re-quotes a series at most this often (signals always do).
 BOOK_REQUOTE_MIN_MS = 100
 
@@ -46,6 +49,8 @@ class View:
     last_decision_ms: dict[str, int] = field(default_factory=dict)
     daily_pnl_micro: int = 0
     mode: TradingMode = TradingMode.ACTIVE
+    #: False while the user feed is down: blind to our own fills, the quoter wants no orders.
+    user_feed_up: bool = True
 
 
 def signal_streams(settings: Settings) -> list[str]:
@@ -62,6 +67,8 @@ async def setup(ctx: Context) -> None:
     view.positions = {p.market: p for p in (await state.get_all(ctx.redis, state.POSITIONS, MarketPosition)).values()
                       if isinstance(p, MarketPosition)}  # fmt: skip
     view.mode = TradingMode(await trading_mode(ctx.redis))
+    user = await state.get(ctx.redis, state.FEEDS, USER_FEED, FeedStatus)
+    view.user_feed_up = user is None or user.state == "up"
     ctx.resources["view"] = view
     ctx.resources["core"] = core = QuoterCore()
     metrics.LOSS_LIMIT.set(core.config.daily_loss_limit_micro)
@@ -92,8 +99,10 @@ def decide(ctx: Context, series: str) -> list[Emit]:
     books = Books(up=view.tops.get(meta.up_token_id, BookTop()), down=view.tops.get(meta.down_token_id, BookTop()))
     hints = tuple(h for m in view.hints.values() if m.market == meta.condition_id
                   if (h := hint_from_message(m, now_ms)) is not None)  # fmt: skip
+    # Blind to our own fills (user feed down), every order is a guess about our position: pull.
+    mode = view.mode if view.user_feed_up else TradingMode.HALTED
     inputs = QuoterInputs(now_ms=now_ms, signal=signal, market=meta, books=books, positions=positions_of(view, meta),
-                          mode=view.mode, hints=hints)  # fmt: skip
+                          mode=mode, hints=hints)  # fmt: skip
     intent = ctx.resources["core"].decide(inputs)
     metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
@@ -124,6 +133,11 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
         view.daily_pnl_micro = body.realized_pnl_micro + body.unrealized_pnl_micro
     elif isinstance(body, RewardHintMessage):
         view.hints[(body.market, body.outcome)] = body
+    elif isinstance(body, FeedStatus) and body.feed == USER_FEED:
+        was_up, view.user_feed_up = view.user_feed_up, body.state == "up"
+        if was_up != view.user_feed_up:
+            ctx.log.warning("user_feed_" + body.state, pulling=not view.user_feed_up)
+            return [e for series in list(view.signals) for e in decide(ctx, series)]
     return []
 
 
@@ -135,6 +149,6 @@ async def on_control(ctx: Context, cmd: ControlCommand) -> None:
 SPEC = WorkerSpec(
     name="quoter",
     inputs=(Input(signal_streams, start_id="$"), Input(book_streams, start_id="$"), Input(streams.MARKETS),
-            Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$")),
+            Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$"), Input(streams.FEEDS, start_id="$")),
     handle=handle, setup=setup, on_control=on_control, writes=(),
 )  # fmt: skip
