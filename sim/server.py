@@ -164,8 +164,22 @@ class SimServer:
             from sim.settlement import add_settlement_routes
 
             add_settlement_routes(app, self.settlement)
+            if self.clob is not None:
+                self.clob.allowance_of = self._allowance_of
         app.router.add_get("/sim/world", self._world_state)
         return app
+
+    def _allowance_of(self, address: str, asset_type: str) -> int | None:
+        """What a chain-backed wallet allowed the operator (the exchange) on chain; None otherwise."""
+        chain, bridge = self.chain, self.settlement
+        if chain is None or bridge is None:
+            return None
+        wallet = next((a for a in bridge.wallets.values() if a.lower() == address.lower()), None)
+        if wallet is None:
+            return None
+        if asset_type == "CONDITIONAL":
+            return 2**256 - 1 if chain.approved_for_all(wallet, chain.operator) else 0
+        return chain.collateral_allowance(wallet, chain.operator)
 
     def _account_of_key(self, api_key: str) -> str | None:
         key = self.clob.keys.get(api_key) if self.clob is not None else None

@@ -44,6 +44,9 @@ class ClobContext:
     domains: dict[bool, bytes] = field(default_factory=dict)
     #: The market/user websocket hub (set when the routes are mounted).
     hub: Any = None
+    #: With a chain: (address, asset type) -> the allowance the wallet gave the exchange on chain, or
+    #: None for an account the chain does not back (then every allowance is reported as given).
+    allowance_of: Any = None
 
     def __post_init__(self) -> None:
         s = self.settings

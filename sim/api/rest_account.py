@@ -154,7 +154,9 @@ async def balance_allowance(request: web.Request) -> web.Response:
     else:
         balance = account.cash_micro if account else 0
     spenders = (c.settings.exchange_address, c.settings.neg_risk_exchange_address)
-    return web.json_response({"balance": str(balance), "allowances": dict.fromkeys(spenders, MAX_ALLOWANCE)})
+    on_chain = c.allowance_of(key.address, asset_type) if c.allowance_of is not None else None
+    allowance = MAX_ALLOWANCE if on_chain is None else on_chain
+    return web.json_response({"balance": str(balance), "allowances": dict.fromkeys(spenders, str(allowance))})
 
 
 async def closed_only(request: web.Request) -> web.Response:

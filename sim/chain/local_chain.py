@@ -156,6 +156,12 @@ class LocalChain:
         up, down = (self.position_balance(address, self.position_id(condition_id, i)) for i in (0, 1))
         return up, down
 
+    def collateral_allowance(self, owner: str, spender: str) -> int:
+        return int(self.collateral.functions.allowance(owner, spender).call())
+
+    def approved_for_all(self, owner: str, operator: str) -> bool:
+        return bool(self.ctf.functions.isApprovedForAll(owner, operator).call())
+
     def eth_balance(self, address: str) -> int:
         return int(self.tester.get_balance(address))
 

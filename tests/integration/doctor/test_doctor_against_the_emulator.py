@@ -42,3 +42,28 @@ async def test_doctor_passes_a_proper_setup_and_names_a_wrong_key_and_a_skewed_c
     assert [c.name for c in wrong_key if not c.ok] == ["api credentials"]
     assert "updown keys derive" in next(c for c in wrong_key if not c.ok).fix
     assert [c.name for c in skew if not c.ok] == ["clock"]
+
+
+async def test_a_missing_allowance_is_named_until_the_wallet_approves_the_exchange(tmp_path: Path) -> None:
+    from web3 import AsyncHTTPProvider, AsyncWeb3
+
+    from common.chain import FileIntentStore
+    from workers.merger.chain import chain_setup, ensure_exchange_approvals
+
+    with emulator(tmp_path, "--series", "btc-5m", "--no-traders") as url:  # with its chain
+        env = prepared(tmp_path, url, "wallet")
+        settings = load_settings(env={**env, "UPDOWN_MODE": "sim"})
+
+        before = await examine(settings, SystemClock())
+        assert settings.wallet.private_key is not None
+        w3 = AsyncWeb3(AsyncHTTPProvider(settings.venue.chain_rpc_url))
+        store = FileIntentStore(tmp_path / "intents")
+        await ensure_exchange_approvals(w3, settings.wallet.private_key, await chain_setup(settings), store,
+                                        settings.venue.chain_id)  # fmt: skip
+        await w3.provider.disconnect()
+        after = await examine(settings, SystemClock())
+
+    failing = [c for c in before if not c.ok]
+    assert {c.name for c in failing} == {"collateral allowance", "conditional allowance"}
+    assert "pUSD.approve" in next(c.fix for c in failing if c.name == "collateral allowance")
+    assert all(c.ok for c in after), [c.line() for c in after if not c.ok]
