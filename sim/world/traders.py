@@ -9,6 +9,7 @@ and acts through the exchange's internal entry points, under the same rules as e
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -77,7 +78,7 @@ class Context:
         return asks[0] if asks else None
 
 
-class Trader:
+class Trader(ABC):
     def __init__(self, name: str, seed: int) -> None:
         self.name = name
         self.rng = random.Random(f"{seed}:traders:{name}")
@@ -94,8 +95,9 @@ class Trader:
         size = max(size_micro, -(-MIN_NOTIONAL_MICRO * MICRO // limit))
         self.send(ctx, token_id, limit, size // 10_000 * 10_000, order_type)
 
+    @abstractmethod
     def step(self, ctx: Context) -> None:
-        raise NotImplementedError
+        """One decision of this trader at the current clock."""
 
 
 class PassiveMaker(Trader):
