@@ -38,6 +38,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy common
+	$(BIN)/mypy --strict sim
 
 bench: $(STAMP)
 	$(BIN)/updown bench bus

@@ -162,7 +162,7 @@ def main() -> None:
         assert all(ids), "some placements were rejected"
         id_batches = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
         start = time.perf_counter()
-        cancelled = sum(len(call("DELETE", "/orders", b)["canceled"]) for b in id_batches)  # type: ignore[index]
+        cancelled = sum(len(call("DELETE", "/orders", b)["canceled"]) for b in id_batches)  # type: ignore[index,misc]
         cancel_s, cpu2 = time.perf_counter() - start, _cpu_s(server.pid)  # type: ignore[arg-type]
         time.sleep(1.0)  # let the subscribers drain
         stop.set()

@@ -179,7 +179,8 @@ class SimServer:
             return None
         if asset_type == "CONDITIONAL":
             return 2**256 - 1 if chain.approved_for_all(wallet, chain.operator) else 0
-        return chain.collateral_allowance(wallet, chain.operator)
+        allowance: int = chain.collateral_allowance(wallet, chain.operator)
+        return allowance
 
     def _account_of_key(self, api_key: str) -> str | None:
         key = self.clob.keys.get(api_key) if self.clob is not None else None

@@ -29,8 +29,8 @@ ACL_TEMPLATE = Path(__file__).resolve().parent / "redis" / "users.acl"
 #: Random bytes per password (URL-safe base64: no character needs escaping in a redis:// URL).
 PASSWORD_BYTES = 32
 #: Who reads each file inside its container (uid); others are read by root.
-OWNERS = {"redis__url": 10001, "control__token": 10001, "grafana_admin_password": 472, **{f"wallet__{k}": 10001 for k in (
-    "private_key", "api_key", "api_secret", "api_passphrase")}}  # fmt: skip
+OWNERS = {"redis__url": 10001, "control__token": 10001, "grafana_admin_password": 472,
+          **{f"wallet__{k}": 10001 for k in ("private_key", "api_key", "api_secret", "api_passphrase")}}
 
 
 def acl_users(template: Path = ACL_TEMPLATE) -> list[str]:
