@@ -89,7 +89,10 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
 def _start_relay(url: str, tmp: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, REDIS_URL=url, UPDOWN_DATA_DIR=str(tmp), UPDOWN_INSTANCE="bench-relay",
                UPDOWN_LOG__LEVEL="WARNING", UPDOWN_BUS__MARKET_DATA_MAXLEN="1000000")  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", "hb-relay"], cwd=ROOT, env=env)
+    profile = os.environ.get("UPDOWN_BENCH_PROFILE")  # a path: run the relay under cProfile
+    prefix = ["-m", "cProfile", "-o", f"{profile}.{time.time_ns()}"] if profile else []
+    return subprocess.Popen([sys.executable, *prefix, "-m", "common.cli.main", "worker", "hb-relay"], cwd=ROOT,
+                            env=env)  # fmt: skip
 
 
 async def _wait_group(client: aioredis.Redis) -> None:

@@ -70,6 +70,15 @@ class GroupReader:
             raise
         return True
 
+    @property
+    def reading_pending(self) -> bool:
+        """The next read returns this consumer's pending entries (acks must have landed first)."""
+        return self._pending_first
+
+    def reread_pending(self) -> None:
+        """Go back to this consumer's pending entries before anything new (after a reconnect)."""
+        self._pending_first = True
+
     def retry_pending(self) -> None:
         """Go back to the pending list, oldest first, one entry at a time until it passes.
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
+from typing import Any
 
 from common import metrics
 from common.bus.codec import DecodeError, decode
@@ -21,6 +23,7 @@ class Consumer:
         self._reader = reader
         self._handle = handle
         self._emits = 0
+        self._in_flight: asyncio.Future[Any] | None = None
         self._last_claim = 0.0
         labels = (ctx.name, reader.stream)
         self._processed = metrics.PROCESSED.labels(*labels)
@@ -30,18 +33,35 @@ class Consumer:
     async def run(self) -> None:
         ctx, reader = self._ctx, self._reader
         await reader.ensure_group()
-        while not ctx.stopping.is_set():
-            if not ctx.active:
-                await ctx.sleep(0.2)
-                continue
-            batch = await reader.read()
-            batch += await self._maybe_claim()
-            if not batch:
-                continue
-            failed_deliveries = await self.process(batch)
-            if failed_deliveries:
-                reader.retry_pending()
-                await ctx.sleep(RETRY_STEP_S * failed_deliveries)
+        # After a start or a reconnect, what was delivered to us and not acked comes first.
+        reader.reread_pending()
+        self._in_flight = None
+        try:
+            while not ctx.stopping.is_set():
+                if not ctx.active:
+                    await self._settle()
+                    await ctx.sleep(0.2)
+                    continue
+                if reader.reading_pending:
+                    await self._settle()  # or the entries whose acks are in flight come back
+                batch = await reader.read()
+                batch += await self._maybe_claim()
+                if not batch:
+                    await self._settle()
+                    continue
+                failed_deliveries = await self.process(batch)
+                if failed_deliveries:
+                    await self._settle()
+                    reader.retry_pending()
+                    await ctx.sleep(RETRY_STEP_S * failed_deliveries)
+        finally:
+            await self._settle()
+
+    async def _settle(self) -> None:
+        """Wait for the batch script in flight (its errors surface here, in order)."""
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await task
 
     async def _maybe_claim(self) -> list[Delivery]:
         now = time.monotonic()
@@ -95,6 +115,7 @@ class Consumer:
             self._emits += 1
             crash_at = ctx.settings.runner.crash_after_emits
             if crash_at and self._emits >= crash_at:
+                await self._settle()
                 if lettered:
                     await letters.execute()
                 await out.send(ctx.redis)
@@ -104,7 +125,13 @@ class Consumer:
             out.add(d.id, env, outputs)
         if lettered:
             await letters.execute()
-        await out.send(ctx.redis)
+        # The previous batch's script must land first (outputs in order); this one then runs while
+        # the next batch is read and handled, so the consumer does not idle on Redis.
+        await self._settle()
+        if failed or not out.entries:
+            await out.send(ctx.redis)
+        else:
+            self._in_flight = asyncio.ensure_future(out.send(ctx.redis))
         self._processed.inc(out.entries)
         return failed
 
