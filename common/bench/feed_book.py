@@ -79,7 +79,9 @@ class Replayer:
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="updown bench feed-book", description=__doc__)
-    p.add_argument("--frames", type=int, default=100_000, help="frames for the throughput run")
+    p.add_argument("--frames", type=int, default=100_000, help="events for the throughput run")
+    p.add_argument("--per-frame", type=int, default=10,
+                   help="events per frame in the throughput run (the venue sends arrays; 1 = one each)")  # fmt: skip
     p.add_argument("--rate", type=int, default=2_000, help="paced rate for the latency run, frames/s")
     p.add_argument("--seconds", type=float, default=5.0, help="duration of the latency run")
     args = p.parse_args(argv)
@@ -105,7 +107,7 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
                 await asyncio.wait_for(replayer.subscribed.wait(), 30)
                 assert replayer.conn is not None
                 if mode == "throughput":
-                    await _throughput(client, replayer.conn, args.frames)
+                    await _throughput(client, replayer.conn, args.frames, args.per_frame)
                 else:
                     await _latency(client, url, replayer.conn, args.rate, args.seconds)
             finally:
@@ -130,10 +132,14 @@ async def _deltas(client: aioredis.Redis) -> int:
     return int(await client.xlen(stream)) if await client.exists(stream) else 0
 
 
-async def _throughput(client: aioredis.Redis, conn: ServerConnection, frames: int) -> None:
+async def _throughput(client: aioredis.Redis, conn: ServerConnection, frames: int, per_frame: int) -> None:
     await asyncio.sleep(0.5)
     base = await _deltas(client)
-    texts = [change_frame(seq) for seq in range(1, frames + 1)]
+    events = [change_frame(seq) for seq in range(1, frames + 1)]
+    # A frame is one event object, or an array of them as the venue batches its events.
+    texts = events if per_frame <= 1 else [
+        "[" + ",".join(events[i : i + per_frame]) + "]" for i in range(0, len(events), per_frame)
+    ]
     started = time.perf_counter()
     for text in texts:
         await conn.send(text)
@@ -148,9 +154,10 @@ async def _throughput(client: aioredis.Redis, conn: ServerConnection, frames: in
             still += 1
         last = now
     elapsed = done_at - started
-    events = last - base
-    print(f"throughput: {frames} price_change frames sent in {sent_s:.2f} s; {events} events published "
-          f"in {elapsed:.2f} s = {frames / elapsed:,.0f} frames/s ({events / elapsed:,.0f} events/s)")  # fmt: skip
+    published = last - base
+    print(f"throughput: {frames} price_change events in {len(texts)} frames ({per_frame}/frame) sent in "
+          f"{sent_s:.2f} s; {published} events published in {elapsed:.2f} s = {published / elapsed:,.0f} events/s "
+          f"({len(texts) / elapsed:,.0f} frames/s)")  # fmt: skip
 
 
 async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rate: int, seconds: float) -> None:
