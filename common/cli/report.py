@@ -95,6 +95,10 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
             inv[outcome] = inv.get(outcome, 0) + shares
     if rows:
         lines.append(_row(_cells(total, f"TOTAL ({len(rows)} windows)", "")))
+        recycled = total.get("merged_sets_micro", 0) + total.get("redeemed_micro", 0)
+        lines.append(f"capital recycled: {money(recycled)} pUSD back as collateral during the run "
+                     f"({money(total.get('merged_sets_micro', 0))} merged, {money(total.get('redeemed_micro', 0))} "
+                     f"redeemed)")  # fmt: skip
     return lines
 
 

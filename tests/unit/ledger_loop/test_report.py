@@ -58,9 +58,10 @@ def test_the_report_lists_windows_in_time_order_with_a_total_row_the_account_and
                                 "0.0120", "-0.2500", "Up=5.00", "0.00", "0.00"]  # fmt: skip
     assert lines[3].split() == ["TOTAL", "(2", "windows)", "22", "8", "6", "5", "24.69", "0.1386", "0.0240",
                                 "1.2500", "Up=5.00", "7.00", "3.00"]  # fmt: skip
-    assert lines[4] == "(1 windows without quotes or fills not shown)"
-    assert "cash 10,001.250000" in lines[6] and "fees paid 0.138600" in lines[6]
-    assert [line.split() for line in lines[8:]] == [["LATENCY", "COUNT", "P50", "MS", "P99", "MS"],
+    assert lines[4] == "capital recycled: 10.00 pUSD back as collateral during the run (7.00 merged, 3.00 redeemed)"
+    assert lines[5] == "(1 windows without quotes or fills not shown)"
+    assert "cash 10,001.250000" in lines[7] and "fees paid 0.138600" in lines[7]
+    assert [line.split() for line in lines[9:]] == [["LATENCY", "COUNT", "P50", "MS", "P99", "MS"],
                                                     ["tick_to_order", "812", "1.250", "4.100"],
                                                     ["tick_to_ack", "800", "3.000", "9.900"]]  # fmt: skip
 
