@@ -24,12 +24,12 @@ from common.schemas.intent import Intent
 from common.schemas.market import MarketLifecycle
 from common.schemas.user import OrderEvent
 from common.series import series_keys
+from workers.credentials import wait_for_credentials
 from workers.executor.core import DEFAULT_CONFIG, ExecutorCore
 from workers.executor.core.modes import Mode
 from workers.executor.driver import Driver
 from workers.executor.gateway import Gateway, LiveGateway
 from workers.executor.upkeep import Upkeep
-from workers.feed_user.worker import wait_for_credentials
 
 #: The timer's period: heartbeat checks, replans as tokens refill, stale intents cancelled.
 TICK_S = 0.1

@@ -12,49 +12,17 @@ from collections.abc import Sequence
 from common import metrics
 from common.bus import streams
 from common.bus.envelope import Envelope
-from common.config import load_settings
-from common.config.settings import WalletSettings
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.user import Fill, OrderEvent
 from common.venue.errors import VenueParseError
+from workers.credentials import credentials, wait_for_credentials
 from workers.feed_user.core import UserFeed
 from workers.feeds import dead_letter_frame, publish_status
 from workers.markets_view import MarketsView, load_view
 
 FEED = "user"
-
-
-class MissingCredentials(RuntimeError):
-    pass
-
-
-def credentials(wallet: WalletSettings) -> dict[str, str]:
-    if not (wallet.api_key and wallet.api_secret and wallet.api_passphrase):
-        raise MissingCredentials("feed-user needs wallet.api_key, wallet.api_secret and wallet.api_passphrase "
-                                 "(files in the secrets directory, or UPDOWN_WALLET__API_* variables)")  # fmt: skip
-    return {"apiKey": wallet.api_key.get_secret_value(), "secret": wallet.api_secret.get_secret_value(),
-            "passphrase": wallet.api_passphrase.get_secret_value()}  # fmt: skip
-
-
-#: How often feed-user looks again for credentials that are not there yet.
-CREDENTIALS_RETRY_S = 2.0
-
-
-async def wait_for_credentials(ctx: Context) -> dict[str, str] | None:
-    """In sim mode the credentials are derived after the emulator starts: wait for them."""
-    warned = False
-    while True:
-        try:
-            return credentials(ctx.settings.wallet)
-        except MissingCredentials as exc:
-            if not warned:
-                ctx.log.warning("waiting_for_credentials", reason=str(exc))
-                warned = True
-        if not await ctx.sleep(CREDENTIALS_RETRY_S):
-            return None
-        ctx.settings = load_settings()
 
 
 async def setup(ctx: Context) -> None:

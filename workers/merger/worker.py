@@ -28,7 +28,7 @@ from common.clob.client import AsyncClobClient
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle
 from common.schemas.positions import MarketPosition
-from workers.feed_user.worker import wait_for_credentials
+from workers.credentials import wait_for_credentials
 from workers.merger.chain import ChainSetup, chain_setup, ensure_exchange_approvals
 from workers.merger.core import Action, MergerCore, merge_action, redeem_action
 from workers.merger.journal import Journal

@@ -31,7 +31,7 @@ from common.schemas.book import BookSnapshot
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.user import Fill
 from common.ticks import TickGrid
-from workers.feed_user.worker import wait_for_credentials
+from workers.credentials import wait_for_credentials
 from workers.rewards import metrics
 from workers.rewards.core import (
     LiveOrder,

@@ -1,0 +1,42 @@
+"""The venue's API credentials for the workers that need them (feed-user, executor, merger, rewards).
+
+In sim mode ``updown run`` derives them from the emulator after it starts, so a worker that needs
+them waits (re-reading the configuration) instead of failing.
+"""
+
+from __future__ import annotations
+
+from common.config import load_settings
+from common.config.settings import WalletSettings
+from common.runner import Context
+
+#: How often a worker looks again for credentials that are not there yet.
+CREDENTIALS_RETRY_S = 2.0
+
+
+class MissingCredentials(RuntimeError):
+    pass
+
+
+def credentials(wallet: WalletSettings) -> dict[str, str]:
+    """The credentials as the user websocket's auth frame names them; MissingCredentials if absent."""
+    if not (wallet.api_key and wallet.api_secret and wallet.api_passphrase):
+        raise MissingCredentials("this worker needs wallet.api_key, wallet.api_secret and wallet.api_passphrase "
+                                 "(files in the secrets directory, or UPDOWN_WALLET__API_* variables)")  # fmt: skip
+    return {"apiKey": wallet.api_key.get_secret_value(), "secret": wallet.api_secret.get_secret_value(),
+            "passphrase": wallet.api_passphrase.get_secret_value()}  # fmt: skip
+
+
+async def wait_for_credentials(ctx: Context) -> dict[str, str] | None:
+    """The credentials once they exist (None when asked to stop first); warns once while waiting."""
+    warned = False
+    while True:
+        try:
+            return credentials(ctx.settings.wallet)
+        except MissingCredentials as exc:
+            if not warned:
+                ctx.log.warning("waiting_for_credentials", reason=str(exc))
+                warned = True
+        if not await ctx.sleep(CREDENTIALS_RETRY_S):
+            return None
+        ctx.settings = load_settings()
