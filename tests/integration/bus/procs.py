@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+#: Every worker process a test started, so that none outlives its test (see tests/integration/conftest.py).
+STARTED: list[subprocess.Popen[bytes]] = []
 
 
 def start_worker(name: str, redis_url: str, tmp: Path, instance: str, **env: str) -> subprocess.Popen[bytes]:
@@ -18,8 +20,10 @@ def start_worker(name: str, redis_url: str, tmp: Path, instance: str, **env: str
                 UPDOWN_REDIS__BLOCK_MS="200", **env)  # fmt: skip
     full.pop("SUPERVISOR_PROCESS_NAME", None)
     with open(tmp / f"{instance}.log", "ab") as log:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", name], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", name], cwd=ROOT,
                                 env=full, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    STARTED.append(proc)
+    return proc
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float = 20.0, what: str = "condition") -> None:
@@ -47,3 +51,12 @@ def stop_all(procs: list[subprocess.Popen[bytes]]) -> list[int]:
             proc.kill()
             codes.append(proc.wait(5))
     return codes
+
+
+def reap() -> None:
+    """Kill whatever a test started and left running (a test that failed before stopping it)."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
