@@ -72,8 +72,6 @@ class _Meters:
 async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
     meters: _Meters = ctx.resources["meters"]
     meters.frames.inc()
-    if raw in ("PONG", "NO NEW ASSETS", b"PONG"):
-        return
     keeper: BookKeeper = ctx.resources["keeper"]
     try:
         events = keeper.on_frame(raw, recv_ms)

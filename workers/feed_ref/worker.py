@@ -49,8 +49,6 @@ async def on_connect(ctx: Context, send: Send) -> None:
 
 async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
-    if isinstance(raw, str) and raw.strip().lower() in ("pong", ""):
-        return
     try:
         ticks = ctx.resources["transport"].parse(raw, recv_ms)
     except VenueParseError as exc:

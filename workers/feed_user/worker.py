@@ -49,8 +49,6 @@ async def on_connect(ctx: Context, send: Send) -> None:
 
 async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
-    if raw in ("PONG", b"PONG"):
-        return
     core: UserFeed = ctx.resources["core"]
     try:
         events = core.on_frame(raw, recv_ms)

@@ -33,6 +33,8 @@ from workers.quoter.core.types import Books, BookTop, MarketMeta, Positions, Quo
 
 #: The feed whose loss makes the quoter pull: without it we cannot see our own fills.
 USER_FEED = "user"
+#: A window's record is dropped this long after the window ended (nothing quotes it any more).
+FORGET_AFTER_END_MS = 10 * 60_000
 #: A book move re-quotes a series at most this often (signals always do).
 BOOK_REQUOTE_MIN_MS = 100
 
@@ -42,6 +44,7 @@ class View:
     """What the quoter knows now, across series."""
 
     records: dict[str, MarketRecord] = field(default_factory=dict)  # by slug
+    series_of_token: dict[str, str] = field(default_factory=dict)
     tops: dict[str, BookTop] = field(default_factory=dict)  # by token id
     positions: dict[str, MarketPosition] = field(default_factory=dict)  # by condition id
     hints: dict[tuple[str, str], RewardHintMessage] = field(default_factory=dict)  # (market, outcome)
@@ -63,7 +66,8 @@ def book_streams(settings: Settings) -> list[str]:
 
 async def setup(ctx: Context) -> None:
     view = View()
-    view.records = {r.slug: r for r in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values()}
+    for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
+        remember(view, record, ctx.clock.now_ms())
     view.positions = {p.market: p for p in (await state.get_all(ctx.redis, state.POSITIONS, MarketPosition)).values()
                       if isinstance(p, MarketPosition)}  # fmt: skip
     view.mode = TradingMode(await trading_mode(ctx.redis))
@@ -72,6 +76,18 @@ async def setup(ctx: Context) -> None:
     ctx.resources["view"] = view
     ctx.resources["core"] = core = QuoterCore()
     metrics.LOSS_LIMIT.set(core.config.daily_loss_limit_micro)
+
+
+def remember(view: View, record: MarketRecord, now_ms: int) -> None:
+    """Keep a window's record and its tokens' series; forget windows long over."""
+    view.records[record.slug] = record
+    for token in record.token_ids:
+        view.series_of_token[token] = record.series or ""
+    for slug, old in list(view.records.items()):
+        if old.window_end_ms is not None and old.window_end_ms + FORGET_AFTER_END_MS < now_ms:
+            del view.records[slug]
+            for token in old.token_ids:
+                view.series_of_token.pop(token, None)
 
 
 def positions_of(view: View, meta: MarketMeta) -> Positions:
@@ -122,11 +138,11 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
         if view.tops.get(body.asset_id) == top:
             return []
         view.tops[body.asset_id] = top
-        series = next((r.series for r in view.records.values() if body.asset_id in r.token_ids), None)
+        series = view.series_of_token.get(body.asset_id)
         if series and ctx.clock.now_ms() - view.last_decision_ms.get(series, 0) >= BOOK_REQUOTE_MIN_MS:
             return decide(ctx, series)
     elif isinstance(body, MarketRecord):
-        view.records[body.slug] = body
+        remember(view, body, ctx.clock.now_ms())
     elif isinstance(body, MarketPosition):
         view.positions[body.market] = body
     elif isinstance(body, AccountPosition):
