@@ -158,7 +158,8 @@ class Writer:
             keep = _parse_id(_text(info["last-delivered-id"]))
             if int(info["pending"]):
                 summary = await self._redis.xpending(stream, name)
-                keep = min(keep, _parse_id(_text(summary["min"])))
+                if summary["min"] is not None:  # acked in between: nothing pending any more
+                    keep = min(keep, _parse_id(_text(summary["min"])))
             floor = keep if floor is None else min(floor, keep)
         if floor is None or floor == (0, 0):
             return 0

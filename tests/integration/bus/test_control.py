@@ -116,3 +116,28 @@ def test_a_workers_teardown_runs_on_sigterm(redis_url: str, tmp_path: Path) -> N
     assert stop(worker) == 0
 
     assert client.get("test:teardown_ran") == b"1"
+
+
+async def test_trimming_survives_a_group_whose_pending_entries_are_acked_meanwhile(redis_url: str) -> None:
+    from common.bus.writer import Writer
+    from common.clock import SYSTEM_CLOCK
+    from common.config import load_settings
+
+    client = aioredis.Redis.from_url(redis_url)
+    await client.xgroup_create("t.money", "g", id="0", mkstream=True)
+    for _ in range(3):
+        await client.xadd("t.money", {"f": "1"})
+    await client.xreadgroup("g", "c", {"t.money": ">"})
+    real_xpending = client.xpending
+
+    async def acked_meanwhile(stream: str, group: str) -> dict[str, object]:
+        summary: dict[str, object] = await real_xpending(stream, group)
+        return {**summary, "pending": 0, "min": None, "max": None}
+
+    client.xpending = acked_meanwhile  # type: ignore[method-assign]
+    writer = Writer(client, "t", load_settings(env={}).bus, SYSTEM_CLOCK)
+
+    trimmed = await writer.trim_pending_safe("t.money")
+
+    assert trimmed >= 0
+    await client.aclose()
