@@ -22,6 +22,7 @@ import uvloop
 from common.bench.stats import percentile
 from common.bus import streams
 from common.bus.codec import decode, encode
+from common.bus.lane import open_lane
 from common.redis_server import EmbeddedRedis
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
 
@@ -108,19 +109,21 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
     latencies: list[float] = []
-    sink = aioredis.Redis.from_url(url)
+    # The producer and the sink use the bus's own lanes, as the workers do.
+    producer, sink = open_lane(client), open_lane(client)
 
     async def receive() -> None:
         last = "0"
         while len(latencies) < total:
-            reply = await sink.xread({streams.HEARTBEAT_SEEN: last}, block=1000, count=1000)
+            reply = await sink.xread(streams.HEARTBEAT_SEEN, last, block_ms=1000, count=1000)
             if not reply:
                 if len(latencies) and time.perf_counter() - start > seconds + 5:
                     return
                 continue
             now = time.perf_counter_ns()
-            for entry_id, fields in reply[0][1]:
-                last = entry_id
+            for entry_id, fields in reply:
+                last = entry_id.decode()
+                assert fields is not None
                 body = decode(fields).body
                 assert isinstance(body, HeartbeatSeen)
                 latencies.append((now - sent_at[body.seq]) / 1000)
@@ -136,10 +139,11 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
             fields = encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=now_ms,
                             ingest_ms=now_ms, emit_ms=now_ms)  # fmt: skip
             sent_at[seq] = time.perf_counter_ns()
-            await client.xadd(streams.HEARTBEAT, fields)
+            await producer.xadd(streams.HEARTBEAT, fields)
         await asyncio.sleep(TICK_S)
     await asyncio.wait_for(task, timeout=seconds + 30)
     await sink.aclose()
+    await producer.aclose()
     return total, latencies
 
 

@@ -7,19 +7,17 @@ trip carries everything that arrived during the previous one. Order is kept per 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import redis.asyncio as aioredis
 
 from common.bus.codec import Fields
+from common.bus.lane import ClientLane, FastLane
 
 #: Most entries in one pipeline.
 MAX_BATCH = 2_000
 
 
 class Batcher:
-    def __init__(self, redis: aioredis.Redis) -> None:
-        self._redis = redis
+    def __init__(self, lane: FastLane | ClientLane) -> None:
+        self._lane = lane
         self._pending: list[tuple[str, Fields, int]] = []
         self._ready = asyncio.Event()
         self.flushes = 0
@@ -46,8 +44,5 @@ class Batcher:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             if not self._pending:
                 self._ready.clear()
-            pipe: Any = self._redis.pipeline(transaction=False)
-            for stream, fields, maxlen in batch:
-                pipe.xadd(stream, fields, maxlen=maxlen or None, approximate=True)
-            await pipe.execute()
+            await self._lane.xadd_many(batch)
             self.flushes += 1

@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from common.bus.codec import Fields
+from common.bus.lane import ClientLane, FastLane, open_lane
 from common.config.settings import BusSettings
 
 
@@ -59,6 +60,12 @@ class GroupReader:
         self._start_id = start_id
         self._pending_first = True
         self._retry_one = False
+        self._lane: FastLane | ClientLane | None = None
+
+    async def aclose(self) -> None:
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            await lane.aclose()
 
     async def ensure_group(self) -> bool:
         """Create the group (and the stream) if missing. True if it was created now."""
@@ -134,10 +141,10 @@ class GroupReader:
         )
 
     async def _xreadgroup(self, start: str, block: int | None, count: int) -> list[tuple[Any, Fields | None]]:
-        reply = await self._redis.xreadgroup(self.group, self.consumer, {self.stream: start}, count=count, block=block)
-        if not reply:
-            return []
-        return list(reply[0][1])
+        if self._lane is None:  # its own connection: a blocking read must not hold up anyone else
+            self._lane = open_lane(self._redis)
+        return await self._lane.xreadgroup(self.group, self.consumer, self.stream, start, count=count,
+                                           block_ms=block)  # fmt: skip
 
     async def _with_counts(self, entries: list[tuple[Any, Fields | None]]) -> list[Delivery]:
         ids = [_text(i) for i, _ in entries]

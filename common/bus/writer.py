@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from common.bus import streams
 from common.bus.codec import ENVELOPE_FIELDS, NO_KEY, Fields, encode, pack_body
 from common.bus.envelope import Envelope
+from common.bus.lane import ClientLane, FastLane, LaneScript, open_lane
 from common.bus.scripts import DEAD_LETTER, EMIT_BATCH, EMIT_ONCE
 from common.clock import Clock
 from common.config.settings import BusSettings
@@ -36,9 +37,22 @@ class Writer:
         self._cfg = cfg
         self._clock = clock
         self._maxlen: dict[str, int] = {}
-        self._emit_once = redis.register_script(EMIT_ONCE)
-        self._emit_batch = redis.register_script(EMIT_BATCH)
+        self._lane: FastLane | ClientLane | None = None
+        self._emit_once = LaneScript(EMIT_ONCE)
+        self._emit_batch = LaneScript(EMIT_BATCH)
         self._dead_letter = redis.register_script(DEAD_LETTER)
+
+    @property
+    def lane(self) -> FastLane | ClientLane:
+        """The connection outputs go out on (opened on first use; never blocks)."""
+        if self._lane is None:
+            self._lane = open_lane(self._redis)
+        return self._lane
+
+    async def aclose(self) -> None:
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            await lane.aclose()
 
     def maxlen(self, stream: str) -> int:
         known = self._maxlen.get(stream)
@@ -76,7 +90,7 @@ class Writer:
         """XADD one envelope; returns the entry id."""
         fields = self.fields(body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
         maxlen = self.maxlen(stream)
-        entry_id = await self._redis.xadd(stream, fields, maxlen=maxlen or None, approximate=True)
+        entry_id = await self.lane.xadd(stream, fields, maxlen)
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     @staticmethod
@@ -98,7 +112,7 @@ class Writer:
             args += [self.maxlen(out.stream), len(fields)]
             for name, value in fields.items():
                 args += [name, value]
-        return bool(await self._emit_once(keys=keys, args=args))
+        return bool(await self.lane.evalsha(self._emit_once, keys, args))
 
     async def publish_once(
         self,
@@ -119,7 +133,7 @@ class Writer:
         args: list[Any] = [self._cfg.dedupe_ttl_s * 1000, self.maxlen(stream), len(fields)]
         for name, value in fields.items():
             args += [name, value]
-        return bool(await self._emit_once(keys=[marker, stream], args=args))
+        return bool(await self.lane.evalsha(self._emit_once, [marker, stream], args))
 
     async def dead_letter(
         self,
@@ -208,6 +222,7 @@ class Batch:
                            b"event_ms", event_ms, b"ingest_ms", ingest_ms, b"emit_ms", now,
                            b"body", pack_body(body)]  # fmt: skip
 
-    async def send(self, client: Any) -> None:
+    async def send(self) -> None:
         if self.entries:
-            await self._writer._emit_batch(keys=self._keys, args=self._args, client=client)
+            writer = self._writer
+            await writer.lane.evalsha(writer._emit_batch, self._keys, self._args)

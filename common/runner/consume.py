@@ -56,6 +56,7 @@ class Consumer:
                     await ctx.sleep(RETRY_STEP_S * failed_deliveries)
         finally:
             await self._settle()
+            await reader.aclose()
 
     async def _settle(self) -> None:
         """Wait for the batch script in flight (its errors surface here, in order)."""
@@ -118,7 +119,7 @@ class Consumer:
                 await self._settle()
                 if lettered:
                     await letters.execute()
-                await out.send(ctx.redis)
+                await out.send()
                 await writer.emit_once(stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -129,9 +130,9 @@ class Consumer:
         # the next batch is read and handled, so the consumer does not idle on Redis.
         await self._settle()
         if failed or not out.entries:
-            await out.send(ctx.redis)
+            await out.send()
         else:
-            self._in_flight = asyncio.ensure_future(out.send(ctx.redis))
+            self._in_flight = asyncio.ensure_future(out.send())
         self._processed.inc(out.entries)
         return failed
 

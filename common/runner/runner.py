@@ -88,6 +88,7 @@ async def run_worker(
             log.exception("teardown_failed", error=repr(exc))
     with contextlib.suppress(*_REDIS_DOWN):
         await redis.delete(health.key(instance))
+    await ctx.writer.aclose()
     await redis.aclose()
     log.info("stopped", instance=instance, crashed=crashed)
     return 1 if crashed else 0
@@ -168,6 +169,13 @@ async def _control_loop(ctx: Context, spec: WorkerSpec) -> None:
                          start_id="$")  # fmt: skip
     await reader.ensure_group()
     ctx.state = await control.persisted_state(ctx.redis, ctx.name)
+    try:
+        await _control_entries(ctx, spec, reader)
+    finally:
+        await reader.aclose()
+
+
+async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) -> None:
     while not ctx.stopping.is_set():
         for d in await reader.read():
             try:

@@ -31,7 +31,7 @@ SNAPSHOT_INTERVAL_S = 0.5
 async def setup(ctx: Context) -> None:
     ctx.resources["keeper"] = BookKeeper()
     ctx.resources["view"] = await load_view(ctx.redis)
-    ctx.resources["batcher"] = Batcher(ctx.redis)
+    ctx.resources["batcher"] = Batcher(ctx.writer.lane)
     ctx.resources["meters"] = _Meters(ctx.name)
     ctx.resources["link"] = Link(
         FEED, LinkConfig(url=ctx.settings.venue.ws_market_url, ping_text="PING", ping_interval_s=10.0),

@@ -31,7 +31,7 @@ def assets(ctx: Context) -> list[str]:
 
 async def setup(ctx: Context) -> None:
     transport = RtdsTransport(assets(ctx))
-    ctx.resources["batcher"] = Batcher(ctx.redis)
+    ctx.resources["batcher"] = Batcher(ctx.writer.lane)
     ctx.resources["transport"] = transport
     ctx.resources["staleness"] = Staleness(ctx.clock, [(src, a) for src in REF_SOURCES for a in assets(ctx)])
     ctx.resources["link"] = Link(
