@@ -143,6 +143,13 @@ class ControlSettings(_Section):
         return None if isinstance(text, str) and not text.strip() else value
 
 
+class ExecutorSettings(_Section):
+    #: A replace at a new price sends the new order with the old one's cancel (a venue round trip
+    #: sooner; for that round trip both may rest, never at one price). false: place only once the
+    #: cancel is confirmed.
+    replace_overlap: bool = True
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -170,4 +177,5 @@ class Settings(BaseSettings):
     wallet: WalletSettings = WalletSettings()
     sim: SimSettings = SimSettings()
     control: ControlSettings = ControlSettings()
+    executor: ExecutorSettings = ExecutorSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

@@ -9,6 +9,7 @@ the merger) and are never logged. Loop: ``workers.executor.driver`` and ``worker
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from common import state
@@ -53,7 +54,8 @@ async def initial_mode(ctx: Context) -> Mode:
 async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> None:
     """The core, driver and timer every executor (live or paper) runs; kept in ``ctx.resources``."""
     mode = await initial_mode(ctx)
-    core = ExecutorCore(DEFAULT_CONFIG, ctx.clock.now_ms(), owner=gateway.owner, mode=mode)
+    cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=ctx.settings.executor.replace_overlap)
+    core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode)
     driver = Driver(ctx, core, gateway, tick_s=TICK_S)
     ctx.resources.update(gateway=gateway, driver=driver, upkeep=Upkeep(driver, watch_user_feed=watch_user_feed))
     await ctx.redis.delete(state.ORDERS)  # rebuilt from the venue at the first reconciliation

@@ -65,7 +65,10 @@ def test_under_ambiguous_submits_no_order_is_sent_twice_and_no_slot_is_signed_ag
     assert [p for p in problems if p] == []
     unknown = [r for r in got if r.kind == "unknown"]
     assert unknown, "the fault profile produced no ambiguous submit: the test shows nothing"
-    resolved_at = {r.order_id: r.at_ms for r in got if r.kind in ("resolved", "cancelled", "filled")}
+    resolved_at: dict[str, int] = {}  # when its fate was first known (a replace may follow at once)
+    for r in got:
+        if r.kind in ("resolved", "cancelled", "filled"):
+            resolved_at.setdefault(r.order_id, r.at_ms)
     for u in unknown:
         assert u.order_id in resolved_at, f"unknown order {u.order_id} never resolved"
         slot = (u.token_id, u.side, u.level)

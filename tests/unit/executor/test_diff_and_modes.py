@@ -27,8 +27,8 @@ def test_a_move_under_the_tolerance_keeps_the_live_order() -> None:
     assert step.cancel_ids == [] and step.place_batches == []
 
 
-def test_a_move_past_the_tolerance_cancels_first_and_places_once_the_cancel_is_confirmed() -> None:
-    core = ready_core()
+def test_without_overlap_a_move_past_the_tolerance_cancels_first_and_places_once_the_cancel_is_confirmed() -> None:
+    core = ready_core(config=ExecutorConfig(replace_overlap=False))
     [old] = submit_all(core, core.on_intent(intent(desired(price=450_000)), T0).place_batches, T0)
     moved = intent(desired(price=470_000), now_ms=T0 + 10)
 
@@ -39,6 +39,54 @@ def test_a_move_past_the_tolerance_cancels_first_and_places_once_the_cancel_is_c
     assert first.cancel_ids == [old] and first.place_batches == []
     [[spec]] = second.place_batches
     assert spec.price_micro == 470_000 and spec.replace
+
+
+def test_with_overlap_a_move_to_a_new_price_places_with_its_cancel_and_nothing_more_until_it_is_answered() -> None:
+    core = ready_core()
+    [old] = submit_all(core, core.on_intent(intent(desired(price=450_000)), T0).place_batches, T0)
+
+    first = core.on_intent(intent(desired(price=470_000), now_ms=T0 + 10), T0 + 10)
+    [[spec]] = first.place_batches
+    assert first.cancel_ids == [old] and spec.price_micro == 470_000 and spec.replace
+    [new] = submit_all(core, first.place_batches, T0 + 11)
+    # Another move while the pair is in the slot: nothing until the old order's cancel is answered.
+    again = core.on_intent(intent(desired(price=490_000), now_ms=T0 + 12), T0 + 12)
+    assert again.cancel_ids == [] and again.place_batches == []
+    core.on_cancel_result(cancelled(old), T0 + 13)
+    after = core.replan_all(T0 + 13)
+    assert after.cancel_ids == [new] and [s.price_micro for b in after.place_batches for s in b] == [490_000]
+
+
+def test_with_overlap_a_successor_never_joins_an_order_of_ours_at_its_price() -> None:
+    core = ready_core()
+    two = intent(desired(price=450_000, level=0), desired(price=440_000, level=1))
+    old0, old1 = submit_all(core, core.on_intent(two, T0).place_batches, T0)
+    # Level 0 moves onto level 1's price, which level 1 leaves: both wait for their cancels.
+    step = core.on_intent(intent(desired(price=440_000, level=0), desired(price=420_000, level=1),
+                                 now_ms=T0 + 10), T0 + 10)  # fmt: skip
+
+    assert sorted(step.cancel_ids) == sorted([old0, old1])
+    assert [(s.slot.level, s.price_micro) for b in step.place_batches for s in b] == [(1, 420_000)]
+
+
+def test_a_size_change_at_the_same_price_waits_for_the_cancel_even_with_overlap() -> None:
+    core = ready_core()
+    [old] = submit_all(core, core.on_intent(intent(desired(size=10_000_000)), T0).place_batches, T0)
+
+    step = core.on_intent(intent(desired(size=5_000_000), now_ms=T0 + 10), T0 + 10)
+
+    assert step.cancel_ids == [old] and step.place_batches == []
+
+
+def test_a_successor_does_not_go_when_the_budget_holds_back_its_cancel() -> None:
+    core = ready_core(config=ExecutorConfig(cancel_burst=31, cancel_reserve=30))
+    [old] = submit_all(core, core.on_intent(intent(desired(price=450_000)), T0).place_batches, T0)
+    core.budget.spend_cancels(T0, 1)  # the one non-reserved cancel token is gone
+
+    step = core.on_intent(intent(desired(price=470_000), now_ms=T0 + 10), T0 + 10)
+
+    assert step.cancel_ids == [] and step.place_batches == []
+    assert core.tracker.get(old) is not None
 
 
 def test_a_partial_fill_is_topped_up_only_past_the_size_tolerance() -> None:

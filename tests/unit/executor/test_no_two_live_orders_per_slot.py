@@ -1,9 +1,12 @@
-"""Property: whatever the venue answers, loses or reports late, no slot ever holds two live orders.
+"""Property: whatever the venue answers, loses or reports late, no slot ever holds two live orders
+(without overlap), or (with overlap) never two live orders of ours at one price and never more than
+a replace's pair in one slot.
 
 A small venue model keeps the truth (which orders rest); the core is driven as the loop drives it
-(cancels first, hash recorded before each POST), with answers that are accepted, rejected, lost
-after landing, lost before landing, or refused (429); cancel answers that are lost; feed events
-delivered late and in any interleaving; fills; and reconciliations from the venue's open orders.
+(hash recorded before each POST; a step's cancels and posts race, so either may land first), with
+answers that are accepted, rejected, lost after landing, lost before landing, or refused (429);
+cancel answers that are lost; feed events delivered late and in any interleaving; fills; and
+reconciliations from the venue's open orders.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 
 from common.clob.client import CancelResult
 from common.errors import RateLimited, UnknownOutcome
-from workers.executor.core import ExecutorCore, Slot, Step
+from workers.executor.core import ExecutorConfig, ExecutorCore, Slot, Step
 
 from .builders import DOWN, MARKET, T0, TICK, UP, ack, desired, intent, order_event, ready_core
 
@@ -24,16 +27,36 @@ SUBMIT = st.sampled_from(["accept", "accept", "accept", "reject", "lost_landed",
 
 @dataclass
 class Venue:
+    overlap: bool = False
+    #: Whether a step's posts land before its cancels (the two requests race).
+    posts_first: bool = False
     live: dict[str, Slot] = field(default_factory=dict)
     feed: list[tuple[str, str]] = field(default_factory=list)  # (order id, status)
     slots: dict[str, Slot] = field(default_factory=dict)
+    prices: dict[str, tuple[str, str, int]] = field(default_factory=dict)
 
     def check(self) -> None:
         taken = [s for s in self.live.values() if not s.taker_of]
-        assert len(taken) == len(set(taken)), f"two live orders in one slot: {sorted(map(str, taken))}"
+        if not self.overlap:
+            assert len(taken) == len(set(taken)), f"two live orders in one slot: {sorted(map(str, taken))}"
+            return
+        at = [self.prices[i] for i, s in self.live.items() if not s.taker_of]
+        assert len(at) == len(set(at)), f"two live orders at one price: {sorted(map(str, at))}"
+        assert all(taken.count(s) <= 2 for s in taken), f"more than a pair in a slot: {sorted(map(str, taken))}"
 
 
 def run(core: ExecutorCore, venue: Venue, step: Step, now: int, submit: str, cancel_lost: bool) -> None:
+    if venue.posts_first:
+        _posts(core, venue, step, now, submit)
+        venue.check()
+        _cancels(core, venue, step, now, cancel_lost)
+    else:
+        _cancels(core, venue, step, now, cancel_lost)
+        _posts(core, venue, step, now, submit)
+    venue.check()
+
+
+def _cancels(core: ExecutorCore, venue: Venue, step: Step, now: int, cancel_lost: bool) -> None:
     answered = []
     for oid in step.cancel_ids:
         if oid in venue.live:
@@ -47,11 +70,15 @@ def run(core: ExecutorCore, venue: Venue, step: Step, now: int, submit: str, can
     if not cancel_lost and step.cancel_ids:
         missing = tuple(i for i in step.cancel_ids if i not in answered)
         core.on_cancel_result(CancelResult(tuple(answered), dict.fromkeys(missing, "not found")), now)
+
+
+def _posts(core: ExecutorCore, venue: Venue, step: Step, now: int, submit: str) -> None:
     for batch in step.place_batches:
         ids = []
         for spec in batch:
             oid = f"0x{len(venue.slots)}"
             venue.slots[oid] = spec.slot
+            venue.prices[oid] = (spec.slot.token_id, spec.slot.side, spec.price_micro)
             core.record_submitting(spec, oid, now)
             ids.append(oid)
         if submit in ("accept", "lost_landed"):
@@ -67,7 +94,6 @@ def run(core: ExecutorCore, venue: Venue, step: Step, now: int, submit: str, can
             core.on_post_error(ids, RateLimited(429, "Too Many Requests", retry_after_s=1), now)
         else:
             core.on_post_error(ids, UnknownOutcome("read timeout"), now)
-    venue.check()
 
 
 OPS = st.lists(st.one_of(
@@ -80,10 +106,15 @@ OPS = st.lists(st.one_of(
 ), min_size=1, max_size=40)  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(OPS)
-def test_no_sequence_of_answers_and_events_puts_two_live_orders_in_one_slot(ops: list[tuple]) -> None:  # type: ignore[type-arg]
-    core, venue, now = ready_core(), Venue(), T0
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OPS, st.booleans(), st.booleans())
+def test_no_sequence_of_answers_and_events_puts_two_live_orders_in_one_slot(
+    ops: list[tuple],
+    overlap: bool,
+    posts_first: bool,  # type: ignore[type-arg]
+) -> None:
+    core = ready_core(config=ExecutorConfig(replace_overlap=overlap))
+    venue, now = Venue(overlap=overlap, posts_first=posts_first), T0
     for op in ops:
         now += 50
         core.heartbeat.on_ok("hb", now)

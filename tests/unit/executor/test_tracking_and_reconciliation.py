@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.errors import UnknownOutcome, VenueBusy
 from common.schemas.user import MakerOrderFill, UserTrade
-from workers.executor.core import OrderState
+from workers.executor.core import ExecutorConfig, OrderState
 
 from .builders import MARKET, OWNER, T0, UP, ack, cancelled, desired, intent, order_event, ready_core, submit_all
 
@@ -183,7 +183,7 @@ def test_a_trade_of_an_order_we_never_knew_quarantines_its_market_once_not_at_ev
 
 
 def test_reports_carry_the_tick_stamp_the_send_and_the_ack_times_also_after_a_replace() -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(replace_overlap=False))  # the successor waits for the cancel
     [[spec]] = core.on_intent(intent(desired(price=450_000), valid_ms=60_000), T0, tick_ms=T0 - 7).place_batches
     core.record_submitting(spec, "0xa", T0 + 1)
     [placed] = core.on_post_results([ack("0xa")], T0 + 4)

@@ -36,6 +36,9 @@ class ExecutorConfig:
     #: Backoff of retried requests (429 without a retry-after, 5xx, unknown outcomes).
     backoff_initial_ms: int = 100
     backoff_max_ms: int = 5_000
+    #: A replace at a new price sends the new order with the old one's cancel instead of after the
+    #: cancel's answer (a round trip sooner; both may rest for that round trip, never at one price).
+    replace_overlap: bool = True
     #: Attempts of an idempotent request (cancel, read, heartbeat) before giving up to reconciliation.
     max_attempts: int = 5
 

@@ -1,10 +1,13 @@
 """From an intent and the live orders of its market to the minimal plan of cancels and places.
 
 A slot is (market, token, side, level). A live order is kept while it is within the churn
-tolerance of the desired one; otherwise it is cancelled, and the new order is placed only once the
-cancel is confirmed (the slot is free again), so that no slot ever holds two orders that may both
-rest. Replaces are limited to ``max_replaces_per_s`` per market; cancels of orders no longer wanted
-are never limited. Orders whose state is in doubt (submitting, unknown, canceling) are waited for.
+tolerance of the desired one; otherwise it is cancelled. With ``overlap``, its successor goes out
+with the cancel when no order of ours rests at the new price (for a round trip the slot holds the
+canceling order and its successor, never two orders at one price); otherwise, and always without
+``overlap``, only once the cancel is confirmed (the slot is free again). A slot found holding two
+orders (a cancel that failed) keeps the newest and cancels the rest. Replaces are limited to
+``max_replaces_per_s`` per market; cancels of orders no longer wanted are never limited. Orders
+whose state is in doubt (submitting, unknown, canceling) are waited for.
 """
 
 from __future__ import annotations
@@ -72,15 +75,20 @@ def slot_of(intent: Intent, desired: DesiredOrder) -> Slot:
 
 
 def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, limiter: ReplaceLimiter,
-         now_ms: int, *, rejected: frozenset[Slot] = frozenset(), tick_ms: int | None = None) -> Plan:  # fmt: skip
+         now_ms: int, *, rejected: frozenset[Slot] = frozenset(), tick_ms: int | None = None,
+         overlap: bool = False) -> Plan:  # fmt: skip
     """The plan for ``intent``'s market given ``desired`` (the ladder after mode filtering).
 
     ``rejected``: slots whose order this intent already saw rejected (never retried for it).
+    ``overlap``: a replace at a new price places with its cancel instead of after it.
     """
     market = intent.condition_id
     plan = Plan(market)
     wanted = {slot_of(intent, d): d for d in desired}
-    for order in tracker.of_market(market):
+    resting = tracker.of_market(market)
+    # Where our maybe-live orders are: a successor never joins one of them at its price.
+    prices = {(o.slot.token_id, o.slot.side, o.price_micro) for o in resting} if overlap else set()
+    for order in resting:
         if order.slot.taker_of:
             continue
         if order.slot not in wanted and order.state in (OrderState.LIVE, OrderState.UNKNOWN):
@@ -92,6 +100,11 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
         present = tracker.in_slot(slot)
         if not present:
             plan.places.append(_spec(intent, slot, want, tick_ms, replace=False))
+            continue
+        if len(present) > 1:
+            # A replace's pair: wait for the old one's cancel; if it failed, keep only the newest.
+            plan.cancels += [o.order_id for o in present[:-1] if o.state in (OrderState.LIVE, OrderState.UNKNOWN)]
+            plan.waiting += 1
             continue
         order = present[0]
         if order.state is not OrderState.LIVE:
@@ -106,6 +119,9 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
         limiter.note(market, now_ms)
         plan.cancels.append(order.order_id)
         plan.replace_cancels.append(order.order_id)
+        if overlap and (slot.token_id, slot.side, want.price_micro) not in prices:
+            plan.places.append(_spec(intent, slot, want, tick_ms, replace=True))
+            prices.add((slot.token_id, slot.side, want.price_micro))
     return plan
 
 

@@ -133,21 +133,28 @@ class ExecutorCore:
         desired = self._desired(intent, excess_up, now_ms)
         rejected_for = self._rejected.get(market)
         rejected = frozenset(rejected_for[1]) if rejected_for and rejected_for[0] == intent.intent_id else frozenset()
-        plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms)
+        plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms,
+                    overlap=self.cfg.replace_overlap)  # fmt: skip
         step = Step()
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
         self._cancel(step, urgent[: self.budget.cancels_allowed(now_ms, len(urgent), urgent=True)], now_ms)
         replace = plan.replace_cancels[: self.budget.cancels_allowed(now_ms, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
         self._cancel(step, replace, now_ms)
-        if self.can_place(now_ms) and plan.places:
+        # A successor placed with its cancel goes only if that cancel went (the budget may cut it).
+        places = [s for s in plan.places if not s.replace or self._predecessor_canceling(s)]
+        if self.can_place(now_ms) and places:
             live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
-            n = self.budget.orders_allowed(now_ms, len(plan.places), live)
-            places = [dataclasses.replace(s, replace=s.slot in self._replacing) for s in plan.places[:n]]
+            n = self.budget.orders_allowed(now_ms, len(places), live)
+            places = [dataclasses.replace(s, replace=s.slot in self._replacing) for s in places[:n]]
             self._replacing.difference_update(s.slot for s in places)
             self.budget.spend_orders(now_ms, len(places))
             step.place_batches += _batches(places, self.cfg.batch_limit)
         return step
+
+    def _predecessor_canceling(self, spec: PlaceSpec) -> bool:
+        taken = self.tracker.in_slot(spec.slot)
+        return len(taken) == 1 and taken[0].state is OrderState.CANCELING
 
     def _cancel(self, step: Step, order_ids: list[str], now_ms: int) -> None:
         if order_ids:

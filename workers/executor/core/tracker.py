@@ -23,7 +23,8 @@ _TERMINAL_EVENT = {"CANCELED": OrderState.CANCELED, "INVALID": OrderState.CANCEL
 class OrderTracker:
     def __init__(self) -> None:
         self._orders: dict[str, LocalOrder] = {}
-        self._by_slot: dict[Slot, set[str]] = {}
+        #: Order ids per slot, oldest first (a dict: ordered, unlike a set).
+        self._by_slot: dict[Slot, dict[str, None]] = {}
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -34,7 +35,7 @@ class OrderTracker:
         return iter(list(self._orders.values()))
 
     def in_slot(self, slot: Slot) -> list[LocalOrder]:
-        """Orders of the slot that may be on the book."""
+        """Orders of the slot that may be on the book, oldest first."""
         return [o for i in self._by_slot.get(slot, ()) if (o := self._orders[i]).maybe_live]
 
     def of_market(self, market: str) -> list[LocalOrder]:
@@ -46,8 +47,12 @@ class OrderTracker:
     # -- our own requests -------------------------------------------------------------------------
 
     def submitting(self, spec: PlaceSpec, order_id: str, now_ms: int) -> LocalOrder:
-        """Record the hash of a signed order before its POST; refuses a second order in a taken slot."""
-        if self.in_slot(spec.slot):
+        """Record the hash of a signed order before its POST; refuses a second order in a taken slot,
+        but for a replace's successor at another price while the one order there is being cancelled."""
+        taken = self.in_slot(spec.slot)
+        # The one exception: a replace's successor while its predecessor is being cancelled.
+        if taken and not (spec.replace and len(taken) == 1 and taken[0].state is OrderState.CANCELING
+                          and taken[0].price_micro != spec.price_micro):  # fmt: skip
             raise ValueError(f"slot {spec.slot} is taken: refusing a second order in it")
         if order_id in self._orders:
             raise ValueError(f"order {order_id} was already submitted once")
@@ -55,7 +60,7 @@ class OrderTracker:
                            spec.order_type, OrderState.SUBMITTING, now_ms, sent_ms=now_ms,
                            tick_ms=spec.tick_ms, replace=spec.replace)  # fmt: skip
         self._orders[order_id] = order
-        self._by_slot.setdefault(spec.slot, set()).add(order_id)
+        self._by_slot.setdefault(spec.slot, {})[order_id] = None
         return order
 
     def on_post_results(self, results: Iterable[OrderResult], now_ms: int) -> list[ExecReport]:
@@ -173,7 +178,7 @@ class OrderTracker:
             order = self._orders.pop(order_id)
             ids = self._by_slot.get(order.slot)
             if ids is not None:
-                ids.discard(order_id)
+                ids.pop(order_id, None)
                 if not ids:
                     del self._by_slot[order.slot]
         return len(old)
