@@ -20,12 +20,11 @@ from common.bus import streams
 from common.cli.main import parser
 from common.cli.redis_url import resolve
 from common.config import load_settings
+from common.latency import LATENCY_KEY
 from common.schemas.positions import AccountPosition, WindowSummary
 from workers.ledger.store import COUNTERS_KEY, RECYCLED_KEY
 
-#: The executor's latency summary: ``<span>.count``, ``<span>.p50_ms``, ``<span>.p99_ms``.
-LATENCY_KEY = "state:latency"
-#: Spans in the order printed (others found in the hash follow).
+#: Spans in the order printed (others found in ``state:latency`` follow).
 SPANS = ("tick_to_decision", "tick_to_order", "tick_to_ack")
 _COLUMNS = (("WINDOW", 28), ("WINNER", 6), ("POSTED", 7), ("REPLACED", 8), ("CANCELLED", 9), ("FILLS", 5),
             ("VOLUME", 10), ("FEES", 8), ("REBATES", 8), ("PNL", 10), ("INVENTORY", 20), ("MERGED", 9),
@@ -119,9 +118,9 @@ def latency_lines(client: redis.Redis) -> list[str]:
         return []
     found = {k.rsplit(".", 1)[0] for k in raw}
     spans = [s for s in SPANS if s in found] + sorted(found - set(SPANS))
-    lines = [f"{'LATENCY':<18} {'COUNT':>8} {'P50 MS':>9} {'P99 MS':>9}"]
+    lines = [f"{'LATENCY':<24} {'COUNT':>8} {'P50 MS':>9} {'P99 MS':>9}"]
     for span in spans:
-        lines.append(f"{span:<18} {raw.get(f'{span}.count', '-'):>8} {raw.get(f'{span}.p50_ms', '-'):>9} "
+        lines.append(f"{span:<24} {raw.get(f'{span}.count', '-'):>8} {raw.get(f'{span}.p50_ms', '-'):>9} "
                      f"{raw.get(f'{span}.p99_ms', '-'):>9}")  # fmt: skip
     return lines
 

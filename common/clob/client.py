@@ -7,6 +7,9 @@ One request per call and no retries inside: the caller owns the retry decision t
 with the venue's message (``HeartbeatMismatch`` carries the expected id). A connection refused
 before sending is ``NetworkError``; a timeout or a connection lost once the request may have been
 sent is ``UnknownOutcome``: for orders, resolved by the order hash computed before sending.
+
+The transport is aiohttp: on the 2-core VM a request through httpx cost 1.3–1.6 ms of our own CPU
+against 0.25–0.36 ms through aiohttp, and that CPU sits between a tick and the order leaving.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
+import aiohttp
 
 from common.clob.auth import ApiCreds, L1Signer, l2_headers
 from common.clob.signing import SignedOrder
@@ -93,9 +96,11 @@ class AsyncClobClient:
     """CLOB REST for one signer. ``clock`` stamps POLY_TIMESTAMP (plus the offset from :meth:`sync_time`)."""
 
     def __init__(self, base_url: str, clock: Clock, *, address: str, creds: ApiCreds | None = None,
-                 l1: L1Signer | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:  # fmt: skip
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport)
+                 l1: L1Signer | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:  # fmt: skip
+        self.base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        #: Opened at the first request (a session belongs to the running event loop).
+        self._http: aiohttp.ClientSession | None = None
         self._clock = clock
         self.address = address
         self.creds = creds
@@ -104,10 +109,12 @@ class AsyncClobClient:
         self.rate_limit: RateLimitState | None = None
 
     def __repr__(self) -> str:
-        return f"AsyncClobClient(address={self.address}, base_url={self._http.base_url})"
+        return f"AsyncClobClient(address={self.address}, base_url={self.base_url})"
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
 
     # -- keys and time ----------------------------------------------------------------------------
 
@@ -234,11 +241,16 @@ class AsyncClobClient:
         elif auth:
             headers.update(l2_headers(self.address, self._creds(), ts_s, method, path, body))
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        http = self._http
+        if http is None or http.closed:
+            http = self._http = aiohttp.ClientSession(timeout=self._timeout)
         try:
-            response = await self._http.request(method, path, content=body, headers=headers, params=query)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise NetworkError(f"{method} {path}: {exc!r}") from exc
-        except httpx.TransportError as exc:
+            async with http.request(method, self.base_url + path, data=body, headers=headers,
+                                    params=query or None) as reply:  # fmt: skip
+                response = _Response(reply.status, reply.headers, await reply.read())
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise NetworkError(f"{method} {path}: {exc!r}") from exc  # never reached the venue
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise UnknownOutcome(f"{method} {path}: {exc!r}") from exc
         self._note_rate_limit(response.headers)
         if response.status_code >= 400:
@@ -250,14 +262,30 @@ class AsyncClobClient:
         except ValueError as exc:
             raise UnknownOutcome(f"{method} {path}: undecodable answer {response.text[:200]!r}") from exc
 
-    def _note_rate_limit(self, headers: httpx.Headers) -> None:
+    def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
         if "Poly-RateLimit-Remaining" in headers:
             self.rate_limit = RateLimitState(int(headers.get("Poly-RateLimit-Limit", "0")),
                                              int(headers["Poly-RateLimit-Remaining"]),
                                              int(headers.get("Poly-RateLimit-Reset", "0")))  # fmt: skip
 
 
-def _error(response: httpx.Response, rate: RateLimitState | None) -> Exception:
+@dataclass(frozen=True, slots=True)
+class _Response:
+    """What is kept of an answer once its body is read (the connection goes back to the pool)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+def _error(response: _Response, rate: RateLimitState | None) -> Exception:
     try:
         body = response.json()
     except ValueError:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+import uvloop
 from eth_account import Account
 from pydantic import SecretStr
 from websockets.asyncio.server import ServerConnection, serve
@@ -35,6 +36,7 @@ from common import logs, state
 from common.bench.feed_book import SERIES, TOKENS, Replayer, change_frame, record
 from common.bus import streams
 from common.bus.codec import decode, encode
+from common.bus.lane import open_lane
 from common.bus.writer import Writer
 from common.cli.keys import write_secret
 from common.clob.auth import L1Signer
@@ -75,12 +77,16 @@ def ladder_intent(n_levels: int, size_micro: int, seq: int, valid_ms: int = 5_00
 
 
 async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: asyncio.Event) -> int:
-    """Every ``every``-th book event: an intent with one or two levels, stamped with that event."""
+    """Every ``every``-th book event: an intent with one or two levels, stamped with that event.
+
+    It reads and writes through the bus's lanes, as the quoter worker does."""
     stream, last, seen, sent = streams.book(SERIES), "$", 0, 0
+    reads, writes = open_lane(redis), open_lane(redis)
     while not stop.is_set():
-        reply = await redis.xread({stream: last}, block=200, count=1_000)
-        for entry_id, fields in reply[0][1] if reply else []:
-            last = entry_id
+        for entry_id, fields in await reads.xread(stream, last, block_ms=200, count=1_000):
+            last = entry_id.decode()
+            if fields is None:
+                continue
             env = decode(fields)
             if not isinstance(env.body, BookDelta):
                 continue
@@ -89,9 +95,11 @@ async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: asyncio.Event
                 sent += 1
                 intent = ladder_intent(1 + sent % 2, 5_000_000, sent)
                 now = int(time.time() * 1000)
-                await redis.xadd(streams.intent(SERIES), encode(intent, src="bench-quoter", key=CONDITION_ID,
-                                                                event_ms=env.event_ms, ingest_ms=env.ingest_ms,
-                                                                emit_ms=now))  # fmt: skip
+                await writes.xadd(streams.intent(SERIES), encode(intent, src="bench-quoter", key=CONDITION_ID,
+                                                                 event_ms=env.event_ms, ingest_ms=env.ingest_ms,
+                                                                 emit_ms=now))  # fmt: skip
+    await reads.aclose()
+    await writes.aclose()
     return sent
 
 
@@ -227,8 +235,9 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             redis = EmbeddedRedis(Path(tmp) / "redis").start()
             try:
-                asyncio.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
-                asyncio.run(throughput_run(redis.url, clob_url, args.seconds))
+                # uvloop, as every worker runs
+                uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
+                uvloop.run(throughput_run(redis.url, clob_url, args.seconds))
             finally:
                 redis.stop()
     finally:

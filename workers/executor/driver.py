@@ -133,6 +133,10 @@ class Driver:
             task = self.spawn(self._post(batch))
             self._posts.add(task)
             task.add_done_callback(self._posts.discard)
+        if cancels or batches:
+            # Let the requests leave now: on a busy machine each socket write of ours (the input's
+            # ack, the next read) can hand the CPU to Redis for a while, and orders come first.
+            await asyncio.sleep(0)
         await self.publish(step.reports)  # after the requests are on their way: reports can wait
 
     def _prepare(self, step: Step, now: int) -> list[Prepared]:

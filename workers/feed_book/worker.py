@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 
 from common import metrics, state
 from common.bus import streams
 from common.bus.batcher import Batcher
 from common.bus.envelope import Envelope
+from common.latency import Spans, histogram
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle, MarketRecord
@@ -26,12 +28,21 @@ from workers.markets_view import MarketsView, load_view
 FEED = "book"
 #: How often the latest full books are written to their state keys.
 SNAPSHOT_INTERVAL_S = 0.5
+#: From a frame's arrival to its events being on their stream (``state:latency``, Prometheus).
+SPAN = "book_receive_to_stream"
+_HISTOGRAMS = {SPAN: histogram(SPAN, "market websocket frame received -> its events on book.<series>, ms")}
 
 
 async def setup(ctx: Context) -> None:
     ctx.resources["keeper"] = BookKeeper()
     ctx.resources["view"] = await load_view(ctx.redis)
-    ctx.resources["batcher"] = Batcher(ctx.writer.lane)
+    spans = ctx.resources["spans"] = Spans(ctx.name, _HISTOGRAMS)
+
+    def written(received_ns: list[int], at_ns: int) -> None:
+        for r in received_ns:
+            spans.observe(SPAN, (at_ns - r) / 1e6)
+
+    ctx.resources["batcher"] = Batcher(ctx.writer.lane, on_written=written)
     ctx.resources["meters"] = _Meters(ctx.name)
     ctx.resources["link"] = Link(
         FEED, LinkConfig(url=ctx.settings.venue.ws_market_url, ping_text="PING", ping_interval_s=10.0),
@@ -70,6 +81,7 @@ class _Meters:
 
 
 async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+    received_ns = time.perf_counter_ns()
     meters: _Meters = ctx.resources["meters"]
     meters.frames.inc()
     keeper: BookKeeper = ctx.resources["keeper"]
@@ -88,7 +100,7 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
             continue  # a token we no longer follow
         venue_ms = getattr(event, "venue_ts_ms", recv_ms)
         batcher.add(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms,
-                                                            ingest_ms=recv_ms), maxlen)  # fmt: skip
+                                                            ingest_ms=recv_ms), maxlen, received_ns)  # fmt: skip
         meters.event(event.TYPE)
         meters.lag.observe(max(0, recv_ms - venue_ms))
     if keeper.needs_resync:
@@ -138,6 +150,7 @@ async def write_snapshots(ctx: Context) -> None:
             if snap is not None:
                 pipe.set(state.book_key(token), snap.model_dump_json(), px=60_000)
         await pipe.execute()
+        await ctx.resources["spans"].write(ctx.redis)
 
 
 SPEC = WorkerSpec(name="feed-book", inputs=(Input(streams.MARKETS),), handle=on_markets, source=run, setup=setup)
