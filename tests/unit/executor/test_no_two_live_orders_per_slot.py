@@ -1,6 +1,5 @@
-"""Property: whatever the venue answers, loses or reports late, no slot ever holds two live orders
-(without overlap), or (with overlap) never two live orders of ours at one price and never more than
-a replace's pair in one slot.
+"""Property: whatever the venue answers, loses or reports late, never two live orders of ours at one
+price, and no slot ever holds two live orders (without overlap) or more than a replace's pair (with).
 
 A small venue model keeps the truth (which orders rest); the core is driven as the loop drives it
 (hash recorded before each POST; a step's cancels and posts race, so either may land first), with
@@ -37,11 +36,10 @@ class Venue:
 
     def check(self) -> None:
         taken = [s for s in self.live.values() if not s.taker_of]
-        if not self.overlap:
-            assert len(taken) == len(set(taken)), f"two live orders in one slot: {sorted(map(str, taken))}"
-            return
         at = [self.prices[i] for i, s in self.live.items() if not s.taker_of]
         assert len(at) == len(set(at)), f"two live orders at one price: {sorted(map(str, at))}"
+        if not self.overlap:
+            assert len(taken) == len(set(taken)), f"two live orders in one slot: {sorted(map(str, taken))}"
         assert all(taken.count(s) <= 2 for s in taken), f"more than a pair in a slot: {sorted(map(str, taken))}"
 
 

@@ -91,7 +91,7 @@ def settlement_distribution(
             strike = _average_mean(history, now_s, spot, start_lo, start_hi, 0.0)
             if strike is None:
                 return None
-        flat_sq = max(0, end_lo - k0 + 1)
+        flat_sq = float(max(0, end_lo - k0 + 1))
         mean = mean_end - strike
     else:
         mean_start = _average_mean(history, now_s, spot, start_lo, start_hi, drift)
@@ -99,7 +99,7 @@ def settlement_distribution(
             return None
         strike = None
         mean = mean_end - mean_start
-        flat_sq = max(0, end_lo - max(k0, start_hi + 1) + 1)
+        flat_sq = float(max(0, end_lo - max(k0, start_hi + 1) + 1))
         flat_sq += _ramp_sq(k0, start_lo, start_hi, w, complement=True)
     sum_sq = flat_sq + _ramp_sq(k0, end_lo, end_hi, w, complement=False)
     sd = sigma * spot * math.sqrt(sum_sq)

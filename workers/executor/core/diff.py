@@ -5,7 +5,8 @@ tolerance of the desired one; otherwise it is cancelled. With ``overlap``, its s
 with the cancel when no order of ours rests at the new price (for a round trip the slot holds the
 canceling order and its successor, never two orders at one price); otherwise, and always without
 ``overlap``, only once the cancel is confirmed (the slot is free again). A slot found holding two
-orders (a cancel that failed) keeps the newest and cancels the rest. Replaces are limited to
+orders (a cancel that failed) keeps the newest and cancels the rest. No new order ever joins an
+order of ours at its price (token, side, price), whichever level that one is. Replaces are limited to
 ``max_replaces_per_s`` per market; cancels of orders no longer wanted are never limited. Orders
 whose state is in doubt (submitting, unknown, canceling) are waited for.
 """
@@ -86,8 +87,8 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
     plan = Plan(market)
     wanted = {slot_of(intent, d): d for d in desired}
     resting = tracker.of_market(market)
-    # Where our maybe-live orders are: a successor never joins one of them at its price.
-    prices = {(o.slot.token_id, o.slot.side, o.price_micro) for o in resting} if overlap else set()
+    # Where our maybe-live orders are: no new order joins one of them at its price.
+    prices = {(o.slot.token_id, o.slot.side, o.price_micro) for o in resting}
     for order in resting:
         if order.slot.taker_of:
             continue
@@ -99,7 +100,12 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
             continue
         present = tracker.in_slot(slot)
         if not present:
+            at = (slot.token_id, slot.side, want.price_micro)
+            if at in prices:  # another level's order still rests there (its cancel or replace pending)
+                plan.waiting += 1
+                continue
             plan.places.append(_spec(intent, slot, want, tick_ms, replace=False))
+            prices.add(at)
             continue
         if len(present) > 1:
             # A replace's pair: wait for the old one's cancel; if it failed, keep only the newest.

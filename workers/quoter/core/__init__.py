@@ -1,8 +1,12 @@
 """The pure quoter core: ladder, skew, endgame, completion and complete sets, limits, churn."""
 
-from workers.quoter.core.config import EndgameMode, QuoterConfig
-from workers.quoter.core.engine import QuoterCore
-from workers.quoter.core.types import (
+from common.native import ensure_fresh
+
+ensure_fresh()  # compiled with mypyc by `make`: never a binary built from other sources
+
+from workers.quoter.core.config import EndgameMode, QuoterConfig  # noqa: E402
+from workers.quoter.core.engine import QuoterCore  # noqa: E402
+from workers.quoter.core.types import (  # noqa: E402
     Books,
     BookTop,
     MarketMeta,

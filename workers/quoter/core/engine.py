@@ -11,7 +11,7 @@ import hashlib
 from typing import NamedTuple
 
 from common.money import MICRO_PER_UNIT
-from common.schemas.intent import DesiredOrder, Intent, TakerOrder
+from common.schemas.intent import DesiredOrder, Intent, OutcomeName, TakerOrder
 from common.ticks import TickGrid
 from workers.quoter.core.churn import churn_tolerance, config_digest, intent_id
 from workers.quoter.core.completion import complete_set_orders, completion_order
@@ -24,7 +24,7 @@ from workers.quoter.core.types import MarketMeta, Outcome, QuoterInputs, RewardH
 
 OUTCOMES = (Outcome.UP, Outcome.DOWN)
 #: A desired order before it becomes a message body: (outcome, token id, price, size, level).
-OrderKey = tuple[str, str, int, int, int]
+OrderKey = tuple[OutcomeName, str, int, int, int]
 #: Order bodies kept for reuse (frozen, so sharing them is safe); the cache is cleared beyond this.
 ORDER_CACHE_SIZE = 4_096
 
@@ -166,7 +166,10 @@ class QuoterCore:
             for side in sides
             if side.first_level <= level < len(side.prices)
         ]
-        names = {Outcome.UP: ("UP", inputs.market.up_token_id), Outcome.DOWN: ("DOWN", inputs.market.down_token_id)}
+        names: dict[Outcome, tuple[OutcomeName, str]] = {
+            Outcome.UP: ("UP", inputs.market.up_token_id),
+            Outcome.DOWN: ("DOWN", inputs.market.down_token_id),
+        }
         desired: list[OrderKey] = [
             (*names[outcome], price, size, level)
             for outcome, level, price, size in budget.allocate(rungs, reward_sizes)
