@@ -115,6 +115,10 @@ class _Resp(asyncio.Protocol):
             self.transport.abort()
 
 
+def _expire(resp: _Resp, after_s: float) -> None:
+    resp.fail(RedisTimeoutError(f"no reply from Redis within {after_s:.1f}s"))
+
+
 class FastLane:
     def __init__(self, kwargs: dict[str, Any]) -> None:
         self._kwargs = kwargs
@@ -175,11 +179,7 @@ class FastLane:
             resp.transport.write(hiredis.pack_command(tuple(commands[0])))
         else:
             resp.transport.write(b"".join([hiredis.pack_command(tuple(c)) for c in commands]))
-        timer = loop.call_later(
-            self._timeout_s + extra_s,
-            resp.fail,
-            RedisTimeoutError(f"no reply from Redis within {self._timeout_s + extra_s:.1f}s"),
-        )
+        timer = loop.call_later(self._timeout_s + extra_s, _expire, resp, self._timeout_s + extra_s)
         try:
             if len(futures) == 1:
                 return [await futures[0]]

@@ -133,6 +133,7 @@ class Consumer:
             await out.send()
         else:
             self._in_flight = asyncio.ensure_future(out.send())
+            await asyncio.sleep(0)  # the outputs are written before the next read is
         self._processed.inc(out.entries)
         return failed
 
