@@ -93,6 +93,7 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
     view: MarketsView = ctx.resources["view"]
     batcher: Batcher = ctx.resources["batcher"]
     maxlen = ctx.settings.bus.market_data_maxlen
+    stamp = received_ns  # one latency sample per frame: reported once all of its events are written
     for event in events:
         asset = getattr(event, "asset_id", None)
         series = view.series_of_token.get(asset or "")
@@ -100,7 +101,8 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
             continue  # a token we no longer follow
         venue_ms = getattr(event, "venue_ts_ms", recv_ms)
         batcher.add(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms,
-                                                            ingest_ms=recv_ms), maxlen, received_ns)  # fmt: skip
+                                                            ingest_ms=recv_ms), maxlen, stamp)  # fmt: skip
+        stamp = 0
         meters.event(event.TYPE)
         meters.lag.observe(max(0, recv_ms - venue_ms))
     if keeper.needs_resync:
