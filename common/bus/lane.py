@@ -27,7 +27,7 @@ import hiredis
 import redis.asyncio as aioredis
 from redis._parsers.base import BaseParser
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import InvalidResponse, NoScriptError
+from redis.exceptions import InvalidResponse, NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from common.bus.codec import Fields
@@ -218,11 +218,16 @@ class FastLane:
         if kw.get("client_name"):
             hello.append(["CLIENT", "SETNAME", f"{kw['client_name']}:lane"])
         self._resp = resp
-        if hello:
-            for reply in await self._send(hello, 0.0):
-                if isinstance(reply, Exception):
-                    resp.fail(RedisConnectionError(f"Redis refused the connection set-up: {reply}"))
-                    raise RedisConnectionError(f"Redis refused the connection set-up: {reply}")
+        try:
+            replies = await self._send(hello, 0.0) if hello else []
+            refused = next((r for r in replies if isinstance(r, Exception)), None)
+        except RedisError as exc:  # a single command's error is raised, not returned
+            refused = exc
+        if refused is not None:
+            # Never leave a half-set-up connection (unauthenticated, wrong db) for the next call.
+            error = RedisConnectionError(f"Redis refused the connection set-up: {refused}")
+            resp.fail(error)
+            raise error from refused
         return resp
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from common.bus.lane import ClientLane, FastLane, LaneScript, open_lane
-from common.redis_server import EmbeddedRedis
+from common.redis_server import EmbeddedRedis, find_redis_server, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -122,3 +123,35 @@ async def test_a_lane_selects_the_database_and_names_itself(redis_server: Embedd
     await client.delete("lane:db")
     await client.aclose()
     await lane.aclose()
+
+
+async def test_a_lane_logs_in_as_the_urls_acl_user_and_a_wrong_password_is_a_connection_error(
+    tmp_path: Path,
+) -> None:
+    # As deployed: one ACL user per worker, the URL from the redis__url secret carries its password.
+    port = free_port()
+    proc = subprocess.Popen([find_redis_server().path, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path),
+                             "--requirepass", "admin-pw", "--user", "relay", "on", ">relay-pw", "~*", "&*", "+@all"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        url = f"redis://relay:relay-pw@127.0.0.1:{port}/0"
+        for _ in range(100):
+            try:
+                lane = _lane(url)
+                await lane.xadd("lane:acl", {b"k": b"v"})
+                break
+            except RedisConnectionError:
+                await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the lane never logged in")
+        assert await lane.xread("lane:acl", "0", count=10, block_ms=10)
+        await lane.aclose()
+        wrong = _lane(f"redis://relay:not-it@127.0.0.1:{port}/0")
+        for _ in range(2):  # and again: no half-set-up connection is reused
+            with pytest.raises(RedisConnectionError, match=r"refused the connection set-up.*invalid username"):
+                await wrong.xadd("lane:acl", {b"k": b"v"})
+        await wrong.aclose()
+    finally:
+        proc.terminate()
+        proc.wait(10)
