@@ -26,6 +26,7 @@ from typing import Any
 import hiredis
 import redis.asyncio as aioredis
 from redis._parsers.base import BaseParser
+from redis.asyncio.connection import SSLConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import InvalidResponse, NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -47,10 +48,12 @@ class LaneScript:
 
 
 def open_lane(client: aioredis.Redis) -> FastLane | ClientLane:
-    """A lane to the server ``client`` talks to: a socket of its own when the client has one."""
+    """A lane to the server ``client`` talks to: a plain socket of its own when the client has one
+    (TLS, ``rediss://``, and test doubles go through the client itself)."""
     pool = client.connection_pool
     kwargs = pool.connection_kwargs
-    real = pool.connection_class.__module__.split(".")[0] in ("redis", "common")
+    cls = pool.connection_class
+    real = cls.__module__.split(".")[0] in ("redis", "common") and not issubclass(cls, SSLConnection)
     if real and ("path" in kwargs or "host" in kwargs):
         return FastLane(kwargs)
     return ClientLane(client)

@@ -155,3 +155,11 @@ async def test_a_lane_logs_in_as_the_urls_acl_user_and_a_wrong_password_is_a_con
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_tls_and_test_doubles_go_through_the_client_itself() -> None:
+    import fakeredis
+
+    assert isinstance(open_lane(aioredis.Redis.from_url("rediss://127.0.0.1:6380/0")), ClientLane)
+    assert isinstance(open_lane(fakeredis.FakeAsyncRedis()), ClientLane)
+    assert isinstance(open_lane(aioredis.Redis.from_url("unix:///tmp/redis.sock")), FastLane)
