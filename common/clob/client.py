@@ -245,9 +245,10 @@ class AsyncClobClient:
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         http = self._http
         if http is None or http.closed:
-            # TLS verified against certifi's bundle, as httpx did: not whatever the image ships.
+            # As httpx did: TLS verified against certifi's bundle (not whatever the image ships), and
+            # HTTP(S)_PROXY from the environment honoured.
             tls = ssl.create_default_context(cafile=certifi.where())
-            http = self._http = aiohttp.ClientSession(timeout=self._timeout,
+            http = self._http = aiohttp.ClientSession(timeout=self._timeout, trust_env=True,
                                                       connector=aiohttp.TCPConnector(ssl=tls))  # fmt: skip
         try:
             async with http.request(method, self.base_url + path, data=body, headers=headers,
