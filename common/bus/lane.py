@@ -175,6 +175,9 @@ class FastLane:
 
     async def _send(self, commands: Sequence[Sequence[Any]], extra_s: float) -> list[Any]:
         resp = self._resp if self._resp is not None and self._resp.lost is None else await self._connect()
+        return await self._write(resp, commands, extra_s)
+
+    async def _write(self, resp: _Resp, commands: Sequence[Sequence[Any]], extra_s: float) -> list[Any]:
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in commands]
         resp.waiters.extend(futures)
@@ -220,14 +223,16 @@ class FastLane:
             hello.append(["SELECT", int(kw["db"])])
         if kw.get("client_name"):
             hello.append(["CLIENT", "SETNAME", f"{kw['client_name']}:lane"])
-        self._resp = resp
+        # The connection is handed out only once set up: never unauthenticated or on the wrong db.
         try:
-            replies = await self._send(hello, 0.0) if hello else []
+            replies = await self._write(resp, hello, 0.0) if hello else []
             refused = next((r for r in replies if isinstance(r, Exception)), None)
         except RedisError as exc:  # a single command's error is raised, not returned
             refused = exc
+        except BaseException:  # timed out or cancelled half way
+            resp.fail(RedisConnectionError("connection set-up interrupted"))
+            raise
         if refused is not None:
-            # Never leave a half-set-up connection (unauthenticated, wrong db) for the next call.
             error = RedisConnectionError(f"Redis refused the connection set-up: {refused}")
             resp.fail(error)
             raise error from refused
