@@ -38,16 +38,18 @@ class Batcher:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Flush until stopping, then flush what is left."""
-        stop = asyncio.ensure_future(stopping.wait())
+        waker = asyncio.ensure_future(self._wake_when(stopping))
         try:
             while not stopping.is_set():
-                ready = asyncio.ensure_future(self._ready.wait())
-                await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)
-                ready.cancel()
+                await self._ready.wait()  # no futures made per flush: this runs on every frame
                 await self.flush()
             await self.flush()
         finally:
-            stop.cancel()
+            waker.cancel()
+
+    async def _wake_when(self, stopping: asyncio.Event) -> None:
+        await stopping.wait()
+        self._ready.set()
 
     async def flush(self) -> None:
         while self._pending:
