@@ -142,7 +142,7 @@ class ExecutorCore:
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
         self._cancel(step, replace, now_ms)
         # A successor placed with its cancel goes only if that cancel went (the budget may cut it).
-        places = [s for s in plan.places if not s.replace or self._predecessor_canceling(s)]
+        places = [s for s in plan.places if self.tracker.has_room(s)]
         if self.can_place(now_ms) and places:
             live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
             n = self.budget.orders_allowed(now_ms, len(places), live)
@@ -151,10 +151,6 @@ class ExecutorCore:
             self.budget.spend_orders(now_ms, len(places))
             step.place_batches += _batches(places, self.cfg.batch_limit)
         return step
-
-    def _predecessor_canceling(self, spec: PlaceSpec) -> bool:
-        taken = self.tracker.in_slot(spec.slot)
-        return len(taken) == 1 and taken[0].state is OrderState.CANCELING
 
     def _cancel(self, step: Step, order_ids: list[str], now_ms: int) -> None:
         if order_ids:

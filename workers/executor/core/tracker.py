@@ -46,13 +46,20 @@ class OrderTracker:
 
     # -- our own requests -------------------------------------------------------------------------
 
+    def has_room(self, spec: PlaceSpec) -> bool:
+        """Whether ``spec`` may go into its slot: an empty one or, for a replace's successor at
+        another price, one whose only order is being cancelled."""
+        taken = self.in_slot(spec.slot)
+        if not taken:
+            return True
+        old = taken[0]
+        return (spec.replace and len(taken) == 1 and old.state is OrderState.CANCELING
+                and old.price_micro != spec.price_micro)  # fmt: skip
+
     def submitting(self, spec: PlaceSpec, order_id: str, now_ms: int) -> LocalOrder:
         """Record the hash of a signed order before its POST; refuses a second order in a taken slot,
         but for a replace's successor at another price while the one order there is being cancelled."""
-        taken = self.in_slot(spec.slot)
-        # The one exception: a replace's successor while its predecessor is being cancelled.
-        if taken and not (spec.replace and len(taken) == 1 and taken[0].state is OrderState.CANCELING
-                          and taken[0].price_micro != spec.price_micro):  # fmt: skip
+        if not self.has_room(spec):
             raise ValueError(f"slot {spec.slot} is taken: refusing a second order in it")
         if order_id in self._orders:
             raise ValueError(f"order {order_id} was already submitted once")
