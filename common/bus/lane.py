@@ -76,6 +76,11 @@ def _entries(reply: Any) -> list[Entry]:
     return out
 
 
+def _parsed_entries(reply: Any) -> list[Entry]:
+    """redis-py's parsed XREADGROUP/XREAD reply for one stream as (id, fields) pairs."""
+    return [(i, f or None) for i, f in reply[0][1]] if reply else []
+
+
 class _Resp(asyncio.Protocol):
     """Replies matched to waiters in the order the commands were written."""
 
@@ -247,12 +252,11 @@ class ClientLane:
 
     async def xreadgroup(self, group: str, consumer: str, stream: str, start: str, *, count: int,
                          block_ms: int | None) -> list[Entry]:  # fmt: skip
-        reply = await self._client.xreadgroup(group, consumer, {stream: start}, count=count, block=block_ms)
-        return [(i, f or None) for i, f in reply[0][1]] if reply else []
+        return _parsed_entries(await self._client.xreadgroup(group, consumer, {stream: start}, count=count,
+                                                             block=block_ms))  # fmt: skip
 
     async def xread(self, stream: str, last: str, *, count: int, block_ms: int) -> list[Entry]:
-        reply = await self._client.xread({stream: last}, count=count, block=block_ms)
-        return [(i, f or None) for i, f in reply[0][1]] if reply else []
+        return _parsed_entries(await self._client.xread({stream: last}, count=count, block=block_ms))
 
     async def xadd(self, stream: str, fields: Fields, maxlen: int = 0) -> bytes:
         entry_id: bytes = await self._client.xadd(stream, fields, maxlen=maxlen or None, approximate=True)

@@ -22,10 +22,9 @@ from common.cli.redis_url import resolve
 from common.config import load_settings
 from common.latency import LATENCY_KEY
 from common.schemas.positions import AccountPosition, WindowSummary
+from workers.executor.latency import SPANS  # printed first, in this order; other spans follow
 from workers.ledger.store import COUNTERS_KEY, RECYCLED_KEY
 
-#: Spans in the order printed (others found in ``state:latency`` follow).
-SPANS = ("tick_to_decision", "tick_to_order", "tick_to_ack")
 _COLUMNS = (("WINDOW", 28), ("WINNER", 6), ("POSTED", 7), ("REPLACED", 8), ("CANCELLED", 9), ("FILLS", 5),
             ("VOLUME", 10), ("FEES", 8), ("REBATES", 8), ("PNL", 10), ("INVENTORY", 20), ("MERGED", 9),
             ("REDEEMED", 9))  # fmt: skip
