@@ -14,6 +14,9 @@ import httpx
 
 from common.redis_server import free_port
 
+#: A quiet emulator: 5-minute BTC windows, no simulated traders, no chain, a fixed seed.
+QUIET_5M = ("--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,8 +12,9 @@ import redis
 
 from common.redis_server import free_port
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
-from tests.integration.emulator import emulator
+from tests.integration.emulator import QUIET_5M, emulator
 from tests.integration.executor.harness import (
+    EXECUTOR,
     current_market,
     exec_status,
     make_intent,
@@ -25,8 +26,6 @@ from tests.integration.executor.harness import (
 )  # fmt: skip
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EXECUTOR = "workers.executor.worker:SPEC"
-EMULATOR_ARGS = ("--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11")
 TOKEN = "a-test-token"
 
 
@@ -37,7 +36,7 @@ def post(port: int, action: str) -> httpx.Response:
 def test_flatten_and_halt_through_the_control_api_leave_nothing_resting(redis_url: str, tmp_path: Path) -> None:
     client = redis.Redis.from_url(redis_url)
     port = free_port()
-    with emulator(tmp_path, *EMULATOR_ARGS) as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         user_feed_up(client)

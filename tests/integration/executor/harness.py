@@ -28,6 +28,9 @@ from common.schemas.feed import FeedStatus
 from common.schemas.intent import ChurnTolerance, DesiredOrder, Intent
 from tests.integration.emulator import venue_env
 
+#: The executor worker, as the tests start it.
+EXECUTOR = "workers.executor.worker:SPEC"
+
 SERIES_ENV = '["btc-5m"]'
 SERIES_KEY = "btc-updown-5m"
 INTENT_STREAM = streams.intent(SERIES_KEY)

@@ -11,8 +11,9 @@ import redis
 
 from common import state
 from tests.integration.bus.procs import start_worker, stop, wait_for
-from tests.integration.emulator import emulator
+from tests.integration.emulator import QUIET_5M, emulator
 from tests.integration.executor.harness import (
+    EXECUTOR,
     current_market,
     exec_status,
     issue,
@@ -28,15 +29,13 @@ from tests.integration.executor.harness import (
 from workers.executor.latency import LATENCY_KEY
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EXECUTOR = "workers.executor.worker:SPEC"
-EMULATOR_ARGS = ("--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11")
 
 
 def test_an_intent_becomes_orders_a_new_one_replaces_them_an_empty_one_and_a_stop_cancel_them(
     redis_url: str, tmp_path: Path
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, *EMULATOR_ARGS) as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         user_feed_up(client)
@@ -71,7 +70,7 @@ def test_an_intent_becomes_orders_a_new_one_replaces_them_an_empty_one_and_a_sto
 
 def test_a_halt_cancels_at_once_and_survives_a_restart(redis_url: str, tmp_path: Path) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, *EMULATOR_ARGS) as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         user_feed_up(client)

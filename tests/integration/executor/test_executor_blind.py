@@ -9,8 +9,9 @@ import pytest
 import redis
 
 from tests.integration.bus.procs import start_worker, stop, wait_for
-from tests.integration.emulator import emulator
+from tests.integration.emulator import QUIET_5M, emulator
 from tests.integration.executor.harness import (
+    EXECUTOR,
     current_market,
     exec_status,
     make_intent,
@@ -23,14 +24,13 @@ from tests.integration.executor.harness import (
 from workers.executor.upkeep import USER_FEED_GRACE_MS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EXECUTOR = "workers.executor.worker:SPEC"
 
 
 def test_no_order_is_placed_while_the_user_feed_is_missing_or_down_and_cancels_still_go_out(
     redis_url: str, tmp_path: Path
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11") as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         proc = start_worker(EXECUTOR, redis_url, tmp_path, "executor-0", **env)

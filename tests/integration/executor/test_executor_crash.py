@@ -10,12 +10,19 @@ import pytest
 import redis
 
 from tests.integration.bus.procs import start_worker, stop, wait_for
-from tests.integration.emulator import emulator
-from tests.integration.executor.harness import Quoter, current_market, resting, sim_orders, user_feed_up, wallet_env
+from tests.integration.emulator import QUIET_5M, emulator
+from tests.integration.executor.harness import (
+    EXECUTOR,
+    Quoter,
+    current_market,
+    resting,
+    sim_orders,
+    user_feed_up,
+    wallet_env,
+)
 from tests.integration.executor.harness import wanted as wanted_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EXECUTOR = "workers.executor.worker:SPEC"
 PRICES = (400_000, 390_000)
 
 
@@ -23,7 +30,7 @@ def test_a_killed_executor_is_cleared_by_the_dead_man_and_the_restarted_one_resu
     redis_url: str, tmp_path: Path
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11") as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         wanted = wanted_of(market, PRICES)

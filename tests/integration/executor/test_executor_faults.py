@@ -13,6 +13,7 @@ from common.schemas.exec import ExecReport
 from tests.integration.bus.procs import start_worker, stop, wait_for
 from tests.integration.emulator import emulator
 from tests.integration.executor.harness import (
+    EXECUTOR,
     Quoter,
     current_market,
     reports,
@@ -23,7 +24,6 @@ from tests.integration.executor.harness import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-EXECUTOR = "workers.executor.worker:SPEC"
 LADDERS = ((400_000, 390_000, 380_000), (410_000, 395_000, 370_000))
 CHURN_S = 15.0
 

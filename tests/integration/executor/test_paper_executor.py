@@ -17,7 +17,7 @@ from common.bus.codec import decode
 from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
-from tests.integration.emulator import emulator, venue_env
+from tests.integration.emulator import QUIET_5M, emulator, venue_env
 from tests.integration.executor.harness import SERIES_ENV, make_intent, publish_intent, reports
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -50,7 +50,7 @@ def test_a_paper_order_is_not_filled_while_queue_ahead_remains_then_fills_in_the
     redis_url: str, tmp_path: Path
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11") as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env = {**venue_env(url), "UPDOWN_SERIES": SERIES_ENV, "UPDOWN_MODE": "paper",
                "UPDOWN_SECRETS_DIR": str(tmp_path / "no-secrets")}  # fmt: skip
         workers = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env)

@@ -23,7 +23,7 @@ from common.config import load_settings
 from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
-from tests.integration.emulator import emulator, venue_env
+from tests.integration.emulator import QUIET_5M, emulator, venue_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERIES = '["btc-5m"]'
@@ -51,7 +51,7 @@ def best(levels: list[dict[str, str]] | list[list[int]], pick: type = max) -> in
 def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, tmp_path: Path) -> None:
     client = redis.Redis.from_url(redis_url)
     secrets = tmp_path / "secrets"
-    with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11") as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env = {**venue_env(url), "UPDOWN_SERIES": SERIES, "UPDOWN_SECRETS_DIR": str(secrets)}
         ours = Account.create()
         write_secret(secrets, "wallet__private_key", ours.key.hex())

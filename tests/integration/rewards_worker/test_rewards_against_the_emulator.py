@@ -22,7 +22,7 @@ from common.config import load_settings
 from common.schemas.market import MarketRecord
 from common.schemas.rewards import RewardEstimate, RewardHintMessage
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
-from tests.integration.emulator import emulator, venue_env
+from tests.integration.emulator import QUIET_5M, emulator, venue_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 OPTIONS = PartialCreateOrderOptions(tick_size="0.01")
@@ -39,7 +39,7 @@ def test_the_venue_and_our_estimate_agree_on_which_orders_score_and_a_hint_is_pu
         redis_url: str, tmp_path: Path) -> None:
     r = redis.Redis.from_url(redis_url)
     secrets = tmp_path / "secrets"
-    with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--seed", "11") as url:
+    with emulator(tmp_path, *QUIET_5M) as url:
         env = {**venue_env(url), "UPDOWN_SERIES": '["btc-5m"]', "UPDOWN_SECRETS_DIR": str(secrets)}
         ours = Account.create()
         key = ours.key.to_0x_hex()
