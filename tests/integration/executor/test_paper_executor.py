@@ -14,11 +14,11 @@ from py_clob_client_v2 import ClobClient, OrderArgsV2, OrderType, PartialCreateO
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
-from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import QUIET_5M, emulator, venue_env
 from tests.integration.executor.harness import SERIES_ENV, make_intent, publish_intent, reports
+from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PAPER = "workers.executor.paper_worker:SPEC"
@@ -56,10 +56,7 @@ def test_a_paper_order_is_not_filled_while_queue_ahead_remains_then_fills_in_the
         workers = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env)
                    for name in ("discovery", "feed-book", PAPER)]  # fmt: skip
         try:
-            wait_for(lambda: client.hlen(state.MARKETS) >= 2, 30, "windows discovered")
-            now_s = time.time()
-            records = [MarketRecord.model_validate_json(v) for v in client.hvals(state.MARKETS)]
-            record = next(r for r in records if r.window_start_ms / 1000 <= now_s < r.window_end_ms / 1000)  # type: ignore[operator]
+            record = open_window(client, lasting_s=60)
             up, down = record.token_ids
             market = {"condition_id": record.condition_id, "slug": record.slug, "token_ids": [up, down],
                       "tick_size_micro": record.tick_size_micro}  # fmt: skip

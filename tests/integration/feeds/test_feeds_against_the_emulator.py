@@ -20,10 +20,10 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
-from common.schemas.market import MarketRecord
 from common.schemas.user import Fill
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import QUIET_5M, emulator, venue_env
+from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERIES = '["btc-5m"]'
@@ -60,10 +60,7 @@ def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, t
         workers = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env)
                    for name in ("discovery", "feed-book", "feed-user", "feed-ref")]  # fmt: skip
         try:
-            wait_for(lambda: client.hlen(state.MARKETS) >= 2, timeout_s=30, what="two windows discovered")
-            now_s = time.time()
-            records = [MarketRecord.model_validate_json(v) for v in client.hvals(state.MARKETS)]
-            current = next(r for r in records if r.window_start_ms / 1000 <= now_s < r.window_end_ms / 1000)  # type: ignore[operator]
+            current = open_window(client, lasting_s=60)
             up, down = current.token_ids
             assert current.series == "btc-updown-5m"
 

@@ -16,9 +16,9 @@ from common import state
 from common.bus import streams
 from common.bus.codec import decode
 from common.schemas.feed import FeedStatus
-from common.schemas.market import MarketRecord
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
+from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 #: How long the storm runs before the book is compared.
@@ -41,9 +41,7 @@ def test_feeds_recover_from_a_websocket_storm_and_the_book_matches_again(redis_u
         names = ("discovery", "feed-book", "feed-ref")
         workers = [start_worker(n, redis_url, tmp_path, f"{n}-0", **env) for n in names]
         try:
-            wait_for(lambda: client.hlen(state.MARKETS) >= 1, timeout_s=30, what="a window")
-            record = next(MarketRecord.model_validate_json(v) for v in client.hvals(state.MARKETS)
-                          if MarketRecord.model_validate_json(v).window_end_ms > time.time() * 1000 + 60_000)  # type: ignore[operator]
+            record = open_window(client, lasting_s=STORM_S + 35)
             up, down = record.token_ids
             maker = ClobClient(url, chain_id=137, key=Account.create().key.hex())
             maker.set_api_creds(maker.create_or_derive_api_key())

@@ -10,7 +10,6 @@ kind draws from its own seeded stream, ``sim.faults.Faults``).
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -24,10 +23,10 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
-from common.schemas.market import MarketRecord
 from common.schemas.positions import AccountPosition, MarketPosition
 from tests.integration.bus.procs import start_worker, stop, wait_for
 from tests.integration.emulator import emulator, venue_env
+from tests.integration.windows import open_window
 from workers.ledger import store
 from workers.ledger.core import Ledger
 from workers.ledger.ops import Books
@@ -91,12 +90,9 @@ def test_the_ledger_equals_the_venue_to_the_micro_unit_through_fees_a_failed_tra
         feeds = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env) for name in ("discovery", "feed-user")]
         ledger = start_worker("workers.ledger.worker:SPEC", redis_url, tmp_path, "ledger-0", **env)
         try:
-            wait_for(lambda: client.hlen(state.MARKETS) >= 2, timeout_s=30, what="two windows discovered")
             wait_for(lambda: client.hexists(store.LEDGER_KEY, store.INITIAL_CASH_FIELD), timeout_s=20,
                      what="the ledger's starting cash")  # fmt: skip
-            now_s = time.time()
-            records = [MarketRecord.model_validate_json(v) for v in client.hvals(state.MARKETS)]
-            current = next(r for r in records if r.window_start_ms / 1000 <= now_s < r.window_end_ms / 1000)  # type: ignore[operator]
+            current = open_window(client, lasting_s=60)
             up, down = current.token_ids
             me, other = client_for(url, ours.key.hex()), client_for(url, Account.create().key.hex())
 

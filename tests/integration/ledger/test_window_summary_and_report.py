@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
-from common.schemas.market import MarketRecord
 from common.schemas.positions import WindowSummary
 from tests.integration.bus.procs import ROOT, start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator, venue_env
 from tests.integration.ledger.test_ledger_against_the_emulator import client_for, post
+from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 #: Short windows (resolved 3 s after they end) so that one resolves within the test.
@@ -49,17 +48,7 @@ def test_a_traded_window_resolves_into_a_summary_that_updown_report_prints_after
         try:
             wait_for(lambda: client.hexists("state:ledger", "initial_cash_micro"), timeout_s=30, what="the ledger")
 
-            def tradable() -> MarketRecord | None:
-                now_s = time.time()
-                for raw in client.hvals(state.MARKETS):
-                    r = MarketRecord.model_validate_json(raw)
-                    if r.window_start_ms / 1000 <= now_s < r.window_end_ms / 1000 - TRADE_TIME_S:  # type: ignore[operator]
-                        return r
-                return None
-
-            wait_for(lambda: tradable() is not None, timeout_s=30, what="a window with time left to trade")
-            window = tradable()
-            assert window is not None
+            window = open_window(client, lasting_s=TRADE_TIME_S)
             up, down = window.token_ids
             me, other = client_for(url, ours.key.hex()), client_for(url, Account.create().key.hex())
             post(me, up, 0.40, 10)

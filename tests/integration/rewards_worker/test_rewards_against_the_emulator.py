@@ -6,7 +6,6 @@ estimate, and an order below the reward minimum and outside the band gets a hint
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,10 @@ from common.bus import streams
 from common.bus.codec import decode
 from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
-from common.schemas.market import MarketRecord
 from common.schemas.rewards import RewardEstimate, RewardHintMessage
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import QUIET_5M, emulator, venue_env
+from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 OPTIONS = PartialCreateOrderOptions(tick_size="0.01")
@@ -47,10 +46,7 @@ def test_the_venue_and_our_estimate_agree_on_which_orders_score_and_a_hint_is_pu
         derive_credentials(load_settings(env={**env, "UPDOWN_WALLET__PRIVATE_KEY": key}), secrets)
         workers = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env) for name in ("discovery", "feed-book")]
         try:
-            wait_for(lambda: r.hlen(state.MARKETS) >= 2, timeout_s=30, what="windows discovered")
-            now_ms = time.time() * 1000
-            records = [MarketRecord.model_validate_json(v) for v in r.hvals(state.MARKETS)]
-            current = next(x for x in records if x.window_start_ms <= now_ms < x.window_end_ms)  # type: ignore[operator]
+            current = open_window(r, lasting_s=60)
             up, down = current.token_ids
             other = ClobClient(url, chain_id=137, key=Account.create().key.hex())
             other.set_api_creds(other.create_or_derive_api_key())
