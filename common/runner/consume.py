@@ -85,8 +85,7 @@ class Consumer:
         ctx, reader = self._ctx, self._reader
         writer = ctx.writer
         out = writer.batch(reader.stream, reader.group)
-        letters = ctx.redis.pipeline(transaction=False)
-        lettered = False
+        letters = None  # a pipeline for this batch's dead letters, made when the first one comes
         failed = 0
         for d in batch:
             if d.fields is None:
@@ -94,14 +93,14 @@ class Consumer:
                 ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
                 continue
             if d.deliveries > ctx.settings.bus.max_deliveries:
+                letters = ctx.redis.pipeline(transaction=False) if letters is None else letters
                 await self._dead_letter(letters, d, "max_deliveries", f"failed {d.deliveries - 1} times")
-                lettered = True
                 continue
             try:
                 env = decode(d.fields, d.id)
             except DecodeError as exc:
+                letters = ctx.redis.pipeline(transaction=False) if letters is None else letters
                 await self._dead_letter(letters, d, "decode", str(exc))
-                lettered = True
                 continue
             started = time.perf_counter()
             try:
@@ -117,14 +116,14 @@ class Consumer:
             crash_at = ctx.settings.runner.crash_after_emits
             if crash_at and self._emits >= crash_at:
                 await self._settle()
-                if lettered:
+                if letters is not None:
                     await letters.execute()
                 await out.send()
                 await writer.emit_once(stream=reader.stream, group=reader.group, cause=env, outputs=outputs)
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
             out.add(d.id, env, outputs)
-        if lettered:
+        if letters is not None:
             await letters.execute()
         # The previous batch's script must land first (outputs in order); this one then runs while
         # the next batch is read and handled, so the consumer does not idle on Redis.
