@@ -11,6 +11,10 @@ class Clock(Protocol):
         """Wall-clock time in integer milliseconds since the epoch."""
         ...
 
+    def stamp_ms(self) -> float:
+        """Wall-clock milliseconds with microsecond decimals: envelope stamps and latency spans."""
+        ...
+
     def monotonic(self) -> float:
         """Seconds on a clock that never goes back (for intervals and timeouts)."""
         ...
@@ -19,6 +23,9 @@ class Clock(Protocol):
 class SystemClock:
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
+
+    def stamp_ms(self) -> float:
+        return round(time.time_ns() / 1e6, 3)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -32,6 +39,9 @@ class ManualClock:
 
     def now_ms(self) -> int:
         return self._ms
+
+    def stamp_ms(self) -> float:
+        return float(self._ms)
 
     def monotonic(self) -> float:
         return self._ms / 1000.0

@@ -1,8 +1,15 @@
 """One bus hop, measured with a real redis-server and the real relay worker in its own process.
 
-Hop latency: from just before the producer's XADD of an envelope to the sink receiving the relay's
-output (the relay does XREADGROUP, decode, validate, then XADD + XACK in one script). The sink's
-own XREAD wake-up is inside the figure, so it is an upper bound on the hop.
+A hop: the producer's XADD of an envelope, the relay's XREADGROUP, decode and validate, then its
+XADD + XACK in one script. Two figures bracket it:
+
+- handled: the envelope's emit stamp (taken just before the XADD) to the relay's handler, which
+  runs before the relay's XADD + XACK: a lower bound;
+- to sink: from just before the XADD to a sink reading the relay's output, which adds the sink's
+  own XREAD wake-up: an upper bound.
+
+Beside them: the CPU each message costs the relay and Redis, and the machine's floor (a bare PING
+round trip at the same rate, ``common.bench.floor``).
 """
 
 from __future__ import annotations
@@ -19,16 +26,17 @@ from pathlib import Path
 import redis.asyncio as aioredis
 import uvloop
 
-from common.bench.stats import percentile
+from common.bench.floor import ping_floor
+from common.bench.pace import paced
+from common.bench.stats import percentile, process_cpu_s, redis_cpu_s
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
+from common.clock import SYSTEM_CLOCK
 from common.redis_server import EmbeddedRedis
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Producer pacing tick: at each tick it sends what the rate owes since the start.
-TICK_S = 0.0005
 
 
 def main(argv: list[str]) -> int:
@@ -50,19 +58,30 @@ def main(argv: list[str]) -> int:
 async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     client = aioredis.Redis.from_url(url)
     print("one hop: XADD envelope -> XREADGROUP, decode, validate -> XADD + XACK (real relay process)")
-    print(f"{'rate/s':>8} {'sent':>8} {'got':>8} {'p50 µs':>9} {'p99 µs':>9} {'max µs':>9}")
+    print(f"{'':26} {'handled (µs)':^19} {'to sink (µs)':^29} {'cpu per msg (µs)':^19}")
+    print(f"{'rate/s':>8} {'sent':>8} {'got':>8} {'p50':>9} {'p99':>9} {'p50':>9} {'p99':>9} {'max':>9}"
+          f" {'relay':>9} {'redis':>9}")  # fmt: skip
+    floors = []
     for rate in (int(r) for r in args.rates.split(",")):
         await client.flushall()
         relay = _start_relay(url, tmp)
         try:
             await _wait_group(client)
-            sent, lat = await _paced(client, url, rate, args.seconds)
+            cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
+            sent, lat, handled = await _paced(client, url, rate, args.seconds)
+            relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
+            redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
         finally:
             relay.terminate()
             relay.wait(20)
         lat.sort()
-        print(f"{rate:>8} {sent:>8} {len(lat):>8} {percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} "
-              f"{lat[-1] if lat else float('nan'):>9.0f}")  # fmt: skip
+        handled.sort()
+        print(f"{rate:>8} {sent:>8} {len(lat):>8} {percentile(handled, 50):>9.0f} {percentile(handled, 99):>9.0f} "
+              f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
+              f"{relay_cpu:>9.0f} {redis_cpu:>9.0f}")  # fmt: skip
+        floors.append(await ping_floor(url, rate))
+    for line in floors:
+        print(line)
     await client.flushall()
     await _prefill(client, args.drain)
     relay = _start_relay(url, tmp)
@@ -105,10 +124,11 @@ async def _wait_group(client: aioredis.Redis) -> None:
     raise RuntimeError("the relay did not create its group")
 
 
-async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float]]:
+async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float], list[float]]:
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
     latencies: list[float] = []
+    handled: list[float] = []
     # The producer and the sink use the bus's own lanes, as the workers do.
     producer, sink = open_lane(client), open_lane(client)
 
@@ -127,24 +147,20 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
                 body = decode(fields).body
                 assert isinstance(body, HeartbeatSeen)
                 latencies.append((now - sent_at[body.seq]) / 1000)
+                handled.append(body.hop_us)
 
     start = time.perf_counter()
     task = asyncio.create_task(receive())
-    seq = 0
-    while seq < total:
-        owed = min(total, int((time.perf_counter() - start) * rate) + 1)
-        while seq < owed:
-            seq += 1
-            now_ms = time.time_ns() // 1_000_000
-            fields = encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=now_ms,
-                            ingest_ms=now_ms, emit_ms=now_ms)  # fmt: skip
-            sent_at[seq] = time.perf_counter_ns()
-            await producer.xadd(streams.HEARTBEAT, fields)
-        await asyncio.sleep(TICK_S)
+    async for seq in paced(rate, total):
+        now_ms = SYSTEM_CLOCK.stamp_ms()
+        fields = encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=int(now_ms),
+                        ingest_ms=now_ms, emit_ms=now_ms)  # fmt: skip
+        sent_at[seq] = time.perf_counter_ns()
+        await producer.xadd(streams.HEARTBEAT, fields)
     await asyncio.wait_for(task, timeout=seconds + 30)
     await sink.aclose()
     await producer.aclose()
-    return total, latencies
+    return total, latencies, handled
 
 
 async def _prefill(client: aioredis.Redis, count: int) -> None:

@@ -29,7 +29,7 @@ def pack_body(body: Message) -> bytes:
 
 
 def encode(
-    body: Message, *, src: str, key: str = "", event_ms: int, ingest_ms: int, emit_ms: int
+    body: Message, *, src: str, key: str = "", event_ms: int, ingest_ms: float, emit_ms: float
 ) -> Fields:
     return {
         b"type": body.TYPE.encode(),
@@ -37,8 +37,8 @@ def encode(
         b"src": src.encode(),
         b"key": (key or NO_KEY).encode(),
         b"event_ms": str(event_ms).encode(),
-        b"ingest_ms": str(ingest_ms).encode(),
-        b"emit_ms": str(emit_ms).encode(),
+        b"ingest_ms": repr(ingest_ms).encode(),
+        b"emit_ms": repr(emit_ms).encode(),
         b"body": pack_body(body),
     }
 
@@ -50,7 +50,8 @@ def decode(fields: Mapping[bytes, bytes], entry_id: str = "") -> Envelope:
         raw = fields[b"body"]
         src = fields[b"src"].decode()
         key = fields[b"key"].decode()
-        event_ms, ingest_ms, emit_ms = (int(fields[f]) for f in (b"event_ms", b"ingest_ms", b"emit_ms"))
+        event_ms = int(fields[b"event_ms"])
+        ingest_ms, emit_ms = float(fields[b"ingest_ms"]), float(fields[b"emit_ms"])
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         raise DecodeError(f"malformed envelope header: {exc!r}") from None
     model = model_of(type_name)

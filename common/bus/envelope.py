@@ -10,6 +10,8 @@ Header fields on the wire (all ASCII):
 ``event_ms``   when the venue stamped the originating event (carried along the pipeline)
 ``ingest_ms``  when the feed received the originating event (carried along the pipeline)
 ``emit_ms``    when this entry was written
+               (``ingest_ms`` and ``emit_ms`` carry microsecond decimals: ``1763735000123.457``;
+               ``event_ms`` is the venue's own whole-millisecond stamp)
 ``body``       msgpack of the body's JSON-mode dump
 =============  ==========================================================================
 
@@ -30,8 +32,8 @@ class Envelope:
     src: str
     key: str
     event_ms: int
-    ingest_ms: int
-    emit_ms: int
+    ingest_ms: float
+    emit_ms: float
     #: The stream entry id this envelope was read from ("" before it is written).
     id: str = ""
 

@@ -68,12 +68,12 @@ class Writer:
         key: str = "",
         cause: Envelope | None = None,
         event_ms: int | None = None,
-        ingest_ms: int | None = None,
+        ingest_ms: float | None = None,
     ) -> Fields:
         """Envelope fields; the origin timestamps come from the cause unless given."""
-        now = self._clock.now_ms()
+        now = self._clock.stamp_ms()
         if event_ms is None:
-            event_ms = cause.event_ms if cause else now
+            event_ms = cause.event_ms if cause else int(now)
         if ingest_ms is None:
             ingest_ms = cause.ingest_ms if cause else now
         return encode(body, src=self._src, key=key, event_ms=event_ms, ingest_ms=ingest_ms, emit_ms=now)
@@ -85,7 +85,7 @@ class Writer:
         *,
         key: str = "",
         event_ms: int | None = None,
-        ingest_ms: int | None = None,
+        ingest_ms: float | None = None,
     ) -> str:
         """XADD one envelope; returns the entry id."""
         fields = self.fields(body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
@@ -122,7 +122,7 @@ class Writer:
         *,
         key: str = "",
         event_ms: int | None = None,
-        ingest_ms: int | None = None,
+        ingest_ms: float | None = None,
     ) -> bool:
         """XADD unless ``marker`` was already set (atomically sets it). True if written.
 
@@ -207,8 +207,8 @@ class Batch:
         if not outputs:
             return
         writer = self._writer
-        now = writer._clock.now_ms()
-        event_ms, ingest_ms = (cause.event_ms, cause.ingest_ms) if cause else (now, now)
+        now = writer._clock.stamp_ms()
+        event_ms, ingest_ms = (cause.event_ms, cause.ingest_ms) if cause else (int(now), now)
         for out in outputs:
             index = self._index.get(out.stream)
             if index is None:

@@ -43,7 +43,8 @@ YIELD_EVERY_FRAMES = 64
 
 Send = Callable[[str], Awaitable[bool]]
 OnConnect = Callable[[Send], Awaitable[None]]
-OnFrame = Callable[[str | bytes, int], Awaitable[None]]
+#: Called with each frame and when it was received (wall-clock ms, microsecond decimals).
+OnFrame = Callable[[str | bytes, float], Awaitable[None]]
 OnStatus = Callable[[FeedStatus], Awaitable[None]]
 
 
@@ -139,7 +140,7 @@ class Link:
             async for frame in ws:
                 self._last_frame_s = time.monotonic()
                 self.frames += 1
-                await self._on_frame(frame, self._clock.now_ms())
+                await self._on_frame(frame, self._clock.stamp_ms())
                 if self.frames % YIELD_EVERY_FRAMES == 0:
                     # Buffered frames never suspend the loop: let the publisher and health run.
                     await asyncio.sleep(0)

@@ -102,7 +102,7 @@ class Context:
         *,
         key: str = "",
         event_ms: int | None = None,
-        ingest_ms: int | None = None,
+        ingest_ms: float | None = None,
     ) -> str:
         return await self.writer.publish(stream, body, key=key, event_ms=event_ms, ingest_ms=ingest_ms)
 

@@ -28,7 +28,8 @@ class ExecReport(Message):
     """One thing that happened to one order (or intent) of one market."""
 
     TYPE = "exec.report"
-    VERSION = 1
+    #: 2: ``tick_ms`` carries microsecond decimals (the envelope's ``ingest_ms``).
+    VERSION = 2
 
     kind: ReportKind
     market: str
@@ -44,7 +45,7 @@ class ExecReport(Message):
     #: True when the cancelled or placed order was one half of a replace.
     replace: bool = False
     reason: str = ""
-    tick_ms: int | None = None
+    tick_ms: float | None = None
     sent_ms: int | None = None
     ack_ms: int | None = None
     at_ms: int

@@ -15,10 +15,11 @@ class Heartbeat(Message):
 
 class HeartbeatSeen(Message):
     TYPE = "hb.seen"
-    VERSION = 1
+    #: 2: the hop in whole microseconds (was ``hop_ms``).
+    VERSION = 2
 
     seq: int
     producer: str
     relay: str
-    #: Emit time of the heartbeat to the relay's handling of it.
-    hop_ms: int
+    #: The heartbeat's emit stamp to the relay's handling of it, in microseconds.
+    hop_us: int

@@ -94,7 +94,7 @@ async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: asyncio.Event
             if seen % every == 0:
                 sent += 1
                 intent = ladder_intent(1 + sent % 2, 5_000_000, sent)
-                now = int(time.time() * 1000)
+                now = SYSTEM_CLOCK.stamp_ms()
                 await writes.xadd(streams.intent(SERIES), encode(intent, src="bench-quoter", key=CONDITION_ID,
                                                                  event_ms=env.event_ms, ingest_ms=env.ingest_ms,
                                                                  emit_ms=now))  # fmt: skip

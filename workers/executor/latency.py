@@ -21,7 +21,7 @@ _HISTOGRAMS = {span: histogram(span, f"{span.replace('_', ' ')} latency in ms") 
 
 
 def now_ms_float() -> float:
-    """Wall-clock ms with sub-ms resolution (event times are wall-clock integer ms)."""
+    """Wall-clock ms with sub-ms resolution, as the envelope's ``ingest_ms`` and ``emit_ms``."""
     return time.time_ns() / 1e6
 
 
@@ -31,16 +31,16 @@ class Latency(Spans):
     def __init__(self, worker: str, window: int | None = None) -> None:
         super().__init__(worker, _HISTOGRAMS, *(() if window is None else (window,)))
 
-    def decision(self, event_ms: int | None, emit_ms: int) -> None:
+    def decision(self, event_ms: float | None, emit_ms: float) -> None:
         if event_ms:
             self.observe("tick_to_decision", emit_ms - event_ms)
 
-    def order(self, tick_ms: int | None, sent_ms: float, count: int = 1) -> None:
+    def order(self, tick_ms: float | None, sent_ms: float, count: int = 1) -> None:
         if tick_ms:
             for _ in range(count):
                 self.observe("tick_to_order", sent_ms - tick_ms)
 
-    def ack(self, tick_ms: int | None, ack_ms: float, count: int = 1) -> None:
+    def ack(self, tick_ms: float | None, ack_ms: float, count: int = 1) -> None:
         if tick_ms:
             for _ in range(count):
                 self.observe("tick_to_ack", ack_ms - tick_ms)

@@ -34,7 +34,7 @@ async def publish_reports(ctx: Context, core: ExecutorCore, meters: Meters, repo
             ctx.log.warning("order_report", kind=report.kind, market=report.market, order_id=report.order_id,
                             reason=report.reason)  # fmt: skip
         stamp = report.tick_ms or report.at_ms
-        pipe.xadd(streams.EXEC, ctx.writer.fields(report, key=report.market, event_ms=stamp, ingest_ms=stamp))
+        pipe.xadd(streams.EXEC, ctx.writer.fields(report, key=report.market, event_ms=int(stamp), ingest_ms=stamp))
         if report.order_id:
             order = core.tracker.get(report.order_id)
             if order is not None and order.maybe_live:

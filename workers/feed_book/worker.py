@@ -80,8 +80,9 @@ class _Meters:
         counter.inc()  # type: ignore[attr-defined]
 
 
-async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     received_ns = time.perf_counter_ns()
+    recv_ms = int(received_ms)  # the events' own receive stamp is whole ms; the envelope's is finer
     meters: _Meters = ctx.resources["meters"]
     meters.frames.inc()
     keeper: BookKeeper = ctx.resources["keeper"]
@@ -101,7 +102,7 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
             continue  # a token we no longer follow
         venue_ms = getattr(event, "venue_ts_ms", recv_ms)
         batcher.add(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms,
-                                                            ingest_ms=recv_ms), maxlen, stamp)  # fmt: skip
+                                                            ingest_ms=received_ms), maxlen, stamp)  # fmt: skip
         stamp = 0
         meters.event(event.TYPE)
         meters.lag.observe(max(0, recv_ms - venue_ms))

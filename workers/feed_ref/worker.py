@@ -47,7 +47,8 @@ async def on_connect(ctx: Context, send: Send) -> None:
         await send(frame)
 
 
-async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
+    recv_ms = int(received_ms)  # the ticks' own receive stamp is whole ms; the envelope's is finer
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
     try:
         ticks = ctx.resources["transport"].parse(raw, recv_ms)
@@ -58,7 +59,7 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
     batcher: Batcher = ctx.resources["batcher"]
     for tick in ticks:
         staleness.observe(tick)
-        fields = ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms, ingest_ms=recv_ms)
+        fields = ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms, ingest_ms=received_ms)
         batcher.add(streams.ref(tick.asset), fields, ctx.settings.bus.market_data_maxlen)
         metrics.FEED_EVENTS.labels(ctx.name, f"{FEED}.{tick.source}", tick.TYPE).inc()
         metrics.FEED_LAG_MS.labels(ctx.name, f"{FEED}.{tick.source}").observe(max(0, recv_ms - tick.venue_ts_ms))

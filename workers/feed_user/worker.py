@@ -47,7 +47,8 @@ async def on_connect(ctx: Context, send: Send) -> None:
     await send(subscribe_frame(credentials(ctx.settings.wallet), ctx.resources["view"].condition_ids()))
 
 
-async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
+async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
+    recv_ms = int(received_ms)  # the events' own receive stamp is whole ms; the envelope's is finer
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
     core: UserFeed = ctx.resources["core"]
     try:
@@ -59,13 +60,14 @@ async def on_frame(ctx: Context, raw: str | bytes, recv_ms: int) -> None:
         venue_ms = getattr(event, "venue_ts_ms", None) or recv_ms
         if isinstance(event, Fill):
             written = await ctx.writer.publish_once(f"seen:fill:{event.fill_id}", streams.FILLS, event,
-                                                    key=event.market, event_ms=venue_ms, ingest_ms=recv_ms)  # fmt: skip
+                                                    key=event.market, event_ms=venue_ms,
+                                                    ingest_ms=received_ms)  # fmt: skip
             if written:
                 metrics.FEED_EVENTS.labels(ctx.name, FEED, event.TYPE).inc()
                 ctx.log.info("fill", fill_id=event.fill_id, side=event.side, price_micro=event.price_micro,
                              size_micro=event.size_micro, role=event.role)  # fmt: skip
         elif isinstance(event, OrderEvent):
-            await ctx.publish(streams.ORDERS, event, key=event.market, event_ms=venue_ms, ingest_ms=recv_ms)
+            await ctx.publish(streams.ORDERS, event, key=event.market, event_ms=venue_ms, ingest_ms=received_ms)
             metrics.FEED_EVENTS.labels(ctx.name, FEED, event.TYPE).inc()
 
 

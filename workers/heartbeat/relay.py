@@ -10,14 +10,14 @@ from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
 
 
-def seen(beat: Heartbeat, relay: str, hop_ms: int) -> HeartbeatSeen:
-    return HeartbeatSeen(seq=beat.seq, producer=beat.producer, relay=relay, hop_ms=hop_ms)
+def seen(beat: Heartbeat, relay: str, hop_us: int) -> HeartbeatSeen:
+    return HeartbeatSeen(seq=beat.seq, producer=beat.producer, relay=relay, hop_us=hop_us)
 
 
 async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
     assert isinstance(env.body, Heartbeat)
-    hop_ms = max(0, ctx.clock.now_ms() - env.emit_ms)
-    return [Emit(streams.HEARTBEAT_SEEN, seen(env.body, ctx.instance, hop_ms), key=env.key)]
+    hop_us = max(0, round((ctx.clock.stamp_ms() - env.emit_ms) * 1000))
+    return [Emit(streams.HEARTBEAT_SEEN, seen(env.body, ctx.instance, hop_us), key=env.key)]
 
 
 SPEC = WorkerSpec(name="hb-relay", inputs=(Input(streams.HEARTBEAT),), handle=handle)

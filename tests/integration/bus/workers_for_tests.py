@@ -18,7 +18,7 @@ async def flaky(ctx: Context, env: Envelope) -> Sequence[Emit]:
     assert isinstance(env.body, Heartbeat)
     if env.body.seq == POISON_SEQ:
         raise RuntimeError("this entry always fails")
-    seen = HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay=ctx.instance, hop_ms=0)
+    seen = HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay=ctx.instance, hop_us=0)
     return [Emit(OUT_STREAM, seen)]
 
 

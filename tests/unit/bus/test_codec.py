@@ -35,6 +35,26 @@ def test_an_envelope_round_trips_with_every_header_field() -> None:
     assert fields[b"type"] == b"hb.beat" and fields[b"v"] == b"1"
 
 
+@given(ingest_us=st.integers(1_600_000_000_000_000, 2_100_000_000_000_000), lag_us=st.integers(0, 10_000_000))
+def test_ingest_and_emit_stamps_keep_their_microseconds(ingest_us: int, lag_us: int) -> None:
+    ingest_ms, emit_ms = ingest_us / 1000, (ingest_us + lag_us) / 1000
+
+    env = decode(encode(Heartbeat(seq=1, producer="p"), src="t", event_ms=int(ingest_ms), ingest_ms=ingest_ms,
+                        emit_ms=emit_ms))  # fmt: skip
+
+    assert round(env.ingest_ms * 1000) == ingest_us and round(env.emit_ms * 1000) == ingest_us + lag_us
+    assert isinstance(env.event_ms, int)
+
+
+def test_whole_millisecond_stamps_written_before_microseconds_still_decode() -> None:
+    fields = encode(Heartbeat(seq=1, producer="p"), src="t", event_ms=5, ingest_ms=6, emit_ms=7)
+    fields[b"ingest_ms"], fields[b"emit_ms"] = b"1763735000123", b"1763735000124"
+
+    env = decode(fields)
+
+    assert (env.ingest_ms, env.emit_ms) == (1763735000123.0, 1763735000124.0)
+
+
 @given(price=st.integers(0, 1_000_000), size=st.decimals(allow_nan=False, allow_infinity=False, places=6))
 def test_exact_values_survive_the_wire_unchanged(price: int, size: Decimal) -> None:
     body = _Quote(price_micro=price, size=size)

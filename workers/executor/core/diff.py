@@ -76,7 +76,7 @@ def slot_of(intent: Intent, desired: DesiredOrder) -> Slot:
 
 
 def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, limiter: ReplaceLimiter,
-         now_ms: int, *, rejected: frozenset[Slot] = frozenset(), tick_ms: int | None = None,
+         now_ms: int, *, rejected: frozenset[Slot] = frozenset(), tick_ms: float | None = None,
          overlap: bool = False) -> Plan:  # fmt: skip
     """The plan for ``intent``'s market given ``desired`` (the ladder after mode filtering).
 
@@ -131,6 +131,6 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
     return plan
 
 
-def _spec(intent: Intent, slot: Slot, want: DesiredOrder, tick_ms: int | None, *, replace: bool) -> PlaceSpec:
+def _spec(intent: Intent, slot: Slot, want: DesiredOrder, tick_ms: float | None, *, replace: bool) -> PlaceSpec:
     return PlaceSpec(slot, intent.intent_id, want.price_micro, want.size_micro, want.order_type,
                      want.post_only, intent.tick_micro, tick_ms, replace)  # fmt: skip

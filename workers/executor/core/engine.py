@@ -63,7 +63,7 @@ class ExecutorCore:
         self.budget = RateBudget(config, now_ms)
         self.heartbeat = HeartbeatMachine(config)
         self._limiter = ReplaceLimiter()
-        self._intents: dict[str, tuple[Intent, int | None, int | None]] = {}
+        self._intents: dict[str, tuple[Intent, int | None, float | None]] = {}
         self._takers_done: OrderedDict[str, None] = OrderedDict()
         self._rejected: dict[str, tuple[str, set[Slot]]] = {}
         self._replacing: set[Slot] = set()
@@ -94,7 +94,7 @@ class ExecutorCore:
     # -- intents ----------------------------------------------------------------------------------
 
     def on_intent(self, intent: Intent, now_ms: int, *, excess_up_micro: int | None = None,
-                  tick_ms: int | None = None) -> Step:  # fmt: skip
+                  tick_ms: float | None = None) -> Step:  # fmt: skip
         """``excess_up_micro``: Up minus Down held in this window (REDUCE_ONLY needs it; None: unknown)."""
         if now_ms > intent.valid_until_ms:
             self.intents_dropped += 1
@@ -158,7 +158,7 @@ class ExecutorCore:
             self.tracker.canceling(order_ids)
             step.cancel_ids += order_ids
 
-    def _takers(self, intent: Intent, now_ms: int, tick_ms: int | None) -> Step:
+    def _takers(self, intent: Intent, now_ms: int, tick_ms: float | None) -> Step:
         mode = effective_mode(self.mode, intent)
         if not intent.takers or intent.intent_id in self._takers_done or mode == "HALTED":
             return Step()

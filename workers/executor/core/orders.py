@@ -52,7 +52,7 @@ class LocalOrder:
     sent_ms: int | None = None
     ack_ms: int | None = None
     #: Stamp of the feed event behind the intent (tick-to-order, tick-to-ack).
-    tick_ms: int | None = None
+    tick_ms: float | None = None
     replace: bool = False
     reason: str = ""
 
@@ -76,5 +76,5 @@ class PlaceSpec:
     order_type: Literal["GTC", "GTD", "FOK", "FAK"]
     post_only: bool
     tick_micro: int
-    tick_ms: int | None = None
+    tick_ms: float | None = None
     replace: bool = False
