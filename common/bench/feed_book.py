@@ -24,6 +24,8 @@ import uvloop
 from websockets.asyncio.server import ServerConnection, serve
 
 from common import state
+from common.bench.floor import ping_floor
+from common.bench.pace import paced
 from common.bench.stats import percentile
 from common.bus import streams
 from common.bus.codec import decode
@@ -187,16 +189,10 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
-    start = time.perf_counter()
-    seq = 0
-    while seq < total:
-        owed = min(total, int((time.perf_counter() - start) * rate) + 1)
-        while seq < owed:
-            seq += 1
-            text = change_frame(seq)
-            sent_at[seq] = time.perf_counter_ns()
-            await conn.send(text)
-        await asyncio.sleep(0.0005)
+    async for seq in paced(rate, total):
+        text = change_frame(seq)
+        sent_at[seq] = time.perf_counter_ns()
+        await conn.send(text)
     await task
     await asyncio.sleep(2 * SNAPSHOT_INTERVAL_S)  # feed-book writes its latency summary this often
     own = {k.decode(): v.decode() for k, v in (await sink.hgetall(LATENCY_KEY)).items()}
@@ -209,3 +205,4 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
     print(f"  server send -> event read off the stream by a sink (both wake-ups included): "
           f"p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
           f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip
+    print(f"  {await ping_floor(url, rate)}")

@@ -34,6 +34,8 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from common import logs, state
 from common.bench.feed_book import SERIES, TOKENS, Replayer, change_frame, record
+from common.bench.floor import ping_floor
+from common.bench.pace import paced
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
@@ -147,6 +149,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
     for span in SPANS:
         print(f"  {span:17s} n={summary.get(span + '.count', '0'):>6s}  p50 {summary.get(span + '.p50_ms', '-')} ms"
               f"  p99 {summary.get(span + '.p99_ms', '-')} ms")  # fmt: skip
+    print(f"  {await ping_floor(redis_url, rate)}")
 
 
 def _worker(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -156,13 +159,8 @@ def _worker(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def _pace(conn: ServerConnection, rate: int, seconds: float) -> None:
-    total, seq, start = int(rate * seconds), 0, time.perf_counter()
-    while seq < total:
-        owed = min(total, int((time.perf_counter() - start) * rate) + 1)
-        while seq < owed:
-            seq += 1
-            await conn.send(change_frame(seq))
-        await asyncio.sleep(0.0005)
+    async for seq in paced(rate, int(rate * seconds)):
+        await conn.send(change_frame(seq))
 
 
 # -- 2. signed orders per second from one executor loop ---------------------------------------------
