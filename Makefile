@@ -48,7 +48,7 @@ test-fast: $(STAMP) $(NATIVE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy common
+	$(BIN)/mypy common workers
 	$(BIN)/mypy --strict sim
 
 bench: $(STAMP) $(NATIVE)
