@@ -25,6 +25,16 @@ def histogram(span: str, doc: str) -> Histogram:
     return Histogram(f"updown_{span}_ms", doc, ["worker"], buckets=BUCKETS_MS)
 
 
+#: Every transforming stage's hop: an input's emit stamp (its writer's clock) to this stage's
+#: outputs written and the input acked (the batch script answered).
+BUS_HOP = histogram("bus_hop", "input entry written -> this stage's outputs written and the input acked, ms")
+
+
+def hop_span(worker: str, stream: str) -> str:
+    """The summary name of a stage's hop on one input stream: ``bus_hop.<worker>.<stream>``."""
+    return f"bus_hop.{worker}.{stream}"
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list (0 < q <= 1)."""
     if not sorted_values:
@@ -49,8 +59,11 @@ class Spans:
         self._counts[span] += 1
 
     def summary(self) -> dict[str, str]:
+        """Count, p50 and p99 of each span observed so far (a span never observed is left out)."""
         out: dict[str, str] = {}
         for span in self.names:
+            if not self._counts[span]:
+                continue
             values = sorted(self._samples[span])
             out[f"{span}.count"] = str(self._counts[span])
             out[f"{span}.p50_ms"] = f"{percentile(values, 0.5):.3f}"
@@ -58,4 +71,6 @@ class Spans:
         return out
 
     async def write(self, redis: Any) -> None:
-        await redis.hset(LATENCY_KEY, mapping=self.summary())
+        summary = self.summary()
+        if summary:
+            await redis.hset(LATENCY_KEY, mapping=summary)

@@ -1,10 +1,10 @@
 """One bus hop, measured with a real redis-server and the real relay worker in its own process.
 
 A hop: the producer's XADD of an envelope, the relay's XREADGROUP, decode and validate, then its
-XADD + XACK in one script. Two figures bracket it:
+XADD + XACK in one script. Two figures:
 
-- handled: the envelope's emit stamp (taken just before the XADD) to the relay's handler, which
-  runs before the relay's XADD + XACK: a lower bound;
+- hop: the relay's own ``bus_hop`` span, which every transforming stage keeps: the envelope's emit
+  stamp (taken just before the producer's XADD) to the relay's XADD + XACK answered;
 - to sink: from just before the XADD to a sink reading the relay's output, which adds the sink's
   own XREAD wake-up: an upper bound.
 
@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from math import nan
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -33,6 +34,7 @@ from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
 from common.clock import SYSTEM_CLOCK
+from common.latency import LATENCY_KEY, hop_span
 from common.redis_server import EmbeddedRedis
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
 
@@ -58,7 +60,7 @@ def main(argv: list[str]) -> int:
 async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     client = aioredis.Redis.from_url(url)
     print("one hop: XADD envelope -> XREADGROUP, decode, validate -> XADD + XACK (real relay process)")
-    print(f"{'':26} {'handled (µs)':^19} {'to sink (µs)':^29} {'cpu per msg (µs)':^19}")
+    print(f"{'':26} {'hop (µs)':^19} {'to sink (µs)':^29} {'cpu per msg (µs)':^19}")
     print(f"{'rate/s':>8} {'sent':>8} {'got':>8} {'p50':>9} {'p99':>9} {'p50':>9} {'p99':>9} {'max':>9}"
           f" {'relay':>9} {'redis':>9}")  # fmt: skip
     floors = []
@@ -68,15 +70,17 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
         try:
             await _wait_group(client)
             cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
-            sent, lat, handled = await _paced(client, url, rate, args.seconds)
+            sent, lat = await _paced(client, url, rate, args.seconds)
             relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
             redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
         finally:
             relay.terminate()
             relay.wait(20)
         lat.sort()
-        handled.sort()
-        print(f"{rate:>8} {sent:>8} {len(lat):>8} {percentile(handled, 50):>9.0f} {percentile(handled, 99):>9.0f} "
+        hop = {k.decode(): float(v) for k, v in (await client.hgetall(LATENCY_KEY)).items()}  # written at its stop
+        span = hop_span("hb-relay", streams.HEARTBEAT)
+        print(f"{rate:>8} {sent:>8} {len(lat):>8} {hop.get(span + '.p50_ms', nan) * 1000:>9.0f} "
+              f"{hop.get(span + '.p99_ms', nan) * 1000:>9.0f} "
               f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
               f"{relay_cpu:>9.0f} {redis_cpu:>9.0f}")  # fmt: skip
         floors.append(await ping_floor(url, rate))
@@ -124,11 +128,10 @@ async def _wait_group(client: aioredis.Redis) -> None:
     raise RuntimeError("the relay did not create its group")
 
 
-async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float], list[float]]:
+async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float]]:
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
     latencies: list[float] = []
-    handled: list[float] = []
     # The producer and the sink use the bus's own lanes, as the workers do.
     producer, sink = open_lane(client), open_lane(client)
 
@@ -147,7 +150,6 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
                 body = decode(fields).body
                 assert isinstance(body, HeartbeatSeen)
                 latencies.append((now - sent_at[body.seq]) / 1000)
-                handled.append(body.hop_us)
 
     start = time.perf_counter()
     task = asyncio.create_task(receive())
@@ -160,7 +162,7 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
     await asyncio.wait_for(task, timeout=seconds + 30)
     await sink.aclose()
     await producer.aclose()
-    return total, latencies, handled
+    return total, latencies
 
 
 async def _prefill(client: aioredis.Redis, count: int) -> None:

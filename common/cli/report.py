@@ -117,9 +117,10 @@ def latency_lines(client: redis.Redis) -> list[str]:
         return []
     found = {k.rsplit(".", 1)[0] for k in raw}
     spans = [s for s in SPANS if s in found] + sorted(found - set(SPANS))
-    lines = [f"{'LATENCY':<24} {'COUNT':>8} {'P50 MS':>9} {'P99 MS':>9}"]
+    width = max([24, *(len(s) for s in spans)])
+    lines = [f"{'LATENCY':<{width}} {'COUNT':>8} {'P50 MS':>9} {'P99 MS':>9}"]
     for span in spans:
-        lines.append(f"{span:<24} {raw.get(f'{span}.count', '-'):>8} {raw.get(f'{span}.p50_ms', '-'):>9} "
+        lines.append(f"{span:<{width}} {raw.get(f'{span}.count', '-'):>8} {raw.get(f'{span}.p50_ms', '-'):>9} "
                      f"{raw.get(f'{span}.p99_ms', '-'):>9}")  # fmt: skip
     return lines
 

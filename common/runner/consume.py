@@ -11,6 +11,8 @@ from typing import Any
 from common import metrics
 from common.bus.codec import DecodeError, decode
 from common.bus.reader import Delivery, GroupReader
+from common.bus.writer import Batch
+from common.latency import Spans, hop_span
 from common.runner.spec import Context, Handler
 
 #: Pause before retrying a failed entry, times the number of its deliveries so far.
@@ -18,10 +20,13 @@ RETRY_STEP_S = 0.05
 
 
 class Consumer:
-    def __init__(self, ctx: Context, reader: GroupReader, handle: Handler) -> None:
+    def __init__(self, ctx: Context, reader: GroupReader, handle: Handler, hops: Spans | None = None) -> None:
         self._ctx = ctx
         self._reader = reader
         self._handle = handle
+        #: Where this stage's hop is observed (the runner publishes it), and under which name.
+        self._hops = hops
+        self._hop_span = hop_span(ctx.name, reader.stream)
         self._emits = 0
         self._in_flight: asyncio.Future[Any] | None = None
         self._last_claim = 0.0
@@ -86,6 +91,7 @@ class Consumer:
         writer = ctx.writer
         out = writer.batch(reader.stream, reader.group)
         letters = None  # a pipeline for this batch's dead letters, made when the first one comes
+        emitted: list[float] = []  # the handled entries' emit stamps, for the hop
         failed = 0
         for d in batch:
             if d.fields is None:
@@ -123,18 +129,26 @@ class Consumer:
                 ctx.log.critical("crash_point_reached", id=d.id)
                 os.kill(os.getpid(), signal.SIGKILL)
             out.add(d.id, env, outputs)
+            emitted.append(env.emit_ms)
         if letters is not None:
             await letters.execute()
         # The previous batch's script must land first (outputs in order); this one then runs while
         # the next batch is read and handled, so the consumer does not idle on Redis.
         await self._settle()
         if failed or not out.entries:
-            await out.send()
+            await self._send(out, emitted)
         else:
-            self._in_flight = asyncio.ensure_future(out.send())
+            self._in_flight = asyncio.ensure_future(self._send(out, emitted))
             await asyncio.sleep(0)  # the outputs are written before the next read is
         self._processed.inc(out.entries)
         return failed
+
+    async def _send(self, out: Batch, emitted: list[float]) -> None:
+        await out.send()
+        if self._hops is not None and emitted:
+            now = self._ctx.clock.stamp_ms()
+            for emit_ms in emitted:
+                self._hops.observe(self._hop_span, now - emit_ms)
 
     async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:
         reader = self._reader

@@ -22,6 +22,7 @@ from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK, Clock
 from common.config.settings import Settings
 from common.errors import UpdownError, is_retryable
+from common.latency import BUS_HOP, Spans, hop_span
 from common.retry import Backoff
 from common.runner import control, health
 from common.runner.consume import Consumer
@@ -57,19 +58,20 @@ async def run_worker(
     # the collector's reach, so that its collections stay short and do not stall the hot path.
     gc.collect()
     gc.freeze()
+    inputs = [(inp, stream) for inp in spec.inputs for stream in inp.resolve(settings)]
+    hops = Spans(spec.name, {hop_span(spec.name, stream): BUS_HOP for _, stream in inputs})
     tasks = [
         asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms)), name="health"),
         asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec)), name="control"),
-        asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec)), name="gauges"),
+        asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec, hops)), name="gauges"),
     ]
-    for inp in spec.inputs:
-        for stream in inp.resolve(settings):
-            reader = GroupReader(redis, stream=stream, group=inp.group or spec.name, consumer=instance,
-                                 cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
-            assert spec.handle is not None
-            consumer = Consumer(ctx, reader, spec.handle)
-            loop_name = f"consume:{stream}"
-            tasks.append(asyncio.create_task(_guarded(ctx, loop_name, consumer.run), name=loop_name))
+    for inp, stream in inputs:
+        reader = GroupReader(redis, stream=stream, group=inp.group or spec.name, consumer=instance,
+                             cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
+        assert spec.handle is not None
+        consumer = Consumer(ctx, reader, spec.handle, hops)
+        loop_name = f"consume:{stream}"
+        tasks.append(asyncio.create_task(_guarded(ctx, loop_name, consumer.run), name=loop_name))
     if spec.source is not None:
         source = spec.source
         tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx)), name="source"))
@@ -88,6 +90,8 @@ async def run_worker(
             log.exception("teardown_failed", error=repr(exc))
     with contextlib.suppress(*_REDIS_DOWN):
         await redis.delete(health.key(instance))
+        if hops.names:
+            await hops.write(redis)  # the last figures, for whoever reads them after the stop
     await ctx.writer.aclose()
     await redis.aclose()
     log.info("stopped", instance=instance, crashed=crashed)
@@ -192,8 +196,10 @@ async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) 
             await ctx.redis.xack(streams.CTL, reader.group, d.id)
 
 
-async def _gauge_loop(ctx: Context, spec: WorkerSpec) -> None:
+async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:
     while True:
+        if hops.names:
+            await hops.write(ctx.redis)
         for inp in spec.inputs:
             for stream in inp.resolve(ctx.settings):
                 group = inp.group or spec.name

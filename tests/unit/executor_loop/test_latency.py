@@ -36,4 +36,4 @@ async def test_the_summary_counts_every_span_and_lands_in_state_latency() -> Non
     assert got["tick_to_decision.count"] == "1" and got["tick_to_decision.p50_ms"] == "2.000"
     assert got["tick_to_order.count"] == "30"
     assert got["tick_to_order.p99_ms"] == "29.000"  # over the last 10 samples only
-    assert got["tick_to_ack.count"] == "0"
+    assert not any(k.startswith("tick_to_ack.") for k in got)  # never observed: left out, not shown as 0 ms
