@@ -1,0 +1,50 @@
+"""Rolling percentiles off log buckets: within 0.5% of the exact nearest-rank sample, over the
+last ``window`` samples only, and never a sort of the window."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.latency import Rolling, percentile
+
+LATENCIES_MS = st.floats(min_value=0.002, max_value=600_000, allow_nan=False, allow_infinity=False)
+
+
+def close(got: float, exact: float) -> bool:
+    return math.isclose(got, exact, rel_tol=0.005)
+
+
+@given(st.lists(LATENCIES_MS, min_size=1, max_size=400), st.sampled_from([0.01, 0.5, 0.9, 0.99, 1.0]))
+def test_a_percentile_is_within_half_a_percent_of_the_exact_one(values: list[float], q: float) -> None:
+    rolling = Rolling(window=1_000)
+    for v in values:
+        rolling.add(v)
+
+    (got,) = rolling.percentiles(q)
+
+    assert close(got, percentile(sorted(values), q))
+
+
+@given(st.lists(LATENCIES_MS, min_size=1, max_size=300), st.integers(1, 50))
+def test_only_the_last_window_samples_count(values: list[float], window: int) -> None:
+    rolling = Rolling(window=window)
+    for v in values:
+        rolling.add(v)
+
+    p50, p99 = rolling.percentiles(0.5, 0.99)
+
+    recent = sorted(values[-window:])
+    assert len(rolling) == len(recent)
+    assert close(p50, percentile(recent, 0.5)) and close(p99, percentile(recent, 0.99))
+
+
+def test_no_samples_read_zero_and_sub_microsecond_ones_read_zero() -> None:
+    rolling = Rolling(window=10)
+    assert rolling.percentiles(0.5, 0.99) == [0.0, 0.0]
+
+    rolling.add(0.0004)
+
+    assert rolling.percentiles(0.5) == [0.0]
