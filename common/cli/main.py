@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -60,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         print(f"updown: unknown command {args[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2
+    if args[0] == "worker":
+        # Until the worker's loop takes SIGTERM over, a stop finds nothing started: exit 0 at once
+        # (Python's default would end the process by the signal, which supervisord reports as a crash).
+        signal.signal(signal.SIGTERM, _stopped_while_starting)
     try:
         return command(args[1:])
     except ConfigError as exc:
@@ -67,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    print("updown worker: stopped while starting, before any work", file=sys.stderr)
+    raise SystemExit(0)
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:

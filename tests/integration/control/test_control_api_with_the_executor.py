@@ -61,9 +61,13 @@ def test_flatten_and_halt_through_the_control_api_leave_nothing_resting(redis_ur
             wait_for(lambda: not resting(url, api_key), 5, "the halt's cancels")
 
             stop_all([executor])
+            restarted_ms = time.time() * 1000
             executor = start_worker(EXECUTOR, redis_url, tmp_path, "executor-1", **env)
             procs = [control, executor]
-            wait_for(lambda: exec_status(client).get("mode") == "HALTED", 20, "restarted, still halted")
+            # The status the restarted executor publishes itself, not the one its predecessor left.
+            status = lambda: exec_status(client)  # noqa: E731
+            wait_for(lambda: status().get("mode") == "HALTED" and status().get("at_ms", 0) >= restarted_ms, 20,
+                     "restarted, still halted")  # fmt: skip
             publish_intent(client, make_intent(market, (430_000,)))
             time.sleep(1.5)
             assert not resting(url, api_key), "an order was placed while halted"
