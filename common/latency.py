@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Histogram
@@ -46,7 +47,7 @@ def hop_span(worker: str, stream: str) -> str:
     return f"bus_hop.{worker}.{stream}"
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list (0 < q <= 1)."""
     if not sorted_values:
         return 0.0

@@ -6,13 +6,12 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from common.latency import percentile as nearest_rank
+
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values (q in [0, 100])."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[rank]
+    """Nearest-rank percentile of already sorted values (q in [0, 100]); NaN when there are none."""
+    return nearest_rank(sorted_values, q / 100) if sorted_values else float("nan")
 
 
 def process_cpu_s(pid: int) -> float:

@@ -90,7 +90,7 @@ class Consumer:
         ctx, reader = self._ctx, self._reader
         writer = ctx.writer
         out = writer.batch(reader.stream, reader.group)
-        letters = None  # a pipeline for this batch's dead letters, made when the first one comes
+        letters: Any = None  # this batch's dead-letter pipeline, made by the first dead letter
         emitted: list[float] = []  # the handled entries' emit stamps, for the hop
         failed = 0
         for d in batch:
@@ -99,14 +99,12 @@ class Consumer:
                 ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
                 continue
             if d.deliveries > ctx.settings.bus.max_deliveries:
-                letters = ctx.redis.pipeline(transaction=False) if letters is None else letters
-                await self._dead_letter(letters, d, "max_deliveries", f"failed {d.deliveries - 1} times")
+                letters = await self._dead_letter(letters, d, "max_deliveries", f"failed {d.deliveries - 1} times")
                 continue
             try:
                 env = decode(d.fields, d.id)
             except DecodeError as exc:
-                letters = ctx.redis.pipeline(transaction=False) if letters is None else letters
-                await self._dead_letter(letters, d, "decode", str(exc))
+                letters = await self._dead_letter(letters, d, "decode", str(exc))
                 continue
             started = time.perf_counter()
             try:
@@ -150,10 +148,13 @@ class Consumer:
             for emit_ms in emitted:
                 self._hops.observe(self._hop_span, now - emit_ms)
 
-    async def _dead_letter(self, pipe: object, d: Delivery, reason: str, detail: str) -> None:
+    async def _dead_letter(self, pipe: Any, d: Delivery, reason: str, detail: str) -> Any:
+        """Queue a dead letter on this batch's pipeline (made by the first one); returns the pipeline."""
         reader = self._reader
+        pipe = self._ctx.redis.pipeline(transaction=False) if pipe is None else pipe
         await self._ctx.writer.dead_letter(pipe, stream=reader.stream, group=reader.group, entry_id=d.id,
                                            fields=d.fields, reason=f"{reason}: {detail}",
                                            deliveries=d.deliveries)  # fmt: skip
         metrics.DEAD_LETTERED.labels(self._ctx.name, reader.stream, reason).inc()
         self._ctx.log.error("dead_lettered", stream=reader.stream, id=d.id, reason=reason, detail=detail)
+        return pipe
