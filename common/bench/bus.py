@@ -29,7 +29,7 @@ import uvloop
 
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile, process_cpu_s, redis_cpu_s
+from common.bench.stats import Steal, percentile, process_cpu_s, redis_cpu_s
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
@@ -62,7 +62,7 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     print("one hop: XADD envelope -> XREADGROUP, decode, validate -> XADD + XACK (real relay process)")
     print(f"{'':26} {'hop (µs)':^19} {'to sink (µs)':^29} {'cpu per msg (µs)':^19}")
     print(f"{'rate/s':>8} {'sent':>8} {'got':>8} {'p50':>9} {'p99':>9} {'p50':>9} {'p99':>9} {'max':>9}"
-          f" {'relay':>9} {'redis':>9}")  # fmt: skip
+          f" {'relay':>9} {'redis':>9} {'steal':>7}")  # fmt: skip
     floors = []
     for rate in (int(r) for r in args.rates.split(",")):
         await client.flushall()
@@ -70,7 +70,9 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
         try:
             await _wait_group(client)
             cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
+            steal = Steal()
             sent, lat = await _paced(client, url, rate, args.seconds)
+            stolen = steal.share()
             relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
             redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
         finally:
@@ -82,10 +84,11 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
         print(f"{rate:>8} {sent:>8} {len(lat):>8} {hop.get(span + '.p50_ms', nan) * 1000:>9.0f} "
               f"{hop.get(span + '.p99_ms', nan) * 1000:>9.0f} "
               f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
-              f"{relay_cpu:>9.0f} {redis_cpu:>9.0f}")  # fmt: skip
+              f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
         floors.append(await ping_floor(url, rate))
     for line in floors:
         print(line)
+    print("steal: of the CPU time this machine wanted during the run, the share its host gave to other guests")
     await client.flushall()
     await _prefill(client, args.drain)
     relay = _start_relay(url, tmp)

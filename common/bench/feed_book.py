@@ -26,7 +26,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from common import state
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile
+from common.bench.stats import Steal, percentile
 from common.bus import streams
 from common.bus.codec import decode
 from common.latency import LATENCY_KEY
@@ -189,11 +189,13 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
+    steal = Steal()
     async for seq in paced(rate, total):
         text = change_frame(seq)
         sent_at[seq] = time.perf_counter_ns()
         await conn.send(text)
     await task
+    stolen = steal.line()
     await asyncio.sleep(2 * SNAPSHOT_INTERVAL_S)  # feed-book writes its latency summary this often
     own = {k.decode(): v.decode() for k, v in (await sink.hgetall(LATENCY_KEY)).items()}
     await sink.aclose()
@@ -206,3 +208,4 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
           f"p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
           f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip
     print(f"  {await ping_floor(url, rate)}")
+    print(f"  {stolen}")

@@ -1,11 +1,11 @@
 """``updown bench pipeline``: tick-to-order / tick-to-ack through the pipeline, and signed orders per second.
 
 1. Latency: a local websocket pushes ``price_change`` frames at ``--rate`` (2,000/s) into the real
-   feed-book process; a stand-in quoter (here, in the bench: the alpha and quoter loops are not in
-   this path) turns every ``--every``-th book event into an intent that adds or removes a second
-   level of BUYs, carrying the book event's time; the real executor process signs and posts to the
-   emulator's CLOB (a child process). The executor's own ``state:latency`` summary is printed.
-   Book events carry the venue timestamp in whole ms, so the figures are high by up to 1 ms.
+   feed-book process; a stand-in quoter (a process of its own: the alpha and quoter loops are not
+   in this path) turns every ``--every``-th book event into an intent that adds or removes a second
+   level of BUYs, carrying the book event's receive stamp (µs); the real executor process signs and
+   posts to the emulator's CLOB (a child process). The executor's own ``state:latency`` summary is
+   printed.
 2. Throughput: the executor's loop (driver, core, coincurve signer, async client) in this process,
    with the rate budget lifted, replacing a 90-order ladder as fast as the emulator answers.
 
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from common import logs, state
 from common.bench.feed_book import SERIES, TOKENS, Replayer, change_frame, record
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
+from common.bench.stats import Steal
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
@@ -78,13 +80,13 @@ def ladder_intent(n_levels: int, size_micro: int, seq: int, valid_ms: int = 5_00
 # -- 1. latency through the processes ---------------------------------------------------------------
 
 
-async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: asyncio.Event) -> int:
+async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: Callable[[], bool]) -> int:
     """Every ``every``-th book event: an intent with one or two levels, stamped with that event.
 
     It reads and writes through the bus's lanes, as the quoter worker does."""
     stream, last, seen, sent = streams.book(SERIES), "$", 0, 0
     reads, writes = open_lane(redis), open_lane(redis)
-    while not stop.is_set():
+    while not stop():
         for entry_id, fields in await reads.xread(stream, last, block_ms=200, count=1_000):
             last = entry_id.decode()
             if fields is None:
@@ -103,6 +105,18 @@ async def quoter_stand_in(redis: aioredis.Redis, every: int, stop: asyncio.Event
     await reads.aclose()
     await writes.aclose()
     return sent
+
+
+def _quoter_process(redis_url: str, every: int, stop: Any, sent: Any) -> None:
+    """The stand-in quoter in a process of its own, as the quoter worker runs: not sharing a loop
+    (or a core's turn) with the bench's websocket server."""
+
+    async def run() -> None:
+        redis = aioredis.Redis.from_url(redis_url)
+        sent.value = await quoter_stand_in(redis, every, stop.is_set)
+        await redis.aclose()
+
+    uvloop.run(run())
 
 
 async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, seconds: float, every: int) -> None:
@@ -130,13 +144,19 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
         procs = [_worker(name, base) for name in ("feed-book", "workers.executor.worker:SPEC")]
         try:
             await asyncio.wait_for(replayer.subscribed.wait(), 30)
-            await asyncio.sleep(2.0)  # the executor arms its heartbeat and reconciles
-            stop = asyncio.Event()
-            quoter = asyncio.create_task(quoter_stand_in(redis, every, stop))
+            spawn = multiprocessing.get_context("spawn")
+            stop, sent = spawn.Event(), spawn.Value("i", 0)
+            quoter = spawn.Process(target=_quoter_process, args=(redis_url, every, stop, sent), daemon=True)
+            quoter.start()
+            await asyncio.sleep(2.0)  # the executor arms its heartbeat and reconciles; the quoter reads
             assert replayer.conn is not None
+            steal = Steal()
             await _pace(replayer.conn, rate, seconds)
+            stolen = steal.line()
+            await asyncio.sleep(0.5)  # the last intents go through
             stop.set()
-            intents = await quoter
+            await asyncio.to_thread(quoter.join, 10)
+            intents = sent.value
         finally:
             for proc in procs:
                 proc.terminate()
@@ -150,6 +170,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
         print(f"  {span:17s} n={summary.get(span + '.count', '0'):>6s}  p50 {summary.get(span + '.p50_ms', '-')} ms"
               f"  p99 {summary.get(span + '.p99_ms', '-')} ms")  # fmt: skip
     print(f"  {await ping_floor(redis_url, rate)}")
+    print(f"  {stolen}")
 
 
 def _worker(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
