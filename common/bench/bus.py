@@ -29,7 +29,8 @@ import uvloop
 
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import Steal, percentile, process_cpu_s, redis_cpu_s
+from common.bench.stats import percentile, process_cpu_s, redis_cpu_s
+from common.bench.steal import Steal, StealTimeline
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
@@ -70,9 +71,12 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
         try:
             await _wait_group(client)
             cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
-            steal = Steal()
-            sent, lat = await _paced(client, url, rate, args.seconds)
+            steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
+            watching = asyncio.create_task(timeline.run(stop))
+            sent, lat, spans = await _paced(client, url, rate, args.seconds)
             stolen = steal.share()
+            stop.set()
+            await watching
             relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
             redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
         finally:
@@ -85,6 +89,7 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
               f"{hop.get(span + '.p99_ms', nan) * 1000:>9.0f} "
               f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
               f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
+        floors.append(f"{rate}/s to sink, {timeline.quiet_line(spans)}")
         floors.append(await ping_floor(url, rate))
     for line in floors:
         print(line)
@@ -131,10 +136,14 @@ async def _wait_group(client: aioredis.Redis) -> None:
     raise RuntimeError("the relay did not create its group")
 
 
-async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) -> tuple[int, list[float]]:
+async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float,
+                 ) -> tuple[int, list[float], list[tuple[float, float]]]:  # fmt: skip
+    """Sent count, to-sink latencies (µs), and each sample's (sent, received) on the wall clock (ms)."""
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
+    sent_wall: dict[int, float] = {}
     latencies: list[float] = []
+    spans: list[tuple[float, float]] = []
     # The producer and the sink use the bus's own lanes, as the workers do.
     producer, sink = open_lane(client), open_lane(client)
 
@@ -153,6 +162,7 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
                 body = decode(fields).body
                 assert isinstance(body, HeartbeatSeen)
                 latencies.append((now - sent_at[body.seq]) / 1000)
+                spans.append((sent_wall[body.seq], sent_wall[body.seq] + latencies[-1] / 1000))
 
     start = time.perf_counter()
     task = asyncio.create_task(receive())
@@ -160,12 +170,12 @@ async def _paced(client: aioredis.Redis, url: str, rate: int, seconds: float) ->
         now_ms = SYSTEM_CLOCK.stamp_ms()
         fields = encode(Heartbeat(seq=seq, producer="bench"), src="bench", event_ms=int(now_ms),
                         ingest_ms=now_ms, emit_ms=now_ms)  # fmt: skip
-        sent_at[seq] = time.perf_counter_ns()
+        sent_at[seq], sent_wall[seq] = time.perf_counter_ns(), time.time() * 1000
         await producer.xadd(streams.HEARTBEAT, fields)
     await asyncio.wait_for(task, timeout=seconds + 30)
     await sink.aclose()
     await producer.aclose()
-    return total, latencies
+    return total, latencies, spans
 
 
 async def _prefill(client: aioredis.Redis, count: int) -> None:

@@ -26,7 +26,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from common import state
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import Steal, percentile
+from common.bench.stats import percentile
+from common.bench.steal import Steal, StealTimeline
 from common.bus import streams
 from common.bus.codec import decode
 from common.latency import LATENCY_KEY
@@ -169,7 +170,9 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
     sink = aioredis.Redis.from_url(url)
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
+    sent_wall: dict[int, float] = {}
     latencies: list[float] = []
+    spans: list[tuple[float, float]] = []  # (sent, read) on the wall clock, ms
     stream = streams.book(SERIES)
     last = "$" if await client.exists(stream) else "0"
 
@@ -186,16 +189,20 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
                     seq = body.changes[0][2] // 1_000_000
                     if seq in sent_at:
                         latencies.append((now - sent_at[seq]) / 1000)
+                        spans.append((sent_wall[seq], sent_wall[seq] + latencies[-1] / 1000))
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
-    steal = Steal()
+    steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
+    watching = asyncio.create_task(timeline.run(stop))
     async for seq in paced(rate, total):
         text = change_frame(seq)
-        sent_at[seq] = time.perf_counter_ns()
+        sent_at[seq], sent_wall[seq] = time.perf_counter_ns(), time.time() * 1000
         await conn.send(text)
     await task
     stolen = steal.line()
+    stop.set()
+    await watching
     await asyncio.sleep(2 * SNAPSHOT_INTERVAL_S)  # feed-book writes its latency summary this often
     own = {k.decode(): v.decode() for k, v in (await sink.hgetall(LATENCY_KEY)).items()}
     await sink.aclose()
@@ -207,5 +214,6 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
     print(f"  server send -> event read off the stream by a sink (both wake-ups included): "
           f"p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
           f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip
+    print(f"  the same, {timeline.quiet_line(spans)}")
     print(f"  {await ping_floor(url, rate)}")
     print(f"  {stolen}")

@@ -37,7 +37,7 @@ from common import logs, state
 from common.bench.feed_book import SERIES, TOKENS, Replayer, change_frame, record
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import Steal
+from common.bench.steal import Steal
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
