@@ -8,8 +8,11 @@ XADD + XACK in one script. Two figures:
 - to sink: from just before the XADD to a sink reading the relay's output, which adds the sink's
   own XREAD wake-up: an upper bound.
 
-Beside them: the CPU each message costs the relay and Redis, and the machine's floor (a bare PING
-round trip at the same rate, ``common.bench.floor``).
+Beside them: the CPU each message costs the relay and Redis, the host's steal during the run
+(``common.bench.steal``), and the machine's floor (a bare PING round trip at the same rate,
+``common.bench.floor``). With ``--bare``, each rate runs a second time through a bare relay
+(``common.bench.bare_relay``: the same codec and batch script without the runner): the hop any
+relay gets on this machine at that moment.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 import uvloop
 
+from common.bench import bare_relay
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
 from common.bench.stats import percentile, process_cpu_s, redis_cpu_s
@@ -47,6 +51,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--rates", default="1000,10000", help="paced rates to measure, msgs/s")
     p.add_argument("--seconds", type=float, default=5.0, help="duration of each paced run")
     p.add_argument("--drain", type=int, default=100_000, help="backlog size for the max-rate run")
+    p.add_argument("--bare", action="store_true",
+                   help="after each rate's run, the same run through a bare relay (common.bench.bare_relay): "
+                        "the same codec and script without the runner, what any relay gets here")  # fmt: skip
     args = p.parse_args(argv)
     url = os.environ.get("REDIS_URL")
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,30 +73,8 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
           f" {'relay':>9} {'redis':>9} {'steal':>7}")  # fmt: skip
     floors = []
     for rate in (int(r) for r in args.rates.split(",")):
-        await client.flushall()
-        relay = _start_relay(url, tmp)
-        try:
-            await _wait_group(client)
-            cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
-            steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
-            watching = asyncio.create_task(timeline.run(stop))
-            sent, lat, spans = await _paced(client, url, rate, args.seconds)
-            stolen = steal.share()
-            stop.set()
-            await watching
-            relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
-            redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
-        finally:
-            relay.terminate()
-            relay.wait(20)
-        lat.sort()
-        hop = {k.decode(): float(v) for k, v in (await client.hgetall(LATENCY_KEY)).items()}  # written at its stop
-        span = hop_span("hb-relay", streams.HEARTBEAT)
-        print(f"{rate:>8} {sent:>8} {len(lat):>8} {hop.get(span + '.p50_ms', nan) * 1000:>9.0f} "
-              f"{hop.get(span + '.p99_ms', nan) * 1000:>9.0f} "
-              f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
-              f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
-        floors.append(f"{rate}/s to sink, {timeline.quiet_line(spans)}")
+        for bare in (False, True) if args.bare else (False,):
+            floors.append(await _row(client, url, tmp, rate, args.seconds, bare))
         floors.append(await ping_floor(url, rate))
     for line in floors:
         print(line)
@@ -116,6 +101,43 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
           f"(from its first output; the relay's start-up took {first - started:.2f} s)")  # fmt: skip
     await client.aclose()
     return 0
+
+
+async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: float, bare: bool) -> str:
+    """One paced run through the relay worker (or the bare relay): prints its row, returns its
+    quiet-slice line."""
+    await client.flushall()
+    relay = _start_bare(url) if bare else _start_relay(url, tmp)
+    try:
+        await _wait_group(client)
+        cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
+        steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
+        watching = asyncio.create_task(timeline.run(stop))
+        sent, lat, spans = await _paced(client, url, rate, seconds)
+        stolen = steal.share()
+        stop.set()
+        await watching
+        relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
+        redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
+    finally:
+        relay.terminate()
+        relay.wait(20)
+    lat.sort()
+    if bare:  # written by the bare relay at its stop
+        hop = {"p" + k.decode(): float(v) for k, v in (await client.hgetall(bare_relay.RESULT_KEY)).items()}
+        span, label = "p", f"{'bare':>8}"
+    else:  # the relay's own bus_hop span, written at its stop
+        hop = {k.decode(): float(v) for k, v in (await client.hgetall(LATENCY_KEY)).items()}
+        span, label = hop_span("hb-relay", streams.HEARTBEAT) + ".", f"{rate:>8}"
+    print(f"{label} {sent:>8} {len(lat):>8} {hop.get(span + 'p50_ms', nan) * 1000:>9.0f} "
+          f"{hop.get(span + 'p99_ms', nan) * 1000:>9.0f} "
+          f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
+          f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
+    return f"{rate}/s {'bare relay' if bare else 'relay'} to sink, {timeline.quiet_line(spans)}"
+
+
+def _start_bare(url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "common.bench.bare_relay", url], cwd=ROOT)
 
 
 def _start_relay(url: str, tmp: Path) -> subprocess.Popen[bytes]:
