@@ -5,6 +5,8 @@ the real feed-book process, which parses them, keeps the books and publishes to 
 - Latency at a paced rate: from a frame's arrival in feed-book to its event being on
   ``book.<series>`` (feed-book's own measure, the issue's definition), and from the server's send
   of a frame to a sink reading the resulting event (both wake-ups included: an upper bound).
+- With ``--bare``, the latency run again through a bare forwarder (``common.bench.bare_feed``):
+  what any feed handler gets on this machine at that moment.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from math import nan
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -24,6 +27,7 @@ import uvloop
 from websockets.asyncio.server import ServerConnection, serve
 
 from common import state
+from common.bench import bare_feed
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
 from common.bench.stats import percentile
@@ -90,6 +94,9 @@ def main(argv: list[str]) -> int:
                    help="events per frame in the throughput run (the venue sends arrays; 1 = one each)")  # fmt: skip
     p.add_argument("--rate", type=int, default=2_000, help="paced rate for the latency run, frames/s")
     p.add_argument("--seconds", type=float, default=5.0, help="duration of the latency run")
+    p.add_argument("--bare", action="store_true",
+                   help="then the latency run through a bare forwarder (common.bench.bare_feed): the same websocket "
+                        "client and JSON decoder, one XADD per change, nothing else")  # fmt: skip
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis").start()
@@ -102,25 +109,49 @@ def main(argv: list[str]) -> int:
 async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     client = aioredis.Redis.from_url(url)
     print("feed-book: local websocket replay -> parse, book state, publish to book.<series> (real process)")
-    for mode in ("throughput", "latency"):
+    for mode in ("throughput", "latency", *(("bare",) if args.bare else ())):
         await client.flushall()
         await client.hset(state.MARKETS, "bench", record().model_dump_json())
         replayer = Replayer()
         async with serve(replayer.handler, "127.0.0.1", 0, max_size=None) as ws_server:
             port = ws_server.sockets[0].getsockname()[1]
-            proc = _start_feed_book(url, port, tmp)
+            ws_url = f"ws://127.0.0.1:{port}"
+            proc = _start_bare(url, ws_url) if mode == "bare" else _start_feed_book(url, port, tmp)
             try:
                 await asyncio.wait_for(replayer.subscribed.wait(), 30)
                 assert replayer.conn is not None
                 if mode == "throughput":
                     await _throughput(client, replayer.conn, args.frames, args.per_frame)
-                else:
+                elif mode == "latency":
                     await _latency(client, url, replayer.conn, args.rate, args.seconds)
+                else:
+                    steal = Steal()
+                    await pace_frames(replayer.conn, args.rate, args.seconds)
+                    stolen = steal.line()
+                    await asyncio.sleep(0.5)  # the last frames go through
             finally:
                 proc.terminate()
                 proc.wait(20)
+        if mode == "bare":
+            own = {k.decode(): float(v) for k, v in (await client.hgetall(bare_feed.RESULT_KEY)).items()}
+            p50, p99 = own.get("p50_ms", nan) * 1000, own.get("p99_ms", nan) * 1000
+            print(f"bare forwarder at {args.rate} frames/s (websocket client, JSON decoder, one XADD per change; no "
+                  f"book, envelope or runner): frame received -> on the stream, n={own.get('count', 0):.0f}: "
+                  f"p50 {p50:.0f} µs, p99 {p99:.0f} µs")  # fmt: skip
+            print(f"  {stolen}")
     await client.aclose()
     return 0
+
+
+def _start_bare(url: str, ws_url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "common.bench.bare_feed", url, ws_url, streams.book(SERIES)],
+                            cwd=ROOT)  # fmt: skip
+
+
+async def pace_frames(conn: ServerConnection, rate: int, seconds: float) -> None:
+    """Send ``change_frame``s at ``rate`` per second for ``seconds``."""
+    async for seq in paced(rate, int(rate * seconds)):
+        await conn.send(change_frame(seq))
 
 
 def _start_feed_book(url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:

@@ -31,12 +31,11 @@ import redis.asyncio as aioredis
 import uvloop
 from eth_account import Account
 from pydantic import SecretStr
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import serve
 
 from common import logs, state
-from common.bench.feed_book import SERIES, TOKENS, Replayer, change_frame, record
+from common.bench.feed_book import SERIES, TOKENS, Replayer, pace_frames, record
 from common.bench.floor import ping_floor
-from common.bench.pace import paced
 from common.bench.steal import Steal
 from common.bus import streams
 from common.bus.codec import decode, encode
@@ -151,7 +150,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
             await asyncio.sleep(2.0)  # the executor arms its heartbeat and reconciles; the quoter reads
             assert replayer.conn is not None
             steal = Steal()
-            await _pace(replayer.conn, rate, seconds)
+            await pace_frames(replayer.conn, rate, seconds)
             stolen = steal.line()
             await asyncio.sleep(0.5)  # the last intents go through
             stop.set()
@@ -177,11 +176,6 @@ def _worker(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     instance = "bench-" + name.split(".")[-1].split(":")[0]
     return subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", name], cwd=ROOT,
                             env={**env, "UPDOWN_INSTANCE": instance})  # fmt: skip
-
-
-async def _pace(conn: ServerConnection, rate: int, seconds: float) -> None:
-    async for seq in paced(rate, int(rate * seconds)):
-        await conn.send(change_frame(seq))
 
 
 # -- 2. signed orders per second from one executor loop ---------------------------------------------
