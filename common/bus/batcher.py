@@ -1,7 +1,9 @@
 """Coalesce a source's XADDs: frames arriving while a pipeline is in flight go out in the next one.
 
-At a low rate every entry is written at once (the flusher is idle, waiting); under load, one round
-trip carries everything that arrived during the previous one. Order is kept per stream. An entry
+When nothing is in flight, an entry is written to the socket at once, from the caller's own turn of
+the event loop (``FastLane.issue_many``): no wake-up of the flusher task between a frame and its
+XADD. The flusher then only collects the reply. Under load, one round trip carries everything that
+arrived during the previous one. Order is kept: one connection, one pipeline at a time. An entry
 added with its receive time (``perf_counter_ns``) is reported to ``on_written`` once Redis has it:
 receive-to-stream latency, as the source itself sees it.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from common.bus.codec import Fields
 from common.bus.lane import ClientLane, FastLane
@@ -28,13 +30,37 @@ class Batcher:
         self._pending: list[tuple[str, Fields, int]] = []
         self._received: list[int] = []
         self._ready = asyncio.Event()
+        #: A pipeline written from ``add`` and not yet collected, with its entries' receive times.
+        self._issued: tuple[Awaitable[list[bytes]], list[int]] | None = None
+        self._flushing = False
         self.flushes = 0
 
     def add(self, stream: str, fields: Fields, maxlen: int = 0, received_ns: int = 0) -> None:
         self._pending.append((stream, fields, maxlen))
         if received_ns and self._on_written is not None:
             self._received.append(received_ns)
+        if self._issued is None and not self._flushing:
+            self._issue_now()
         self._ready.set()
+
+    def _issue_now(self) -> None:
+        """Nothing in flight: write what is pending now (a lane of our own only, and connected)."""
+        issue = getattr(self._lane, "issue_many", None)
+        if issue is None:
+            return
+        batch, received = self._take()
+        issued = issue(batch)
+        if issued is None:  # not connected: the flusher connects and sends
+            self._pending[:0], self._received[:0] = batch, received
+            return
+        self._issued = (issued, received)
+
+    def _take(self) -> tuple[list[tuple[str, Fields, int]], list[int]]:
+        """The next pipeline's entries; the receive times go with the backlog's last pipeline, when
+        every entry of theirs is written."""
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        received, self._received = (self._received, []) if not self._pending else ([], self._received)
+        return batch, received
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Flush until stopping, then flush what is left."""
@@ -52,13 +78,23 @@ class Batcher:
         self._ready.set()
 
     async def flush(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            # Stamps are reported with the backlog's last batch: when every entry of theirs is written.
-            received, self._received = (self._received, []) if not self._pending else ([], self._received)
-            if not self._pending:
-                self._ready.clear()
-            await self._lane.xadd_many(batch)
-            self.flushes += 1
-            if received and self._on_written is not None:
-                self._on_written(received, time.perf_counter_ns())
+        """Collect the pipeline written by ``add``, then send and collect what came meanwhile."""
+        self._ready.clear()  # an entry added from here on sets it again: the flusher comes back
+        self._flushing = True
+        try:
+            if self._issued is not None:
+                issued, received = self._issued
+                self._issued = None
+                await issued
+                self._written(received)
+            while self._pending:
+                batch, received = self._take()
+                await self._lane.xadd_many(batch)
+                self._written(received)
+        finally:
+            self._flushing = False
+
+    def _written(self, received: list[int]) -> None:
+        self.flushes += 1
+        if received and self._on_written is not None:
+            self._on_written(received, time.perf_counter_ns())

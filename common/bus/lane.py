@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import hiredis
@@ -123,6 +123,14 @@ class _Resp(asyncio.Protocol):
             self.transport.abort()
 
 
+def _raised(replies: list[Any]) -> list[Any]:
+    """The replies of a pipeline, or the first error among them raised."""
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
 def _expire(resp: _Resp, after_s: float) -> None:
     resp.fail(RedisTimeoutError(f"no reply from Redis within {after_s:.1f}s"))
 
@@ -172,17 +180,26 @@ class FastLane:
         return (await self._send([args], extra_s))[0]
 
     async def _pipeline(self, commands: list[list[Any]]) -> list[Any]:
-        replies = await self._send(commands, 0.0)
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        return replies
+        return _raised(await self._send(commands, 0.0))
 
     async def _send(self, commands: Sequence[Sequence[Any]], extra_s: float) -> list[Any]:
         resp = self._resp if self._resp is not None and self._resp.lost is None else await self._connect()
         return await self._write(resp, commands, extra_s)
 
+    def issue_many(self, appends: Sequence[Append]) -> Awaitable[list[bytes]] | None:
+        """XADDs written to the socket now, from synchronous code; their ids when awaited (errors
+        raised then). None when not connected: use :meth:`xadd_many`, which connects."""
+        resp = self._resp
+        if resp is None or resp.lost is not None:
+            return None
+        return self._collect(*self._issue(resp, [_append_args(*a) for a in appends], 0.0), raise_errors=True)
+
     async def _write(self, resp: _Resp, commands: Sequence[Sequence[Any]], extra_s: float) -> list[Any]:
+        return await self._collect(*self._issue(resp, commands, extra_s))
+
+    def _issue(self, resp: _Resp, commands: Sequence[Sequence[Any]], extra_s: float,
+               ) -> tuple[list[asyncio.Future[Any]], asyncio.TimerHandle]:  # fmt: skip
+        """Queue the replies' waiters, write the commands, arm the timeout: all before returning."""
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in commands]
         resp.waiters.extend(futures)
@@ -190,15 +207,20 @@ class FastLane:
             resp.transport.write(hiredis.pack_command(tuple(commands[0])))
         else:
             resp.transport.write(b"".join([hiredis.pack_command(tuple(c)) for c in commands]))
-        timer = loop.call_later(self._timeout_s + extra_s, _expire, resp, self._timeout_s + extra_s)
+        return futures, loop.call_later(self._timeout_s + extra_s, _expire, resp, self._timeout_s + extra_s)
+
+    @staticmethod
+    async def _collect(futures: list[asyncio.Future[Any]], timer: asyncio.TimerHandle, *,
+                       raise_errors: bool = False) -> list[Any]:  # fmt: skip
         try:
             if len(futures) == 1:
                 return [await futures[0]]
             # Replies come in order: the last one arriving means all have; errors stay per reply.
             await asyncio.wait([futures[-1]])
-            return [f.exception() or f.result() for f in futures]
+            replies = [f.exception() or f.result() for f in futures]
         finally:
             timer.cancel()
+        return _raised(replies) if raise_errors else replies
 
     async def _connect(self) -> _Resp:
         if self._connecting is None:
