@@ -1,24 +1,31 @@
-"""Coalesce a source's XADDs: frames arriving while a pipeline is in flight go out in the next one.
+"""Write a source's entries at once, a few pipelines deep, and coalesce what comes beyond that.
 
-When nothing is in flight, an entry is written to the socket at once, from the caller's own turn of
-the event loop (``FastLane.issue_many``): no wake-up of the flusher task between a frame and its
-XADD. The flusher then only collects the reply. Under load, one round trip carries everything that
-arrived during the previous one. Order is kept: one connection, one pipeline at a time. An entry
+An entry is written to the socket from the caller's own turn of the event loop
+(``FastLane.issue_many``), with no wake-up of the flusher task in between, as long as fewer than
+``MAX_IN_FLIGHT`` pipelines await their replies: frames that arrive together (the venue sends
+them in bursts) do not wait for each other's round trips. Beyond that, entries wait and go out
+together in the next pipeline, so a flood costs one write per round trip, not one per frame. The
+flusher task collects the replies in order. One connection, entries in the order added. An entry
 added with its receive time (``perf_counter_ns``) is reported to ``on_written`` once Redis has it:
-receive-to-stream latency, as the source itself sees it.
+receive-to-stream latency, as the source itself sees it. A lane that is not ours, or not yet
+connected, is written by the flusher (``xadd_many``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from common.bus.codec import Fields
 from common.bus.lane import ClientLane, FastLane
 
 #: Most entries in one pipeline.
 MAX_BATCH = 2_000
+#: Most pipelines written and not yet answered before entries wait to go out together.
+MAX_IN_FLIGHT = 4
 #: Called with the receive times of the entries just written and the time they were written.
 OnWritten = Callable[[list[int], int], None]
 
@@ -30,30 +37,33 @@ class Batcher:
         self._pending: list[tuple[str, Fields, int]] = []
         self._received: list[int] = []
         self._ready = asyncio.Event()
-        #: A pipeline written from ``add`` and not yet collected, with its entries' receive times.
-        self._issued: tuple[Awaitable[list[bytes]], list[int]] | None = None
-        self._flushing = False
+        #: Pipelines written and not yet answered, oldest first, with their entries' receive times.
+        self._issued: deque[tuple[Coroutine[Any, Any, list[bytes]], list[int]]] = deque()
+        #: The flusher is writing through ``xadd_many`` (connecting): nothing may go out ahead of it.
+        self._sending = False
         self.flushes = 0
 
     def add(self, stream: str, fields: Fields, maxlen: int = 0, received_ns: int = 0) -> None:
         self._pending.append((stream, fields, maxlen))
         if received_ns and self._on_written is not None:
             self._received.append(received_ns)
-        if self._issued is None and not self._flushing:
-            self._issue_now()
+        if not self._sending and len(self._issued) < MAX_IN_FLIGHT:
+            self._issue_now()  # with anything still waiting ahead of it, in order
         self._ready.set()
 
-    def _issue_now(self) -> None:
-        """Nothing in flight: write what is pending now (a lane of our own only, and connected)."""
+    def _issue_now(self) -> bool:
+        """Write the next pipeline of pending entries now: False if this lane cannot (not ours, or
+        not connected)."""
         issue = getattr(self._lane, "issue_many", None)
         if issue is None:
-            return
+            return False
         batch, received = self._take()
         issued = issue(batch)
-        if issued is None:  # not connected: the flusher connects and sends
+        if issued is None:
             self._pending[:0], self._received[:0] = batch, received
-            return
-        self._issued = (issued, received)
+            return False
+        self._issued.append((issued, received))
+        return True
 
     def _take(self) -> tuple[list[tuple[str, Fields, int]], list[int]]:
         """The next pipeline's entries; the receive times go with the backlog's last pipeline, when
@@ -78,21 +88,30 @@ class Batcher:
         self._ready.set()
 
     async def flush(self) -> None:
-        """Collect the pipeline written by ``add``, then send and collect what came meanwhile."""
+        """Collect every pipeline in flight and write what waits, until nothing is left."""
         self._ready.clear()  # an entry added from here on sets it again: the flusher comes back
-        self._flushing = True
         try:
-            if self._issued is not None:
-                issued, received = self._issued
-                self._issued = None
-                await issued
-                self._written(received)
-            while self._pending:
-                batch, received = self._take()
-                await self._lane.xadd_many(batch)
-                self._written(received)
+            while self._issued or self._pending:
+                if self._issued:
+                    issued, received = self._issued[0]
+                    await issued
+                    self._issued.popleft()
+                    self._written(received)
+                elif not self._issue_now():
+                    await self._send_pending()
+        except BaseException:
+            while self._issued:  # their connection failed too: no reply will come
+                self._issued.popleft()[0].close()
+            raise
+
+    async def _send_pending(self) -> None:
+        self._sending = True
+        try:
+            batch, received = self._take()
+            await self._lane.xadd_many(batch)
         finally:
-            self._flushing = False
+            self._sending = False
+        self._written(received)
 
     def _written(self, received: list[int]) -> None:
         self.flushes += 1

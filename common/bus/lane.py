@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import hiredis
@@ -186,7 +186,7 @@ class FastLane:
         resp = self._resp if self._resp is not None and self._resp.lost is None else await self._connect()
         return await self._write(resp, commands, extra_s)
 
-    def issue_many(self, appends: Sequence[Append]) -> Awaitable[list[bytes]] | None:
+    def issue_many(self, appends: Sequence[Append]) -> Coroutine[Any, Any, list[bytes]] | None:
         """XADDs written to the socket now, from synchronous code; their ids when awaited (errors
         raised then). None when not connected: use :meth:`xadd_many`, which connects."""
         resp = self._resp

@@ -4,10 +4,13 @@ and a lane not yet connected is connected by the flusher."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from common.bus.batcher import Batcher
 from common.bus.lane import FastLane, open_lane
@@ -74,5 +77,26 @@ async def test_a_lane_not_yet_connected_is_connected_by_the_flusher(redis_url: s
     await asyncio.wait_for(task, 5)
     assert [f[b"n"] for _, f in await client.xrange("batch:cold")] == [b"0", b"1"]
     assert reported == [7, 8]
+    await lane.aclose()
+    await client.aclose()
+
+
+async def test_a_lost_connection_fails_the_flusher_and_leaves_no_reply_awaited(redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    lane = open_lane(client)
+    assert isinstance(lane, FastLane)
+    await lane.xadd("batch:warm", {b"k": b"v"})
+    assert lane._resp is not None
+    batcher = Batcher(lane)
+    stopping = asyncio.Event()
+    for n in range(6):  # four pipelines in flight, the rest waiting
+        batcher.add("batch:lost", {b"n": str(n).encode()})
+    lane._resp.fail(RedisConnectionError("lost"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a coroutine never awaited would warn
+        with pytest.raises(RedisConnectionError):
+            await asyncio.wait_for(batcher.run(stopping), 5)
+        del batcher
+        gc.collect()
     await lane.aclose()
     await client.aclose()
