@@ -123,14 +123,13 @@ async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: 
         relay.terminate()
         relay.wait(20)
     lat.sort()
-    if bare:  # written by the bare relay at its stop
-        hop = {"p" + k.decode(): float(v) for k, v in (await client.hgetall(bare_relay.RESULT_KEY)).items()}
-        span, label = "p", f"{'bare':>8}"
-    else:  # the relay's own bus_hop span, written at its stop
-        hop = {k.decode(): float(v) for k, v in (await client.hgetall(LATENCY_KEY)).items()}
-        span, label = hop_span("hb-relay", streams.HEARTBEAT) + ".", f"{rate:>8}"
-    print(f"{label} {sent:>8} {len(lat):>8} {hop.get(span + 'p50_ms', nan) * 1000:>9.0f} "
-          f"{hop.get(span + 'p99_ms', nan) * 1000:>9.0f} "
+    # Both relays write their hop percentiles at their stop: the bare one under its own key, the
+    # worker as its bus_hop span in the latency summary.
+    key, prefix = (bare_relay.RESULT_KEY, "") if bare else (LATENCY_KEY, hop_span("hb-relay", streams.HEARTBEAT) + ".")
+    hop = {k.decode(): float(v) for k, v in (await client.hgetall(key)).items()}
+    label = f"{'bare':>8}" if bare else f"{rate:>8}"
+    print(f"{label} {sent:>8} {len(lat):>8} {hop.get(prefix + 'p50_ms', nan) * 1000:>9.0f} "
+          f"{hop.get(prefix + 'p99_ms', nan) * 1000:>9.0f} "
           f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
           f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
     return f"{rate}/s {'bare relay' if bare else 'relay'} to sink, {timeline.quiet_line(spans)}"
