@@ -20,8 +20,8 @@ import redis.asyncio as aioredis
 import uvloop
 from websockets.asyncio.client import connect
 
+from common.bench.stats import write_percentiles
 from common.bus.lane import open_lane
-from common.latency import percentile
 from common.venue.convert import loads
 
 RESULT_KEY = "bench:bare-feed"
@@ -50,10 +50,7 @@ async def forward(redis_url: str, ws_url: str, stream: str) -> None:
             await lane.xadd_many([(stream, {b"asset": c["asset_id"], b"price": c["price"], b"size": c["size"]}, 0)
                                   for c in changes])  # fmt: skip
             spans.append((time.perf_counter_ns() - received) / 1e6)
-    spans.sort()
-    if spans:
-        await client.hset(RESULT_KEY, mapping={"p50_ms": percentile(spans, 0.5), "p99_ms": percentile(spans, 0.99),
-                                               "count": len(spans)})  # fmt: skip
+    await write_percentiles(client, RESULT_KEY, spans)
     await client.aclose()
 
 

@@ -19,13 +19,13 @@ import redis.asyncio as aioredis
 import uvloop
 from redis.exceptions import ResponseError
 
+from common.bench.stats import write_percentiles
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import LaneScript, open_lane
 from common.bus.scripts import EMIT_BATCH
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK
-from common.latency import percentile
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
 
 GROUP = "hb-relay"
@@ -64,10 +64,7 @@ async def relay(url: str) -> None:
         await writes.evalsha(script, [streams.HEARTBEAT, streams.HEARTBEAT_SEEN], args)
         now = SYSTEM_CLOCK.stamp_ms()
         hops += [now - emit_ms for emit_ms in emitted]
-    hops.sort()
-    if hops:
-        await client.hset(RESULT_KEY, mapping={"p50_ms": percentile(hops, 0.5), "p99_ms": percentile(hops, 0.99),
-                                               "count": len(hops)})  # fmt: skip
+    await write_percentiles(client, RESULT_KEY, hops)
     await reads.aclose()
     await writes.aclose()
     await client.aclose()

@@ -33,8 +33,8 @@ import uvloop
 from common.bench import bare_relay
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile, process_cpu_s, redis_cpu_s
-from common.bench.steal import Steal, StealTimeline
+from common.bench.stats import percentile, process_cpu_s, read_figures, redis_cpu_s
+from common.bench.steal import StealTimeline
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
@@ -111,12 +111,8 @@ async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: 
     try:
         await _wait_group(client)
         cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
-        steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
-        watching = asyncio.create_task(timeline.run(stop))
-        sent, lat, spans = await _paced(client, url, rate, seconds)
-        stolen = steal.share()
-        stop.set()
-        await watching
+        async with StealTimeline().watching() as timeline:
+            sent, lat, spans = await _paced(client, url, rate, seconds)
         relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
         redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
     finally:
@@ -126,12 +122,12 @@ async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: 
     # Both relays write their hop percentiles at their stop: the bare one under its own key, the
     # worker as its bus_hop span in the latency summary.
     key, prefix = (bare_relay.RESULT_KEY, "") if bare else (LATENCY_KEY, hop_span("hb-relay", streams.HEARTBEAT) + ".")
-    hop = {k.decode(): float(v) for k, v in (await client.hgetall(key)).items()}
+    hop = await read_figures(client, key)
     label = f"{'bare':>8}" if bare else f"{rate:>8}"
     print(f"{label} {sent:>8} {len(lat):>8} {hop.get(prefix + 'p50_ms', nan) * 1000:>9.0f} "
           f"{hop.get(prefix + 'p99_ms', nan) * 1000:>9.0f} "
           f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
-          f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {stolen:>7.0%}")  # fmt: skip
+          f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {timeline.share():>7.0%}")  # fmt: skip
     return f"{rate}/s {'bare relay' if bare else 'relay'} to sink, {timeline.quiet_line(spans)}"
 
 

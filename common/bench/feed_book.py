@@ -30,7 +30,7 @@ from common import state
 from common.bench import bare_feed
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile
+from common.bench.stats import percentile, read_figures
 from common.bench.steal import Steal, StealTimeline
 from common.bus import streams
 from common.bus.codec import decode
@@ -133,7 +133,7 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
                 proc.terminate()
                 proc.wait(20)
         if mode == "bare":
-            own = {k.decode(): float(v) for k, v in (await client.hgetall(bare_feed.RESULT_KEY)).items()}
+            own = await read_figures(client, bare_feed.RESULT_KEY)
             p50, p99 = own.get("p50_ms", nan) * 1000, own.get("p99_ms", nan) * 1000
             print(f"bare forwarder at {args.rate} frames/s (websocket client, JSON decoder, one XADD per change; no "
                   f"book, envelope or runner): frame received -> on the stream, n={own.get('count', 0):.0f}: "
@@ -224,16 +224,12 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
-    steal, timeline, stop = Steal(), StealTimeline(), asyncio.Event()
-    watching = asyncio.create_task(timeline.run(stop))
-    async for seq in paced(rate, total):
-        text = change_frame(seq)
-        sent_at[seq], sent_wall[seq] = time.perf_counter_ns(), time.time() * 1000
-        await conn.send(text)
-    await task
-    stolen = steal.line()
-    stop.set()
-    await watching
+    async with StealTimeline().watching() as timeline:
+        async for seq in paced(rate, total):
+            text = change_frame(seq)
+            sent_at[seq], sent_wall[seq] = time.perf_counter_ns(), time.time() * 1000
+            await conn.send(text)
+        await task
     await asyncio.sleep(2 * SNAPSHOT_INTERVAL_S)  # feed-book writes its latency summary this often
     own = {k.decode(): v.decode() for k, v in (await sink.hgetall(LATENCY_KEY)).items()}
     await sink.aclose()
@@ -247,4 +243,4 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
           f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip
     print(f"  the same, {timeline.quiet_line(spans)}")
     print(f"  {await ping_floor(url, rate)}")
-    print(f"  {stolen}")
+    print(f"  {timeline.line()}")

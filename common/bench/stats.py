@@ -29,3 +29,15 @@ async def redis_cpu_s(client: Any) -> float:
     info = await client.info("cpu")
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
+
+async def write_percentiles(client: Any, key: str, samples_ms: list[float]) -> None:
+    """A bare baseline's figures under ``key``: ``p50_ms``, ``p99_ms``, ``count`` (nothing if no samples)."""
+    if samples_ms:
+        samples_ms.sort()
+        p50, p99 = nearest_rank(samples_ms, 0.5), nearest_rank(samples_ms, 0.99)
+        await client.hset(key, mapping={"p50_ms": p50, "p99_ms": p99, "count": len(samples_ms)})
+
+
+async def read_figures(client: Any, key: str) -> dict[str, float]:
+    """A hash of figures (a baseline's, or a worker's latency summary) as numbers."""
+    return {k.decode(): float(v) for k, v in (await client.hgetall(key)).items()}

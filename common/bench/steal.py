@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import time
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from common.bench.stats import percentile
 
@@ -55,7 +55,11 @@ class Steal:
         return share(self._start, cpu_ticks(self._path))
 
     def line(self) -> str:
-        return f"host steal during the run: {self.share():.0%} of the CPU time this machine wanted"
+        return steal_line(self.share())
+
+
+def steal_line(stolen: float) -> str:
+    return f"host steal during the run: {stolen:.0%} of the CPU time this machine wanted"
 
 
 class StealTimeline:
@@ -78,16 +82,36 @@ class StealTimeline:
                 await asyncio.wait_for(stop.wait(), self._slice_s)
             self.mark()
 
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[StealTimeline]:
+        """Readings from entering to leaving (one more at the exit)."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.run(stop))
+        try:
+            yield self
+        finally:
+            stop.set()
+            await task
+
+    def share(self) -> float:
+        """The share over the whole timeline, first reading to last."""
+        return share(self._ticks[0], self._ticks[-1]) if self._ticks else float("nan")
+
+    def line(self) -> str:
+        return steal_line(self.share())
+
     def shares(self) -> list[float]:
         return [share(a, b) for a, b in zip(self._ticks, self._ticks[1:], strict=False)]
 
     def quiet(self, start_ms: float, end_ms: float, max_share: float = QUIET_SHARE) -> bool:
         """Every slice that [start_ms, end_ms] touches was quiet (and all of it was observed)."""
+        return self._quiet(self.shares(), start_ms, end_ms, max_share)
+
+    def _quiet(self, shares: list[float], start_ms: float, end_ms: float, max_share: float) -> bool:
         marks = self._at_ms
         first, last = bisect_right(marks, start_ms) - 1, bisect_right(marks, end_ms) - 1
         if first < 0 or last >= len(marks) - 1:
             return False
-        shares = self.shares()
         return all(shares[i] <= max_share for i in range(first, last + 1))
 
     def quiet_line(self, samples: Sequence[tuple[float, float]], unit: str = "µs", scale: float = 1000.0,
@@ -95,7 +119,7 @@ class StealTimeline:
         """Percentiles of the samples (start_ms, end_ms) that lie wholly in quiet slices."""
         shares = self.shares()
         calm = sum(1 for s in shares if s <= max_share)
-        kept = sorted((end - start) * scale for start, end in samples if self.quiet(start, end, max_share))
+        kept = sorted((end - start) * scale for start, end in samples if self._quiet(shares, start, end, max_share))
         head = (f"in the run's quiet slices ({calm} of {len(shares)} slices of {self._slice_s * 1000:.0f} ms "
                 f"with host steal <= {max_share:.0%}; {len(kept)} of {len(samples)} samples)")  # fmt: skip
         if not kept:
