@@ -18,6 +18,8 @@ from tests.integration.bus.procs import start_worker, stop, wait_for
 pytestmark = pytest.mark.integration
 #: How long before the relay starts the beats are stamped as emitted.
 AGE_MS = 1_500.0
+#: The rolling summary reports a bucket's middle: within 0.5% of a real sample (common.latency).
+SUMMARY_ERROR = 0.005
 
 
 def test_a_stage_publishes_its_hop_from_the_inputs_emit_stamp_to_its_ack(redis_url: str, tmp_path: Path) -> None:
@@ -34,4 +36,5 @@ def test_a_stage_publishes_its_hop_from_the_inputs_emit_stamp_to_its_ack(redis_u
     span = hop_span("hb-relay", streams.HEARTBEAT)
     figures = {k.decode(): v.decode() for k, v in client.hgetall(LATENCY_KEY).items()}
     assert figures[f"{span}.count"] == "10"
-    assert AGE_MS <= float(figures[f"{span}.p50_ms"]) <= float(figures[f"{span}.p99_ms"]) <= acked_by_ms - stamped
+    p50, p99 = float(figures[f"{span}.p50_ms"]), float(figures[f"{span}.p99_ms"])
+    assert AGE_MS * (1 - SUMMARY_ERROR) <= p50 <= p99 <= (acked_by_ms - stamped) * (1 + SUMMARY_ERROR)
