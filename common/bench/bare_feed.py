@@ -3,7 +3,9 @@
 The same websocket client library and the same venue JSON decoder as feed-book, and one XADD per
 price change on a bus lane, and nothing else: no book, no envelope or schema, no metrics, no
 runner. For each frame, from its arrival to its XADDs answered; written at SIGTERM to
-``bench:bare-feed`` (``p50_ms``, ``p99_ms``, ``count``).
+``bench:bare-feed`` (``p50_ms``, ``p99_ms``, ``count``). One frame at a time: a frame is taken
+("arrives") only once the previous one is answered, so its wait behind that one is not in its
+figure. The bench's sink, reading both forwarders' entries, measures the two alike.
 
     python -m common.bench.bare_feed REDIS_URL WS_URL STREAM
 """

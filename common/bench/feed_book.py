@@ -5,8 +5,12 @@ the real feed-book process, which parses them, keeps the books and publishes to 
 - Latency at a paced rate: from a frame's arrival in feed-book to its event being on
   ``book.<series>`` (feed-book's own measure, the issue's definition), and from the server's send
   of a frame to a sink reading the resulting event (both wake-ups included: an upper bound).
-- With ``--bare``, the latency run again through a bare forwarder (``common.bench.bare_feed``):
-  what any feed handler gets on this machine at that moment.
+- With ``--bare``, the latency run again through a bare forwarder (``common.bench.bare_feed``),
+  read back by the same sink: what any feed handler gets on this machine at that moment. Compare
+  the sink lines: the bare forwarder's own figure starts a frame's clock only when its previous
+  frame's round trip is over, so a frame's wait behind that one is in no figure of its own.
+- For each, the CPU time per frame of the forwarding process and of Redis: a figure steal does not
+  move, unlike the latencies.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from common import state
 from common.bench import bare_feed
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile, read_figures
-from common.bench.steal import Steal, StealTimeline
+from common.bench.stats import percentile, process_cpu_s, read_figures, redis_cpu_s
+from common.bench.steal import StealTimeline
 from common.bus import streams
 from common.bus.codec import decode
 from common.latency import LATENCY_KEY
@@ -122,25 +126,43 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
                 assert replayer.conn is not None
                 if mode == "throughput":
                     await _throughput(client, replayer.conn, args.frames, args.per_frame)
-                elif mode == "latency":
-                    await _latency(client, url, replayer.conn, args.rate, args.seconds)
-                else:
-                    steal = Steal()
-                    await pace_frames(replayer.conn, args.rate, args.seconds)
-                    stolen = steal.line()
-                    await asyncio.sleep(0.5)  # the last frames go through
+                    continue
+                lines = await _latency(client, url, replayer.conn, args.rate, args.seconds, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(20)
-        if mode == "bare":
-            own = await read_figures(client, bare_feed.RESULT_KEY)
-            p50, p99 = own.get("p50_ms", nan) * 1000, own.get("p99_ms", nan) * 1000
-            print(f"bare forwarder at {args.rate} frames/s (websocket client, JSON decoder, one XADD per change; no "
-                  f"book, envelope or runner): frame received -> on the stream, n={own.get('count', 0):.0f}: "
-                  f"p50 {p50:.0f} µs, p99 {p99:.0f} µs")  # fmt: skip
-            print(f"  {stolen}")
+        print(await _own_line(client, mode == "bare", args.rate, int(args.rate * args.seconds)))
+        print("\n".join(f"  {line}" for line in lines))
     await client.aclose()
     return 0
+
+
+async def _own_line(client: aioredis.Redis, bare: bool, rate: int, total: int) -> str:
+    """The forwarder's own figure, read once it has stopped (the bare one writes it at its stop;
+    feed-book every half second, and the latency run has waited for that)."""
+    if bare:
+        own = await read_figures(client, bare_feed.RESULT_KEY)
+        count, p50, p99 = own.get("count", 0), own.get("p50_ms", nan), own.get("p99_ms", nan)
+        head = (f"bare forwarder at {rate} frames/s (websocket client, JSON decoder, one XADD per change; no book, "
+                f"envelope or runner): frame received -> on the stream (its own, n={count:.0f})")  # fmt: skip
+    else:
+        own = await read_figures(client, LATENCY_KEY)
+        count, p50, p99 = own.get(SPAN + ".count", 0), own.get(SPAN + ".p50_ms", nan), own.get(SPAN + ".p99_ms", nan)
+        head = (f"feed-book at {rate} frames/s ({total} frames): frame received -> its event on the stream "
+                f"(feed-book's own {SPAN}, n={count:.0f})")  # fmt: skip
+    return f"{head}: p50 {p50 * 1000:.0f} µs, p99 {p99 * 1000:.0f} µs"
+
+
+async def _cpu(client: aioredis.Redis, pid: int) -> tuple[float, float]:
+    return process_cpu_s(pid), await redis_cpu_s(client)
+
+
+async def _cpu_line(client: aioredis.Redis, pid: int, start: tuple[float, float], frames: int) -> str:
+    """CPU time per frame of the forwarding process and of Redis since ``start``: a figure that
+    steal does not move (stolen time is no one's CPU time), unlike the latencies."""
+    used, redis = await _cpu(client, pid)
+    per = [(end - begin) / max(frames, 1) * 1e6 for begin, end in zip(start, (used, redis), strict=True)]
+    return f"CPU per frame: {per[0]:.0f} µs in the forwarding process, {per[1]:.0f} µs in Redis"
 
 
 def _start_bare(url: str, ws_url: str) -> subprocess.Popen[bytes]:
@@ -197,7 +219,17 @@ async def _throughput(client: aioredis.Redis, conn: ServerConnection, frames: in
           f"({len(texts) / elapsed:,.0f} frames/s)")  # fmt: skip
 
 
-async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rate: int, seconds: float) -> None:
+def frame_sequence(fields: dict[bytes, bytes]) -> int | None:
+    """The frame's sequence number from an entry: feed-book's delta (its size), or the bare forwarder's."""
+    if b"type" not in fields:
+        return int(fields[b"size"])
+    body = decode(fields).body
+    return body.changes[0][2] // 1_000_000 if isinstance(body, BookDelta) and body.changes else None
+
+
+async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rate: int, seconds: float,
+                   pid: int) -> list[str]:  # fmt: skip
+    """A paced run read back by a sink; the lines to print under the forwarder's own figure."""
     sink = aioredis.Redis.from_url(url)
     total = int(rate * seconds)
     sent_at: dict[int, int] = {}
@@ -215,32 +247,25 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
             now = time.perf_counter_ns()
             for entry_id, fields in (reply[0][1] if reply else []):
                 last = entry_id
-                body = decode(fields).body
-                if isinstance(body, BookDelta) and body.changes:
-                    seq = body.changes[0][2] // 1_000_000
-                    if seq in sent_at:
-                        latencies.append((now - sent_at[seq]) / 1000)
-                        spans.append((sent_wall[seq], sent_wall[seq] + latencies[-1] / 1000))
+                seq = frame_sequence(fields)
+                if seq in sent_at:
+                    latencies.append((now - sent_at[seq]) / 1000)
+                    spans.append((sent_wall[seq], sent_wall[seq] + latencies[-1] / 1000))
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
+    cpu = await _cpu(client, pid)
     async with StealTimeline().watching() as timeline:
         async for seq in paced(rate, total):
             text = change_frame(seq)
             sent_at[seq], sent_wall[seq] = time.perf_counter_ns(), time.time() * 1000
             await conn.send(text)
         await task
+    used = await _cpu_line(client, pid, cpu, total)
     await asyncio.sleep(2 * SNAPSHOT_INTERVAL_S)  # feed-book writes its latency summary this often
-    own = {k.decode(): v.decode() for k, v in (await sink.hgetall(LATENCY_KEY)).items()}
     await sink.aclose()
     latencies.sort()
-    print(f"latency at {rate} frames/s ({len(latencies)}/{total} frames):")
-    print(f"  frame received -> its event on the stream (feed-book's own {SPAN}, n={own.get(SPAN + '.count')}): "
-          f"p50 {float(own.get(SPAN + '.p50_ms', 'nan')) * 1000:.0f} µs, "
-          f"p99 {float(own.get(SPAN + '.p99_ms', 'nan')) * 1000:.0f} µs")  # fmt: skip
-    print(f"  server send -> event read off the stream by a sink (both wake-ups included): "
-          f"p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
-          f"max {latencies[-1] if latencies else float('nan'):.0f} µs")  # fmt: skip
-    print(f"  the same, {timeline.quiet_line(spans)}")
-    print(f"  {await ping_floor(url, rate)}")
-    print(f"  {timeline.line()}")
+    return [f"server send -> event read off the stream by a sink (both wake-ups included; {len(latencies)}/{total} "
+            f"frames): p50 {percentile(latencies, 50):.0f} µs, p99 {percentile(latencies, 99):.0f} µs, "
+            f"max {latencies[-1] if latencies else float('nan'):.0f} µs",
+            f"the same, {timeline.quiet_line(spans)}", used, await ping_floor(url, rate), timeline.line()]  # fmt: skip
