@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import aiohttp
 import certifi
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from common.clob.auth import ApiCreds, L1Signer, l2_headers
 from common.clob.signing import SignedOrder
@@ -94,6 +96,21 @@ class BalanceAllowance:
     allowances_micro: Mapping[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class EnvProxy:
+    url: str | None = None
+    auth: aiohttp.BasicAuth | None = None
+
+
+def env_proxy(url: str) -> EnvProxy:
+    """The proxy HTTP(S)_PROXY names for ``url`` (none when unset, or when NO_PROXY covers its host)."""
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return EnvProxy()
+    return EnvProxy(str(proxy), auth)
+
+
 class AsyncClobClient:
     """CLOB REST for one signer. ``clock`` stamps POLY_TIMESTAMP (plus the offset from :meth:`sync_time`)."""
 
@@ -103,6 +120,8 @@ class AsyncClobClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         #: Opened at the first request (a session belongs to the running event loop).
         self._http: aiohttp.ClientSession | None = None
+        #: The proxy the environment names for the venue, read when the session opens.
+        self._proxy: EnvProxy = EnvProxy()
         self._clock = clock
         self.address = address
         self.creds = creds
@@ -246,13 +265,17 @@ class AsyncClobClient:
         http = self._http
         if http is None or http.closed:
             # As httpx did: TLS verified against certifi's bundle (not whatever the image ships), and
-            # HTTP(S)_PROXY from the environment honoured.
+            # HTTP(S)_PROXY / NO_PROXY from the environment honoured: read here, once. aiohttp's
+            # trust_env reads them (and ~/.netrc) again on a worker thread for every request: two
+            # thread hops between an order's signature and its bytes leaving.
             tls = ssl.create_default_context(cafile=certifi.where())
-            http = self._http = aiohttp.ClientSession(timeout=self._timeout, trust_env=True,
+            self._proxy = env_proxy(self.base_url)
+            http = self._http = aiohttp.ClientSession(timeout=self._timeout,
                                                       connector=aiohttp.TCPConnector(ssl=tls))  # fmt: skip
+        proxy = self._proxy
         try:
-            async with http.request(method, self.base_url + path, data=body, headers=headers,
-                                    params=query or None) as reply:  # fmt: skip
+            async with http.request(method, self.base_url + path, data=body, headers=headers, params=query or None,
+                                    proxy=proxy.url, proxy_auth=proxy.auth) as reply:  # fmt: skip
                 response = _Response(reply.status, reply.headers, await reply.read())
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise NetworkError(f"{method} {path}: {exc!r}") from exc  # never reached the venue

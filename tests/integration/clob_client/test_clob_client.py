@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -68,6 +69,26 @@ async def test_a_signed_batch_is_accepted_under_the_hashes_computed_before_sendi
     assert all(r.accepted and r.status == "live" for r in results)
     assert {o.order_id for o in open_orders} == {leg.order.order_id for leg in legs}
     assert c.rate_limit is not None and c.rate_limit.remaining == 45
+
+
+async def test_an_order_and_its_cancel_hand_nothing_to_a_worker_thread(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Proxy settings and ~/.netrc are read when the session opens, not on a thread per request: a
+    # thread hop sits between an order's signature and its bytes leaving.
+    c, signer = client
+    loop = asyncio.get_running_loop()
+    handed: list[object] = []
+    real = loop.run_in_executor
+
+    def counting(executor, fn, *args):  # type: ignore[no-untyped-def]
+        handed.append(fn)
+        return real(executor, fn, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counting)
+    [placed] = await c.post_orders([buy(signer, UP, 400_000)])
+    cancelled = await c.cancel_orders([placed.order_id])
+
+    assert placed.accepted and cancelled.canceled == (placed.order_id,)
+    assert handed == []
 
 
 async def test_a_crossing_post_only_leg_is_rejected_alone_with_the_venue_reason(client) -> None:  # type: ignore[no-untyped-def]
