@@ -96,6 +96,14 @@ class BalanceAllowance:
     allowances_micro: Mapping[str, int]
 
 
+@dataclass(slots=True)
+class Sent:
+    """When a request's bytes went out (wall-clock ms with µs decimals, as the envelope stamps):
+    None until then, and for good if it never left."""
+
+    at_ms: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class EnvProxy:
     url: str | None = None
@@ -161,8 +169,9 @@ class AsyncClobClient:
 
     # -- orders -----------------------------------------------------------------------------------
 
-    async def post_orders(self, legs: Sequence[PostOrder]) -> list[OrderResult]:
-        """One ``POST /orders`` of 1 to 15 legs; results in the order of ``legs``.
+    async def post_orders(self, legs: Sequence[PostOrder], sent: Sent | None = None) -> list[OrderResult]:
+        """One ``POST /orders`` of 1 to 15 legs; results in the order of ``legs``. ``sent`` is
+        stamped when the request goes on the wire.
 
         A 5xx other than 503 is raised as ``UnknownOutcome``: the legs may rest on the book.
         """
@@ -172,7 +181,7 @@ class AsyncClobClient:
         payload = [{"order": leg.order.wire, "owner": owner, "orderType": leg.order_type,
                     "deferExec": leg.defer_exec, "postOnly": leg.post_only} for leg in legs]  # fmt: skip
         try:
-            body = await self._request("POST", "/orders", payload)
+            body = await self._request("POST", "/orders", payload, sent=sent)
         except VenueServerError as exc:
             # a 500/502 may come after the engine took the orders: only their hashes can tell
             raise UnknownOutcome(f"POST /orders: {exc}") from exc
@@ -233,6 +242,20 @@ class AsyncClobClient:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
+    def _wire_trace(self) -> aiohttp.TraceConfig:
+        """Stamps a request's ``Sent`` as its bytes go out: at its body's first write, which carries
+        the headers too (aiohttp buffers them for it). Requests without a ``Sent`` pass untouched."""
+        clock = self._clock
+
+        async def chunk_sent(_: aiohttp.ClientSession, ctx: Any, __: Any) -> None:
+            sent = ctx.trace_request_ctx
+            if isinstance(sent, Sent) and sent.at_ms is None:
+                sent.at_ms = clock.stamp_ms()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(chunk_sent)
+        return trace
+
     def _creds(self) -> ApiCreds:
         if self.creds is None:
             raise ValueError("no API credentials: call create_or_derive_api_key first")
@@ -252,7 +275,8 @@ class AsyncClobClient:
         return rows
 
     async def _request(self, method: str, path: str, payload: Any = None, *, auth: bool = True,
-                       params: Mapping[str, object] | None = None, l1_nonce: int | None = None) -> Any:  # fmt: skip
+                       params: Mapping[str, object] | None = None, l1_nonce: int | None = None,
+                       sent: Sent | None = None) -> Any:  # fmt: skip
         body = None if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         ts_s = self._clock.now_ms() // 1000 + self.time_offset_s
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -270,12 +294,13 @@ class AsyncClobClient:
             # thread hops between an order's signature and its bytes leaving.
             tls = ssl.create_default_context(cafile=certifi.where())
             self._proxy = env_proxy(self.base_url)
-            http = self._http = aiohttp.ClientSession(timeout=self._timeout,
-                                                      connector=aiohttp.TCPConnector(ssl=tls))  # fmt: skip
+            http = self._http = aiohttp.ClientSession(timeout=self._timeout, connector=aiohttp.TCPConnector(ssl=tls),
+                                                      trace_configs=[self._wire_trace()])  # fmt: skip
         proxy = self._proxy
         try:
-            async with http.request(method, self.base_url + path, data=body, headers=headers, params=query or None,
-                                    proxy=proxy.url, proxy_auth=proxy.auth) as reply:  # fmt: skip
+            async with http.request(method, self.base_url + path, data=body, headers=headers,
+                                    params=query or None, proxy=proxy.url, proxy_auth=proxy.auth,
+                                    trace_request_ctx=sent) as reply:  # fmt: skip
                 response = _Response(reply.status, reply.headers, await reply.read())
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise NetworkError(f"{method} {path}: {exc!r}") from exc  # never reached the venue

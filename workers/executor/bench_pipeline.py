@@ -43,7 +43,7 @@ from common.bus.lane import open_lane
 from common.bus.writer import Writer
 from common.cli.keys import write_secret
 from common.clob.auth import L1Signer
-from common.clob.client import AsyncClobClient
+from common.clob.client import AsyncClobClient, Sent
 from common.clob.signing import OrderSigner
 from common.clock import SYSTEM_CLOCK
 from common.config.settings import Settings
@@ -199,9 +199,9 @@ async def throughput_run(redis_url: str, clob_url: str, seconds: float) -> None:
     posted = 0
     real_post = gateway.post
 
-    async def counting_post(legs: Any) -> Any:
+    async def counting_post(legs: Any, sent: Sent) -> Any:
         nonlocal posted
-        results = await real_post(legs)
+        results = await real_post(legs, sent)
         posted += sum(r.accepted for r in results)
         return results
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from common.bus import streams
 from common.bus.envelope import Envelope
+from common.clob.client import Sent
 from common.errors import RateLimited, UnknownOutcome, UpdownError
 from common.retry import Backoff
 from common.runner import Context
@@ -136,6 +137,9 @@ class Driver:
         if cancels or batches:
             # Let the requests leave now: on a busy machine each socket write of ours (the input's
             # ack, the next read) can hand the CPU to Redis for a while, and orders come first.
+            # Two turns: a request starts in the first; aiohttp writes its bytes from a task of its
+            # own, which (before Python 3.12's eager tasks) first runs in the second.
+            await asyncio.sleep(0)
             await asyncio.sleep(0)
         await self.publish(step.reports)  # after the requests are on their way: reports can wait
 
@@ -189,12 +193,11 @@ class Driver:
 
     async def _post(self, batch: Prepared) -> None:
         ids = [order_id for _, order_id, _ in batch]
-        sent = now_ms_float()
-        for spec, _, _ in batch:
-            self.latency.order(spec.tick_ms, sent)
+        sent = Sent()
         try:
-            results = await self.gateway.post([leg for _, _, leg in batch])
+            results = await self.gateway.post([leg for _, _, leg in batch], sent)
         except Exception as exc:
+            self._left(batch, sent)
             typed = _typed(exc)
             self.meters.request_error("submit")
             decision = decide(typed, "submit", 1, self.cfg.max_attempts, self._submit_backoff)
@@ -208,10 +211,17 @@ class Driver:
             self.wake.set()
             return
         ack = now_ms_float()
+        self._left(batch, sent)
         for spec, _, _ in batch:
             self.latency.ack(spec.tick_ms, ack)
         await self._answered(self.core.on_post_results(results, self.now()))
         await self._replay_early(ids)
+
+    def _left(self, batch: Prepared, sent: Sent) -> None:
+        """tick-to-order, from when the request went on the wire (a request that never left has none)."""
+        if sent.at_ms is not None:
+            for spec, _, _ in batch:
+                self.latency.order(spec.tick_ms, sent.at_ms)
 
     async def _replay_early(self, order_ids: list[str]) -> None:
         for order_id in order_ids:

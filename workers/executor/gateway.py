@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from common.clob.client import AsyncClobClient, CancelResult, OrderResult, PostOrder
+from common.clob.client import AsyncClobClient, CancelResult, OrderResult, PostOrder, Sent
 from common.clob.signing import OrderSigner
 from common.schemas.user import Fill, OrderEvent, UserTrade
 from workers.executor.core import PlaceSpec, sign_spec
@@ -25,7 +25,8 @@ class Gateway(Protocol):
     def prepare(self, spec: PlaceSpec, now_ms: int) -> tuple[str, Any]:
         """(order id, leg): the id is known before the POST."""
 
-    async def post(self, legs: Sequence[Any]) -> list[OrderResult]: ...
+    async def post(self, legs: Sequence[Any], sent: Sent) -> list[OrderResult]:
+        """One batch; ``sent`` stamped when the request leaves (never, if it did not)."""
 
     async def cancel(self, order_ids: Sequence[str]) -> CancelResult: ...
 
@@ -59,8 +60,8 @@ class LiveGateway:
         leg = sign_spec(self._signer, spec, now_ms)
         return leg.order.order_id, leg
 
-    async def post(self, legs: Sequence[PostOrder]) -> list[OrderResult]:
-        return await self._client.post_orders(legs)
+    async def post(self, legs: Sequence[PostOrder], sent: Sent) -> list[OrderResult]:
+        return await self._client.post_orders(legs, sent)
 
     async def cancel(self, order_ids: Sequence[str]) -> CancelResult:
         return await self._client.cancel_orders(order_ids)

@@ -4,7 +4,7 @@ Three spans (``common.latency``: a Prometheus histogram each and a rolling summa
 ``state:latency``):
 
 - ``tick_to_decision``: the intent's emit time minus the originating feed event's time;
-- ``tick_to_order``: the POST leaving the executor minus that event time;
+- ``tick_to_order``: the POST's bytes going out (``common.clob.client.Sent``) minus that event time;
 - ``tick_to_ack``: the venue's answer (or the paper venue's) minus that event time.
 """
 

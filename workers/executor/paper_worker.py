@@ -16,7 +16,7 @@ from typing import Any
 from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
-from common.clob.client import CancelResult, OrderResult
+from common.clob.client import CancelResult, OrderResult, Sent
 from common.config.settings import Settings
 from common.money import MICRO_PER_UNIT
 from common.runner import Context, Emit, Input, WorkerSpec
@@ -28,6 +28,7 @@ from common.series import series_keys
 from workers.executor.core import PlaceSpec, paper_order_id
 from workers.executor.driver import Driver
 from workers.executor.gateway import VenueEvent
+from workers.executor.latency import now_ms_float
 from workers.executor.paper.venue import Output, PaperVenue
 from workers.executor.worker import DONE_PHASES, build, intent_streams, on_control, run, teardown
 
@@ -58,7 +59,8 @@ class PaperGateway:
         order_id = paper_order_id(spec, now_ms, next(self._sequence))
         return order_id, (order_id, spec)
 
-    async def post(self, legs: Sequence[tuple[str, PlaceSpec]]) -> list[OrderResult]:
+    async def post(self, legs: Sequence[tuple[str, PlaceSpec]], sent: Sent) -> list[OrderResult]:
+        sent.at_ms = now_ms_float()  # nothing leaves the machine: the paper venue takes it now
         results, out = self.venue.post(list(legs))
         self._pending += self.adopt(out)
         return results

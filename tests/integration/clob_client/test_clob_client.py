@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from common.clob.client import AsyncClobClient, HeartbeatMismatch, PostOrder
+from common.clob.client import AsyncClobClient, HeartbeatMismatch, PostOrder, Sent
 from common.clob.signing import OrderSigner
 from common.clock import SystemClock
-from common.errors import RateLimited, UnknownOutcome, VenueBusy, is_retryable
+from common.errors import NetworkError, RateLimited, UnknownOutcome, VenueBusy, is_retryable
+from common.redis_server import free_port
 from sim.exchange import ExchangeConfig
 from sim.faults import FaultKind
 from tests.integration.sim_api.server import CID, DOWN, UP
@@ -89,6 +90,22 @@ async def test_an_order_and_its_cancel_hand_nothing_to_a_worker_thread(client, m
 
     assert placed.accepted and cancelled.canceled == (placed.order_id,)
     assert handed == []
+
+
+async def test_a_post_is_stamped_when_it_goes_on_the_wire_and_not_when_it_never_leaves(client) -> None:  # type: ignore[no-untyped-def]
+    c, signer = client
+    sent = Sent()
+    before = time.time_ns() / 1e6
+    [placed] = await c.post_orders([buy(signer, UP, 400_000)], sent)
+    after = time.time_ns() / 1e6
+    assert placed.accepted and sent.at_ms is not None and before <= sent.at_ms <= after
+
+    nowhere = AsyncClobClient(f"http://127.0.0.1:{free_port()}", SystemClock(), address=signer.address, creds=c.creds)
+    never = Sent()
+    with pytest.raises(NetworkError):
+        await nowhere.post_orders([buy(signer, UP, 410_000)], never)
+    assert never.at_ms is None
+    await nowhere.aclose()
 
 
 async def test_a_crossing_post_only_leg_is_rejected_alone_with_the_venue_reason(client) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +13,10 @@ import fakeredis
 
 from common import logs
 from common.bus.writer import Writer
-from common.clob.client import CancelResult, OrderResult
+from common.clob.client import CancelResult, OrderResult, Sent
 from common.clock import ManualClock
 from common.config.settings import Settings
+from common.errors import NetworkError
 from common.runner import Context
 from common.schemas.intent import ChurnTolerance, DesiredOrder, Intent
 from common.schemas.user import OrderEvent, UserTrade
@@ -33,6 +35,8 @@ class FakeGateway:
     owner: str = "key-1"
     #: Exceptions the next posts / cancels raise, in order (then they succeed).
     post_errors: list[BaseException] = field(default_factory=list)
+    #: The next posts that never reach the venue (refused before anything is written).
+    refused_posts: int = 0
     cancel_errors: list[BaseException] = field(default_factory=list)
     posts: list[list[str]] = field(default_factory=list)
     cancels: list[list[str]] = field(default_factory=list)
@@ -53,8 +57,12 @@ class FakeGateway:
         self._specs[order_id] = spec
         return order_id, order_id
 
-    async def post(self, legs: Sequence[Any]) -> list[OrderResult]:
+    async def post(self, legs: Sequence[Any], sent: Sent) -> list[OrderResult]:
         await asyncio.sleep(0)
+        if self.refused_posts:
+            self.refused_posts -= 1
+            raise NetworkError("connection refused")
+        sent.at_ms = time.time_ns() / 1e6
         ids = list(legs)
         self.posts.append(ids)
         if self.core is not None:

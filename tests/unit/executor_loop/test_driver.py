@@ -62,6 +62,26 @@ async def test_every_order_hash_is_recorded_before_its_post_leaves() -> None:
     assert all(driver.core.tracker.get(i).state is OrderState.LIVE for i in gateway.book)  # type: ignore[union-attr]
 
 
+async def test_tick_to_order_counts_the_orders_that_went_on_the_wire_only() -> None:
+    gateway = FakeGateway(refused_posts=1)
+    driver, upkeep, clock = make_driver(gateway)
+    await upkeep.beat()
+    await upkeep.tick()
+    await settle(driver)
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000,), now), now))  # two orders, refused before leaving
+    await settle(driver)
+    assert len(gateway.posts) == 0 and "tick_to_order.count" not in driver.latency.summary()
+
+    clock.advance(5_000)  # past the backoff: the slots are planned again, and these leave
+    await upkeep.beat()
+    await upkeep.tick()
+    await settle(driver)
+    assert len(gateway.book) == 2
+    assert driver.latency.summary()["tick_to_order.count"] == "2"
+
+
 async def test_an_unknown_submit_is_never_sent_again_and_its_slot_waits_for_the_venue() -> None:
     gateway = FakeGateway(post_errors=[UnknownOutcome("connection lost")])
     driver, upkeep = await started(gateway)

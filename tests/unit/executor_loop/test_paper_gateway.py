@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.clob.client import Sent
 from common.schemas.book import BookSnapshot, LastTrade
 from common.schemas.user import Fill
 from workers.executor.core import PlaceSpec, Slot
@@ -28,8 +29,10 @@ async def test_paper_fills_carry_the_run_in_their_trade_and_fill_ids() -> None:
     venue.on_snapshot(book)
     spec = PlaceSpec(Slot(MARKET, UP, "BUY", 0), "i1", 400_000, 10_000_000, "GTC", True, 10_000)
     order_id, leg = gateway.prepare(spec, 1_000)
-    [result] = await gateway.post([leg])
+    sent = Sent()
+    [result] = await gateway.post([leg], sent)
     assert result.accepted and result.order_id == order_id
+    assert sent.at_ms is not None  # the paper venue took it at once
 
     sold = LastTrade(market=MARKET, asset_id=UP, price_micro=400_000, size_micro=8_000_000, side="SELL",
                      venue_ts_ms=2, recv_ts_ms=2)  # fmt: skip
