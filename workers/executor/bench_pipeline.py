@@ -5,11 +5,12 @@
    in this path) turns every ``--every``-th book event into an intent that adds or removes a second
    level of BUYs, carrying the book event's receive stamp (µs); the real executor process signs and
    posts to the emulator's CLOB (a child process). The executor's own ``state:latency`` summary is
-   printed.
+   printed. With ``--bare``, the run again with a bare executor (``common.bench.bare_executor``) in
+   the executor's place.
 2. Throughput: the executor's loop (driver, core, coincurve signer, async client) in this process,
    with the rate budget lifted, replacing a 90-order ladder as fast as the emulator answers.
 
-    .venv/bin/python -m workers.executor.bench_pipeline [--rate 2000] [--seconds 10] [--every 100]
+    .venv/bin/python -m workers.executor.bench_pipeline [--rate 2000] [--seconds 10] [--every 100] [--bare]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,10 @@ from pydantic import SecretStr
 from websockets.asyncio.server import serve
 
 from common import logs, state
+from common.bench import bare_executor
 from common.bench.feed_book import SERIES, TOKENS, Replayer, pace_frames, record
 from common.bench.floor import ping_floor
+from common.bench.stats import read_figures
 from common.bench.steal import Steal
 from common.bus import streams
 from common.bus.codec import decode, encode
@@ -118,8 +122,12 @@ def _quoter_process(redis_url: str, every: int, stop: Any, sent: Any) -> None:
     uvloop.run(run())
 
 
-async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, seconds: float, every: int) -> None:
+async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, seconds: float, every: int,
+                      bare: bool = False) -> None:  # fmt: skip
+    """The paced run through feed-book, the stand-in quoter and the executor worker (``bare``: the
+    bare executor, ``common.bench.bare_executor``, in its place)."""
     redis = aioredis.Redis.from_url(redis_url)
+    await redis.flushall()
     await redis.hset(state.MARKETS, "bench", record().model_dump_json())
     status = FeedStatus(feed="user", state="up", since_ms=int(time.time() * 1000))
     await redis.hset(state.FEEDS, "user", status.model_dump_json())  # no user feed here: say it is up
@@ -140,7 +148,8 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
         base = dict(os.environ, REDIS_URL=redis_url, UPDOWN_DATA_DIR=str(tmp), UPDOWN_LOG__LEVEL="WARNING",
                     UPDOWN_SERIES='["btc-15m"]', UPDOWN_SECRETS_DIR=str(secrets), UPDOWN_VENUE__CLOB_URL=clob_url,
                     UPDOWN_VENUE__WS_MARKET_URL=f"ws://127.0.0.1:{port}", UPDOWN_REDIS__BLOCK_MS="100")  # fmt: skip
-        procs = [_worker(name, base) for name in ("feed-book", "workers.executor.worker:SPEC")]
+        procs = [_worker("feed-book", base), _bare_executor(redis_url, base) if bare else
+                 _worker("workers.executor.worker:SPEC", base)]  # fmt: skip
         try:
             await asyncio.wait_for(replayer.subscribed.wait(), 30)
             spawn = multiprocessing.get_context("spawn")
@@ -161,6 +170,15 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
                 proc.terminate()
             for proc in procs:
                 proc.wait(20)
+    if bare:
+        own = await read_figures(redis, bare_executor.RESULT_KEY)
+        await redis.aclose()
+        print(f"bare executor in its place (post what is new, cancel what is gone; no core, budget, heartbeat or "
+              f"runner), {intents} intents:")  # fmt: skip
+        print(f"  tick_to_order     n={own.get('count', 0):>6.0f}  p50 {own.get('p50_ms', nan):.3f} ms"
+              f"  p99 {own.get('p99_ms', nan):.3f} ms")  # fmt: skip
+        print(f"  {stolen}")
+        return
     summary = {k.decode(): v.decode() for k, v in (await redis.hgetall(LATENCY_KEY)).items()}
     await redis.aclose()
     print(f"latency: {rate} book frames/s for {seconds:.0f} s through feed-book -> stand-in quoter "
@@ -170,6 +188,11 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
               f"  p99 {summary.get(span + '.p99_ms', '-')} ms")  # fmt: skip
     print(f"  {await ping_floor(redis_url, rate)}")
     print(f"  {stolen}")
+
+
+def _bare_executor(redis_url: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "common.bench.bare_executor", redis_url, streams.intent(SERIES)],
+                            cwd=ROOT, env=env)  # fmt: skip
 
 
 def _worker(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -239,6 +262,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--rate", type=int, default=2_000, help="book frames per second")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--every", type=int, default=100, help="book events per intent")
+    p.add_argument("--bare", action="store_true",
+                   help="then the latency run again with a bare executor (common.bench.bare_executor) in the "
+                        "executor's place: what any order sender gets on this machine")  # fmt: skip
     args = p.parse_args(argv)
     port = free_port()
     server = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,), daemon=True)
@@ -250,6 +276,9 @@ def main(argv: list[str]) -> int:
             try:
                 # uvloop, as every worker runs
                 uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
+                if args.bare:
+                    uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every,
+                                           bare=True))  # fmt: skip
                 uvloop.run(throughput_run(redis.url, clob_url, args.seconds))
             finally:
                 redis.stop()
