@@ -6,8 +6,12 @@ them waits (re-reading the configuration) instead of failing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from common.clob.auth import ApiCreds
+from common.clob.signing import OrderSigner
 from common.config import load_settings
-from common.config.settings import WalletSettings
+from common.config.settings import Settings, WalletSettings
 from common.runner import Context
 
 #: How often a worker looks again for credentials that are not there yet.
@@ -25,6 +29,20 @@ def credentials(wallet: WalletSettings) -> dict[str, str]:
                                  "(files in the secrets directory, or UPDOWN_WALLET__API_* variables)")  # fmt: skip
     return {"apiKey": wallet.api_key.get_secret_value(), "secret": wallet.api_secret.get_secret_value(),
             "passphrase": wallet.api_passphrase.get_secret_value()}  # fmt: skip
+
+
+def api_creds(creds: Mapping[str, str]) -> ApiCreds:
+    """The REST client's credentials from those of :func:`credentials`."""
+    return ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
+
+
+def order_signer(settings: Settings) -> OrderSigner:
+    """The signer of our orders, for the configured wallet (funder and signature type included)."""
+    wallet = settings.wallet
+    if wallet.private_key is None:
+        raise RuntimeError("signing orders needs wallet.private_key (secrets directory or UPDOWN_WALLET__PRIVATE_KEY)")
+    return OrderSigner(wallet.private_key, chain_id=settings.venue.chain_id, funder=wallet.funder,
+                       signature_type=wallet.signature_type)  # fmt: skip
 
 
 async def wait_for_credentials(ctx: Context) -> dict[str, str] | None:

@@ -25,24 +25,20 @@ import uvloop
 from common.bench.stats import write_percentiles
 from common.bus.codec import decode
 from common.bus.lane import open_lane
-from common.clob.auth import ApiCreds
 from common.clob.client import AsyncClobClient, PostOrder, Sent
-from common.clob.signing import OrderSigner
 from common.clock import SYSTEM_CLOCK
 from common.config import load_settings
 from common.schemas.intent import Intent
-from workers.credentials import credentials
+from workers.credentials import api_creds, credentials, order_signer
 
 RESULT_KEY = "bench:bare-executor"
 
 
 async def send(redis_url: str, stream: str) -> None:
     settings = load_settings()
-    wallet, creds = settings.wallet, credentials(settings.wallet)
-    assert wallet.private_key is not None, "the bare executor needs the executor's wallet.private_key"
-    signer = OrderSigner(wallet.private_key, chain_id=settings.venue.chain_id)
-    api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
-    client = AsyncClobClient(settings.venue.clob_url, SYSTEM_CLOCK, address=signer.address, creds=api)
+    signer = order_signer(settings)
+    client = AsyncClobClient(settings.venue.clob_url, SYSTEM_CLOCK, address=signer.address,
+                             creds=api_creds(credentials(settings.wallet)))  # fmt: skip
     await client.sync_time()
     redis = aioredis.Redis.from_url(redis_url)
     lane = open_lane(redis)

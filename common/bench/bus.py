@@ -33,7 +33,7 @@ import uvloop
 from common.bench import bare_relay
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile, process_cpu_s, read_figures, redis_cpu_s
+from common.bench.stats import cpu_now, cpu_per_unit_us, percentile, read_figures
 from common.bench.steal import StealTimeline
 from common.bus import streams
 from common.bus.codec import decode, encode
@@ -110,11 +110,10 @@ async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: 
     relay = _start_bare(url) if bare else _start_relay(url, tmp)
     try:
         await _wait_group(client)
-        cpu = process_cpu_s(relay.pid), await redis_cpu_s(client)
+        cpu = await cpu_now(client, relay.pid)
         async with StealTimeline().watching() as timeline:
             sent, lat, spans = await _paced(client, url, rate, seconds)
-        relay_cpu = (process_cpu_s(relay.pid) - cpu[0]) / sent * 1e6
-        redis_cpu = (await redis_cpu_s(client) - cpu[1]) / sent * 1e6
+        relay_cpu, redis_cpu = cpu_per_unit_us(cpu, await cpu_now(client, relay.pid), sent)
     finally:
         relay.terminate()
         relay.wait(20)

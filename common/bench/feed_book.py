@@ -34,7 +34,7 @@ from common import state
 from common.bench import bare_feed
 from common.bench.floor import ping_floor
 from common.bench.pace import paced
-from common.bench.stats import percentile, process_cpu_s, read_figures, redis_cpu_s
+from common.bench.stats import cpu_now, cpu_per_unit_us, percentile, read_figures
 from common.bench.steal import StealTimeline
 from common.bus import streams
 from common.bus.codec import decode
@@ -153,16 +153,11 @@ async def _own_line(client: aioredis.Redis, bare: bool, rate: int, total: int) -
     return f"{head}: p50 {p50 * 1000:.0f} µs, p99 {p99 * 1000:.0f} µs"
 
 
-async def _cpu(client: aioredis.Redis, pid: int) -> tuple[float, float]:
-    return process_cpu_s(pid), await redis_cpu_s(client)
-
-
 async def _cpu_line(client: aioredis.Redis, pid: int, start: tuple[float, float], frames: int) -> str:
     """CPU time per frame of the forwarding process and of Redis since ``start``: a figure that
     steal does not move (stolen time is no one's CPU time), unlike the latencies."""
-    used, redis = await _cpu(client, pid)
-    per = [(end - begin) / max(frames, 1) * 1e6 for begin, end in zip(start, (used, redis), strict=True)]
-    return f"CPU per frame: {per[0]:.0f} µs in the forwarding process, {per[1]:.0f} µs in Redis"
+    used, redis = cpu_per_unit_us(start, await cpu_now(client, pid), frames)
+    return f"CPU per frame: {used:.0f} µs in the forwarding process, {redis:.0f} µs in Redis"
 
 
 def _start_bare(url: str, ws_url: str) -> subprocess.Popen[bytes]:
@@ -254,7 +249,7 @@ async def _latency(client: aioredis.Redis, url: str, conn: ServerConnection, rat
 
     task = asyncio.create_task(receive())
     await asyncio.sleep(0.2)
-    cpu = await _cpu(client, pid)
+    cpu = await cpu_now(client, pid)
     async with StealTimeline().watching() as timeline:
         async for seq in paced(rate, total):
             text = change_frame(seq)

@@ -30,6 +30,16 @@ async def redis_cpu_s(client: Any) -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+async def cpu_now(client: Any, pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by a process and by the Redis server ``client`` talks to."""
+    return process_cpu_s(pid), await redis_cpu_s(client)
+
+
+def cpu_per_unit_us(start: tuple[float, float], end: tuple[float, float], units: int) -> tuple[float, float]:
+    """µs of CPU per unit of work (message, frame) of each, between two ``cpu_now`` readings."""
+    return (end[0] - start[0]) / max(units, 1) * 1e6, (end[1] - start[1]) / max(units, 1) * 1e6
+
+
 async def write_percentiles(client: Any, key: str, samples_ms: list[float]) -> None:
     """A bare baseline's figures under ``key``: ``p50_ms``, ``p99_ms``, ``count`` (nothing if no samples)."""
     if samples_ms:

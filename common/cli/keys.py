@@ -17,6 +17,7 @@ from pathlib import Path
 from eth_account import Account
 
 from common.cli.main import parser
+from common.clob.auth import ApiCreds
 from common.config import Settings, load_settings
 from common.config.loader import secrets_dir
 
@@ -32,6 +33,17 @@ def write_secret(folder: Path, name: str, value: str) -> None:
     with os.fdopen(fd, "w") as out:
         out.write(value)
     tmp.replace(path)
+
+
+def write_api_credentials(folder: Path, api_key: str, secret: str, passphrase: str) -> None:
+    for name, value in zip(API_FILES, (api_key, secret, passphrase), strict=True):
+        write_secret(folder, name, value)
+
+
+def write_wallet(folder: Path, private_key: str, creds: ApiCreds) -> None:
+    """A wallet's key and its API credentials, as the workers read them (benches and tests)."""
+    write_secret(folder, PRIVATE_KEY, private_key)
+    write_api_credentials(folder, creds.api_key, creds.secret.get_secret_value(), creds.passphrase.get_secret_value())
 
 
 CONTROL_TOKEN = "control__token"
@@ -75,8 +87,7 @@ def derive_credentials(settings: Settings, folder: Path, wait_s: float = 0.0) ->
                 raise SystemExit(f"updown keys: the venue at {settings.venue.clob_url} did not give credentials: "
                                  f"{type(exc).__name__}: {exc}") from None  # fmt: skip
             time.sleep(0.5)
-    for name, value in zip(API_FILES, (creds.api_key, creds.api_secret, creds.api_passphrase), strict=True):
-        write_secret(folder, name, value)
+    write_api_credentials(folder, creds.api_key, creds.api_secret, creds.api_passphrase)
     return str(creds.api_key)[:8]
 
 

@@ -45,7 +45,7 @@ from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.lane import open_lane
 from common.bus.writer import Writer
-from common.cli.keys import write_secret
+from common.cli.keys import write_wallet
 from common.clob.auth import L1Signer
 from common.clob.client import AsyncClobClient, Sent
 from common.clob.signing import OrderSigner
@@ -138,10 +138,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
     await _wait_up(client)
     creds = await client.create_or_derive_api_key()
     await client.aclose()
-    for name, value in (("wallet__private_key", key), ("wallet__api_key", creds.api_key),
-                        ("wallet__api_secret", creds.secret.get_secret_value()),
-                        ("wallet__api_passphrase", creds.passphrase.get_secret_value())):  # fmt: skip
-        write_secret(secrets, name, value)
+    write_wallet(secrets, key, creds)
     replayer = Replayer()
     async with serve(replayer.handler, "127.0.0.1", 0, max_size=None) as ws_server:
         port = ws_server.sockets[0].getsockname()[1]

@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
-from common.clob.auth import ApiCreds
 from common.clob.client import AsyncClobClient
-from common.clob.signing import OrderSigner
 from common.config.settings import Settings
 from common.runner import Context, Emit, Input, WorkerSpec, WorkerState, control
 from common.schemas.control import ControlCommand
@@ -25,7 +23,7 @@ from common.schemas.intent import Intent
 from common.schemas.market import MarketLifecycle
 from common.schemas.user import OrderEvent
 from common.series import series_keys
-from workers.credentials import wait_for_credentials
+from workers.credentials import api_creds, order_signer, wait_for_credentials
 from workers.executor.core import DEFAULT_CONFIG, ExecutorCore
 from workers.executor.core.modes import Mode
 from workers.executor.driver import Driver
@@ -66,13 +64,8 @@ async def setup(ctx: Context) -> None:
     creds = await wait_for_credentials(ctx)
     if creds is None:
         return  # stopping
-    wallet, venue = ctx.settings.wallet, ctx.settings.venue
-    if wallet.private_key is None:
-        raise RuntimeError("the executor needs wallet.private_key (secrets directory or UPDOWN_WALLET__PRIVATE_KEY)")
-    signer = OrderSigner(wallet.private_key, chain_id=venue.chain_id, funder=wallet.funder,
-                         signature_type=wallet.signature_type)  # fmt: skip
-    api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
-    client = AsyncClobClient(venue.clob_url, ctx.clock, address=signer.address, creds=api)
+    signer = order_signer(ctx.settings)
+    client = AsyncClobClient(ctx.settings.venue.clob_url, ctx.clock, address=signer.address, creds=api_creds(creds))
     while True:
         try:
             await client.sync_time()

@@ -23,12 +23,11 @@ from common.bus import streams
 from common.bus.envelope import Envelope
 from common.chain import EoaGateway, FileIntentStore
 from common.chain.retry import is_retryable
-from common.clob.auth import ApiCreds
 from common.clob.client import AsyncClobClient
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle
 from common.schemas.positions import MarketPosition
-from workers.credentials import wait_for_credentials
+from workers.credentials import api_creds, wait_for_credentials
 from workers.merger.chain import ChainSetup, chain_setup, ensure_exchange_approvals
 from workers.merger.core import Action, MergerCore, merge_action, redeem_action
 from workers.merger.journal import Journal
@@ -72,8 +71,7 @@ async def setup(ctx: Context) -> None:
         return  # stopping
     ctx.log.info("merger_ready", address=gateway.address, target=chain.contracts.target, approvals_sent=approvals)
     if creds is not None:
-        api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
-        client = AsyncClobClient(s.venue.clob_url, ctx.clock, address=gateway.address, creds=api)
+        client = AsyncClobClient(s.venue.clob_url, ctx.clock, address=gateway.address, creds=api_creds(creds))
         await client.sync_time()
         ctx.resources["client"] = client
         await refresh(ctx, ())  # the venue sees the approvals (§8.2)

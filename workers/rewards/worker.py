@@ -22,7 +22,6 @@ from eth_account import Account
 from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
-from common.clob.auth import ApiCreds
 from common.clob.client import AsyncClobClient
 from common.config.settings import Mode
 from common.fees import FeeSchedule
@@ -31,7 +30,7 @@ from common.schemas.book import BookSnapshot
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.user import Fill
 from common.ticks import TickGrid
-from workers.credentials import wait_for_credentials
+from workers.credentials import api_creds, wait_for_credentials
 from workers.rewards import metrics
 from workers.rewards.core import (
     LiveOrder,
@@ -94,8 +93,7 @@ async def setup(ctx: Context) -> None:
         return
     # Only the public address is kept (POLY_ADDRESS of L2 requests); the key is not.
     address = Account.from_key(key.get_secret_value()).address
-    api = ApiCreds(api_key=creds["apiKey"], secret=creds["secret"], passphrase=creds["passphrase"])
-    client = AsyncClobClient(ctx.settings.venue.clob_url, ctx.clock, address=address, creds=api)
+    client = AsyncClobClient(ctx.settings.venue.clob_url, ctx.clock, address=address, creds=api_creds(creds))
     await client.sync_time()
     ctx.resources["client"] = client
 

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from common.bench import bare_executor
 from common.bus.codec import encode
-from common.cli.keys import write_secret
+from common.cli.keys import write_wallet
 from common.clob.auth import L1Signer
 from common.clob.client import AsyncClobClient
 from common.clock import SystemClock
@@ -52,10 +52,7 @@ async def test_the_bare_executor_posts_what_is_new_cancels_what_is_gone_and_repo
     await client.create_or_derive_api_key()
     assert client.creds is not None
     secrets = tmp_path / "secrets"
-    for name, value in (("wallet__private_key", key), ("wallet__api_key", client.creds.api_key),
-                        ("wallet__api_secret", client.creds.secret.get_secret_value()),
-                        ("wallet__api_passphrase", client.creds.passphrase.get_secret_value())):  # fmt: skip
-        write_secret(secrets, name, value)
+    write_wallet(secrets, key, client.creds)
     env = dict(os.environ, UPDOWN_SECRETS_DIR=str(secrets), UPDOWN_VENUE__CLOB_URL=emulator.url,
                UPDOWN_DATA_DIR=str(tmp_path))  # fmt: skip
     redis = aioredis.Redis.from_url(redis_url)
