@@ -32,6 +32,7 @@ def order_record(o: Order) -> dict[str, object]:
         "post_only": o.post_only,
         "expiration_s": o.expiration_s,
         "created_ms": o.created_ms,
+        "ended_ms": o.ended_ms,
         "associate_trades": o.associate_trades,
     }
 

@@ -24,6 +24,7 @@ def execute(ex: Exchange, state: MarketState, order: Order) -> dict[str, object]
     for maker in result.dust:
         matching.release_reservations(ex.accounts, maker)
         maker.status = CANCELED
+        maker.ended_ms = ts
         ex._open.get(maker.owner, {}).pop(maker.order_id, None)
         user_events.append(
             Event(
@@ -40,6 +41,7 @@ def execute(ex: Exchange, state: MarketState, order: Order) -> dict[str, object]
     for maker in dict.fromkeys(result.touched):
         if maker.remaining_micro == 0:
             maker.status = MATCHED
+            maker.ended_ms = ts
             ex._open.get(maker.owner, {}).pop(maker.order_id, None)
         user_events.append(
             Event(
@@ -68,6 +70,7 @@ def execute(ex: Exchange, state: MarketState, order: Order) -> dict[str, object]
         )
     else:
         order.status = MATCHED
+        order.ended_ms = ts
         user_events.append(
             Event(
                 "user",

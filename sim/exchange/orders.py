@@ -44,6 +44,8 @@ class Order:
     reserved_shares_micro: int = 0
     associate_trades: list[str] = field(default_factory=list)
     expires_at_ms: int | None = None
+    #: When the order stopped resting (matched in full, cancelled, expired); None while it rests.
+    ended_ms: int | None = None
 
     @property
     def canonical_side(self) -> str:

@@ -147,6 +147,7 @@ def close_order(ex: Exchange, order: Order, status: str) -> None:
     order.status = status
     ex._open.get(order.owner, {}).pop(order.order_id, None)
     ts = ex.now_ms()
+    order.ended_ms = ts
     levels = {(order.canonical_side, order.canonical_price_micro): total}
     ex._emit(
         [
@@ -258,6 +259,7 @@ def _kill_if_unfillable(ex: Exchange, state: MarketState, order: Order) -> None:
     if order.budget_micro is not None:
         order.original_size_micro = shares
     order.status = f"CANCELED_{message}"
+    order.ended_ms = order.created_ms
     ex._seq += 1
     ex._orders[order.order_id] = order
     ex._emit(
