@@ -33,7 +33,7 @@ class HiredisPackingConnection(Connection):  # type: ignore[misc]
 def connect(cfg: RedisSettings, *, client_name: str | None = None) -> aioredis.Redis:
     """An asyncio client. Responses stay bytes: bodies are msgpack."""
     pool = aioredis.ConnectionPool.from_url(
-        cfg.url or FALLBACK_URL,
+        cfg.url.get_secret_value() if cfg.url else FALLBACK_URL,
         connection_class=HiredisPackingConnection,
         decode_responses=False,
         socket_timeout=cfg.socket_timeout_ms / 1000,

@@ -52,14 +52,14 @@ def main(argv: list[str]) -> int:
             if stale.exists():
                 shutil.rmtree(stale)
     if settings.redis.url:
-        url = settings.redis.url
-        say(f"using Redis at {url} (from REDIS_URL / config); starting none")
+        url = settings.redis.url.get_secret_value()
+        say(f"using Redis at {settings.redis.url} (from REDIS_URL / config); starting none")
     else:
         embedded = EmbeddedRedis(data / "redis").start()
         url = embedded.url
         say(f"started embedded redis-server ({embedded.binary.origin}: {embedded.binary.path}) at {url}, "
             f"AOF everysec in {data / 'redis'}")  # fmt: skip
-    redis_url.url_file(settings).write_text(url + "\n")
+    redis_url.write(settings, url)
     try:
         code = supervise(settings, url, args.duration)
         if code != 2:  # it ran: print what it did

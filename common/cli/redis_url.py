@@ -1,7 +1,12 @@
-"""Which Redis a command-line tool talks to: REDIS_URL, the config, or the running ``make run``'s."""
+"""Which Redis a command-line tool talks to: REDIS_URL, the config, or the running ``make run``'s.
+
+The URL may hold a password: it is returned for connecting, written only to a 0600 file, and shown
+only through :func:`common.config.redact.redact_url`.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from common.config.settings import Settings
@@ -14,9 +19,18 @@ def url_file(settings: Settings) -> Path:
     return Path(settings.data_dir) / URL_FILE
 
 
+def write(settings: Settings, url: str) -> None:
+    """Record the run's Redis for other shells, readable by this user only."""
+    path = url_file(settings)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(url + "\n")
+
+
 def resolve(settings: Settings) -> str:
     if settings.redis.url:
-        return settings.redis.url
+        return settings.redis.url.get_secret_value()
     path = url_file(settings)
     if path.is_file():
         return path.read_text().strip()

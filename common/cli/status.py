@@ -10,6 +10,7 @@ import redis
 from common.cli.main import parser
 from common.cli.redis_url import resolve
 from common.config import load_settings
+from common.config.redact import redact_url
 from common.runner.control import STATE_KEY
 from common.runner.health import KEY_PREFIX
 
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
 
 def render(client: redis.Redis, url: str) -> str:
     now_ms = time.time_ns() // 1_000_000
-    lines = [f"redis {url}", "", "WORKER INSTANCE                STATE      PID      HEALTH AGE"]
+    lines = [f"redis {redact_url(url)}", "", "WORKER INSTANCE                STATE      PID      HEALTH AGE"]
     for key in sorted(client.scan_iter(match=f"{KEY_PREFIX}*", count=500)):
         h = {_s(k): _s(v) for k, v in client.hgetall(key).items()}
         age = (now_ms - int(h.get("ts_ms", now_ms))) / 1000

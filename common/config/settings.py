@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.config.redact import SecretUrl
+
 
 class Mode(StrEnum):
     SIM = "sim"
@@ -24,8 +26,9 @@ class _Section(BaseModel):
 
 
 class RedisSettings(_Section):
-    #: ``redis://host:port/db``; empty means "start an embedded redis-server".
-    url: str | None = None
+    #: ``redis://[user:password@]host:port/db``; empty means "start an embedded redis-server".
+    #: A secret: printed and logged with its password masked (``get_secret_value()`` to connect).
+    url: SecretUrl | None = None
     #: Socket read timeout; every blocking read must be shorter than this.
     socket_timeout_ms: int = Field(5_000, gt=0)
     connect_timeout_ms: int = Field(2_000, gt=0)

@@ -119,7 +119,8 @@ def main(sink_factory: Callable[[str | None], AlertSink | None] = _redis_sink) -
         try:
             from common.config import load_settings
 
-            url = load_settings().redis.url
+            configured = load_settings().redis.url
+            url = configured.get_secret_value() if configured else None
         except Exception as exc:  # a bad config must not stop the alerts reaching the log
             log.error("config_unreadable", reason=str(exc).splitlines()[0])
     serve(sys.stdin.buffer, sys.stdout.buffer, sink_factory(url), SystemClock(), host=os.uname().nodename)

@@ -20,6 +20,7 @@ from common.bus.connection import connect
 from common.bus.reader import GroupReader
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK, Clock
+from common.config.redact import redact_url
 from common.config.settings import Settings
 from common.errors import UpdownError, is_retryable
 from common.latency import BUS_HOP, Spans, hop_span
@@ -47,7 +48,7 @@ async def run_worker(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _request_stop, ctx, sig)
-    log.info("starting", instance=instance, mode=settings.mode.value, redis=_safe_url(settings.redis.url),
+    log.info("starting", instance=instance, mode=settings.mode.value, redis=redact_url(settings.redis.url),
              metrics_port=settings.runner.metrics_port)  # fmt: skip
     started_ms = clock.now_ms()
     await _guarded(ctx, "start", lambda: _start(ctx, spec), once=True)
@@ -217,13 +218,3 @@ async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:
                     await ctx.writer.trim_pending_safe(stream)
         if not await ctx.sleep(GAUGE_INTERVAL_S):
             return
-
-
-def _safe_url(url: str | None) -> str:
-    """The Redis URL without any password in it."""
-    if not url:
-        return "<unset>"
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        rest = "***@" + rest.split("@", 1)[1]
-    return f"{scheme}{sep}{rest}"

@@ -45,7 +45,7 @@ def test_the_environment_overrides_the_mode_file_which_overrides_the_base() -> N
     assert sim.mode is Mode.SIM and sim.venue.clob_url.startswith("http://127.0.0.1")
     assert paper.mode is Mode.PAPER and paper.venue.clob_url == "https://clob.polymarket.com"
     assert paper.bus.max_deliveries == 9
-    assert paper.redis.url == "redis://h:1/2"
+    assert paper.redis.url is not None and paper.redis.url.get_secret_value() == "redis://h:1/2"
 
 
 def test_a_bad_value_fails_with_the_key_the_value_and_what_was_expected() -> None:
