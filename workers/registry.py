@@ -7,24 +7,11 @@ from __future__ import annotations
 
 import importlib
 
+from common.runner.catalog import WORKER_MODULES
 from common.runner.spec import WorkerSpec
 
-WORKERS: dict[str, str] = {
-    "hb-producer": "workers.heartbeat.producer",
-    "hb-relay": "workers.heartbeat.relay",
-    "discovery": "workers.discovery.worker",
-    "feed-book": "workers.feed_book.worker",
-    "feed-user": "workers.feed_user.worker",
-    "feed-ref": "workers.feed_ref.worker",
-    "alpha": "workers.alpha.worker",
-    "quoter": "workers.quoter.worker",
-    "control": "workers.control.worker",
-    "executor": "workers.executor.worker",
-    "executor-paper": "workers.executor.paper_worker",
-    "ledger": "workers.ledger.worker",
-    "merger": "workers.merger.worker",
-    "rewards": "workers.rewards.worker",
-}
+#: The table lives in common/ so that the control API can check a target without importing workers.
+WORKERS: dict[str, str] = WORKER_MODULES
 
 
 class UnknownWorker(LookupError):

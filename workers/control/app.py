@@ -3,7 +3,9 @@
 Every request carries ``Authorization: Bearer <token>`` (compared in constant time); a missing or
 wrong token is 401, and the attempt is audited. Actions go on ``ctl`` through
 ``common.runner.control.issue`` (which also records the sticky state and the trading mode) and on
-``audit``; a repeated ``Idempotency-Key`` gets the first answer back without acting twice.
+``audit``. A target must be ``*``, a worker's name or a running instance (422 otherwise). An
+``Idempotency-Key`` is bound to its action and target (``idempotency.py``): a repeat gets the first
+answer back without acting twice (audited as "replayed"); the key reused for anything else is 409.
 ``reload`` validates the configuration first and is refused, with the reason, when it is invalid.
 """
 
@@ -23,10 +25,12 @@ from common.bus.codec import decode
 from common.clock import Clock
 from common.config import ConfigError, Settings, load_settings
 from common.runner import control
+from common.runner.catalog import EVERY_WORKER, WORKER_NAMES, is_known_target
 from common.runner.health import KEY_PREFIX
 from common.schemas.base import Message
 from common.schemas.control import Action, ControlCommand
 from common.series import series_keys
+from workers.control import idempotency
 
 ACTIONS: tuple[Action, ...] = ("pause", "resume", "halt", "flatten", "reduce-only", "reload")
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
@@ -64,7 +68,7 @@ async def _audit(request: web.Request, *, action: str, outcome: str, **detail: A
     now = request.app[CLOCK].now_ms()
     entry = {"action": action, "outcome": outcome, "remote": request.remote or "", "at_ms": str(now),
              "detail": json.dumps(detail, default=str)}  # fmt: skip
-    await request.app[REDIS].xadd(streams.AUDIT, entry)
+    await request.app[REDIS].xadd(streams.AUDIT, entry, maxlen=streams.AUDIT_MAXLEN, approximate=True)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -110,28 +114,49 @@ async def toxicity(request: web.Request) -> web.Response:
 def act(action: Action) -> Any:
     async def handler(request: web.Request) -> web.Response:
         redis = request.app[REDIS]
-        target = request.query.get("target", "*")
+        target = request.query.get("target", EVERY_WORKER)
         reason = request.query.get("reason", "")
         key = request.headers.get("Idempotency-Key")
         ttl = request.app[SETTINGS].control.idempotency_ttl_s
+        if not await is_known_target(redis, target):
+            await _audit(request, action=action, outcome="refused", target=target, reason="unknown target")
+            return web.json_response({"error": "unknown target", "target": target,
+                                      "known": [EVERY_WORKER, *sorted(WORKER_NAMES)]}, status=422)  # fmt: skip
         if key:
-            seen = await redis.get(f"ctl:idem:{key}")
-            if seen is not None:
-                return web.json_response(json.loads(seen))
-        if action == "reload":
-            try:
-                load_settings()
-            except ConfigError as exc:
-                await _audit(request, action=action, outcome="refused", reason=str(exc))
-                return web.json_response({"error": "invalid configuration", "reason": str(exc)}, status=400)
-        cmd: ControlCommand = await control.issue(redis, action, target=target, issued_by="control-api",
-                                                  reason=reason, clock=request.app[CLOCK])  # fmt: skip
-        answer = {"ok": True, "action": action, "target": target, "request_id": cmd.request_id}
-        if key:
-            await redis.set(f"ctl:idem:{key}", json.dumps(answer), ex=ttl)
-        return web.json_response(answer)
+            claim = await idempotency.claim(redis, key, action=action, target=target, ttl_s=ttl)
+            if claim.conflict:
+                await _audit(request, action=action, outcome="conflict", target=target, key=key, reason=claim.conflict)
+                return web.json_response({"error": "idempotency key conflict", "reason": claim.conflict}, status=409)
+            if claim.answer is not None:
+                await _audit(request, action=action, outcome="replayed", target=target, key=key,
+                             request_id=claim.answer.get("request_id"))  # fmt: skip
+                return web.json_response(claim.answer)
+        try:
+            status, answer = await _issue(request, action, target, reason)
+        except BaseException:
+            if key:  # it did not act: the key may be used again
+                await idempotency.release(redis, key)
+            raise
+        if key and status == 200:
+            await idempotency.record(redis, key, action=action, target=target, answer=answer, ttl_s=ttl)
+        elif key:
+            await idempotency.release(redis, key)
+        return web.json_response(answer, status=status)
 
     return handler
+
+
+async def _issue(request: web.Request, action: Action, target: str, reason: str) -> tuple[int, dict[str, Any]]:
+    """Act: the HTTP status and the answer."""
+    if action == "reload":
+        try:
+            load_settings()
+        except ConfigError as exc:
+            await _audit(request, action=action, outcome="refused", reason=str(exc))
+            return 400, {"error": "invalid configuration", "reason": str(exc)}
+    cmd: ControlCommand = await control.issue(request.app[REDIS], action, target=target, issued_by="control-api",
+                                              reason=reason, clock=request.app[CLOCK])  # fmt: skip
+    return 200, {"ok": True, "action": action, "target": target, "request_id": cmd.request_id}
 
 
 async def _scan(redis: aioredis.Redis, pattern: str) -> list[bytes]:
