@@ -153,6 +153,17 @@ class ExecutorSettings(_Section):
     replace_overlap: bool = True
 
 
+class UserFeedSettings(_Section):
+    """feed-user: our trades read back from the venue, for the fills its websocket missed."""
+
+    #: How often feed-user reads our trades from the venue (``GET /data/trades``), besides at start
+    #: and on every reconnect of its websocket.
+    backfill_interval_s: float = Field(60.0, gt=0)
+    #: Each read starts this long before the newest trade already read, so that a recent trade's
+    #: later status (MINED, CONFIRMED) missed by the websocket is read again.
+    backfill_lookback_s: int = Field(300, ge=1)
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -181,4 +192,5 @@ class Settings(BaseSettings):
     sim: SimSettings = SimSettings()
     control: ControlSettings = ControlSettings()
     executor: ExecutorSettings = ExecutorSettings()
+    user_feed: UserFeedSettings = UserFeedSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

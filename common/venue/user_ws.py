@@ -5,19 +5,22 @@ The same shapes come back from REST (``/data/orders``, ``/data/trades``) without
 (``CANCELED_<reason>``); empty strings stand for absent fields. A maker order's side is taken from
 its ``maker_orders`` entry, or derived when the venue omits it (older captures): a maker on the
 taker's token took the other side; a maker on the complementary token (a mint or merge match) took
-the same side.
+the same side. A frame is one event or an array of them: ``parse_elements`` takes it element by
+element, so that one malformed element costs only itself (and the fills beside it are kept).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from common.schemas.base import Message
 from common.schemas.user import TRADE_STATUSES, MakerOrderFill, OrderEvent, UserTrade
-from common.venue.convert import bps, epoch_ms, field, micro, optional_epoch_ms, side, text
+from common.venue.convert import bps, epoch_ms, field, loads, micro, optional_epoch_ms, side, text
 from common.venue.errors import VenueParseError, guarded, parse_guard
-from common.venue.market_ws import frame_objects
+from common.venue.market_ws import TEXT_FRAMES
 
 _ORDER_STATUSES = ("LIVE", "MATCHED", "DELAYED", "UNMATCHED", "CANCELED", "INVALID")
 _ORDER_KINDS = ("PLACEMENT", "UPDATE", "CANCELLATION")
@@ -175,6 +178,24 @@ def parse_trade(obj: dict[str, Any], recv_ts_ms: int) -> UserTrade:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BadElement:
+    """One element of a frame that did not parse: the element as the venue sent it, and why."""
+
+    #: ``trade``, ``order``, or "" when the element does not say (what it would have become).
+    kind: str
+    raw: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFrame:
+    """What one frame held: the events of its good elements, and its bad elements."""
+
+    events: list[Message]
+    bad: list[BadElement]
+
+
 class UserWsParser:
     """Turns raw user-channel frames into ``OrderEvent``/``UserTrade``; ``counts`` says what it saw."""
 
@@ -182,19 +203,63 @@ class UserWsParser:
         self.counts: Counter[str] = Counter()
 
     def parse(self, raw: str | bytes, recv_ts_ms: int) -> list[Message]:
-        """All events of one frame; raises ``VenueParseError`` (only) on a malformed frame."""
-        events: list[Message] = []
+        """All events of one frame; raises ``VenueParseError`` (only) if any part is malformed."""
+        frame = self.parse_elements(raw, recv_ts_ms)
+        if frame.bad:
+            raise VenueParseError(frame.bad[0].error)
+        return frame.events
+
+    def parse_elements(self, raw: str | bytes, recv_ts_ms: int) -> ParsedFrame:
+        """The frame element by element: one bad element costs only itself. Raises
+        ``VenueParseError`` (only) when the frame as a whole is not JSON."""
+        with parse_guard("user frame"):
+            elements = frame_elements(raw, self.counts)
+        frame = ParsedFrame([], [])
+        for element in elements:
+            try:
+                event = self._event(element, recv_ts_ms)
+            except VenueParseError as exc:
+                kind = element.get("event_type") if isinstance(element, dict) else None
+                frame.bad.append(BadElement(kind if kind in ("trade", "order") else "", _dump(element), str(exc)))
+                self.counts["bad_element"] += 1
+                continue
+            if event is not None:
+                frame.events.append(event)
+        return frame
+
+    def _event(self, obj: object, recv_ts_ms: int) -> Message | None:
         with parse_guard("user event"):
-            for obj in frame_objects(raw, self.counts):
-                kind = obj.get("event_type")
-                if kind == "order":
-                    events.append(parse_order(obj, recv_ts_ms))
-                elif kind == "trade":
-                    events.append(parse_trade(obj, recv_ts_ms))
-                elif kind is None:
-                    raise VenueParseError("user event without event_type")
-                else:
-                    self.counts["unknown_event_type"] += 1
-                    continue
-                self.counts[kind] += 1
-        return events
+            if not isinstance(obj, dict):
+                raise VenueParseError(f"frame element is not an object: {type(obj).__name__}")
+            kind = obj.get("event_type")
+            if kind is None:
+                raise VenueParseError("user event without event_type")
+            event: Message
+            if kind == "order":
+                event = parse_order(obj, recv_ts_ms)
+            elif kind == "trade":
+                event = parse_trade(obj, recv_ts_ms)
+            else:
+                self.counts["unknown_event_type"] += 1
+                return None
+            self.counts[kind] += 1
+            return event
+
+
+def frame_elements(raw: str | bytes, counts: Counter[str]) -> list[object]:
+    """The decoded elements of one frame (an object or an array of them); none for the bare text
+    acks and keep-alives (counted). Raises ``VenueParseError`` when the frame is not JSON."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes | bytearray) else raw
+    stripped = text.strip()
+    if stripped in TEXT_FRAMES:
+        counts["text:" + stripped] += 1
+        return []
+    decoded = loads(stripped)
+    return list(decoded) if isinstance(decoded, list) else [decoded]
+
+
+def _dump(element: object) -> str:
+    try:
+        return json.dumps(element, separators=(",", ":"), default=str)
+    except ValueError:  # a circular structure cannot come from JSON; repr to be safe
+        return repr(element)

@@ -6,7 +6,7 @@ our ``Fill``\\ s, once per (trade id, status): a trade is re-sent as it moves MA
 CONFIRMED, and a repeated delivery of the same status yields nothing. Our maker fills come from
 our entries in ``maker_orders`` (matched amount and price of our order), recognised by our order
 id or our API key; our taker fill from the top level when ``trader_side`` is ``TAKER`` and the
-taker order is ours.
+taker order is ours. Trades read back from the venue (``backfill``) pass the same dedupe.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from common.schemas.base import Message
 from common.schemas.user import Fill, MakerOrderFill, OrderEvent, UserTrade
-from common.venue.user_ws import UserWsParser
+from common.venue.user_ws import BadElement, UserWsParser
 
 #: (trade id, status) pairs remembered for dedupe; far above the trades of a day at our size.
 DEDUPE_CAPACITY = 200_000
@@ -71,11 +71,21 @@ class UserFeed:
         return order_id in self._orders or (bool(owner) and owner in self.api_keys)
 
     def on_frame(self, raw: str | bytes, recv_ts_ms: int) -> list[Message]:
-        """Parse one frame and apply it; raises ``VenueParseError`` for a malformed frame."""
+        """Parse one frame and apply it; raises ``VenueParseError`` if any part is malformed."""
         out: list[Message] = []
         for event in self.parser.parse(raw, recv_ts_ms):
             out.extend(self.apply(event))
         return out
+
+    def read(self, raw: str | bytes, recv_ts_ms: int) -> tuple[list[Message], list[BadElement]]:
+        """One frame element by element: the events of its good elements, and its bad elements.
+        Raises ``VenueParseError`` only when the frame as a whole is not JSON."""
+        frame = self.parser.parse_elements(raw, recv_ts_ms)
+        return [out for event in frame.events for out in self.apply(event)], frame.bad
+
+    def backfill(self, trades: Iterable[UserTrade]) -> list[Fill]:
+        """Our fills in trades read from the venue, through the same dedupe as the websocket's."""
+        return [fill for trade in trades for fill in self.fills(trade)]
 
     def apply(self, event: Message) -> list[Message]:
         """The events to publish for one parsed event: the order event, or our fills of a trade."""
