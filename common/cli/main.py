@@ -21,6 +21,7 @@ USAGE = """updown COMMAND [ARGS]
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat
+  soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
 """
@@ -48,6 +49,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "keys": _lazy("common.cli.keys"),
     "doctor": _lazy("common.cli.doctor"),
     "report": _lazy("common.cli.report"),
+    "soak": _lazy("common.cli.soak"),
     "calibrate": _lazy("workers.alpha.calibrate"),
 }
 

@@ -1,0 +1,78 @@
+"""The soak's verdicts from the emulator's record and what the bot published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.cli.soak_checks import fills_booked, memory_lines, our_fills, slot_overlaps
+
+SLOT = ("0xmarket", "tok-up", "BUY", 0)
+
+
+def order(order_id: str, created: int, ended: int | None, order_type: str = "GTC") -> dict[str, Any]:
+    return {"order_id": order_id, "created_ms": created, "ended_ms": ended, "order_type": order_type}
+
+
+def test_a_replace_whose_successor_is_posted_when_the_cancel_lands_is_no_overlap() -> None:
+    orders = [order("a", 100, 200), order("b", 200, 300), order("c", 300, None)]
+
+    verdict = slot_overlaps(orders, {"a": SLOT, "b": SLOT, "c": SLOT})
+
+    assert verdict.overlaps == ()
+    assert verdict.orders_with_slot == 3
+
+
+def test_a_second_order_created_while_the_first_still_rests_is_an_overlap() -> None:
+    orders = [order("a", 100, None), order("b", 150, 160)]
+
+    verdict = slot_overlaps(orders, {"a": SLOT, "b": SLOT})
+
+    assert len(verdict.overlaps) == 1
+    assert "still resting" in verdict.overlaps[0]
+
+
+def test_a_long_lived_order_overlapping_a_later_one_past_a_short_one_is_found() -> None:
+    orders = [order("long", 100, 1_000), order("short", 100, 100), order("late", 500, 600)]
+
+    verdict = slot_overlaps(orders, {"long": SLOT, "short": SLOT, "late": SLOT})
+
+    assert len(verdict.overlaps) == 2  # short starts while long rests; late too
+
+
+def test_orders_in_different_slots_never_overlap_and_unknown_resting_ones_are_counted() -> None:
+    other = ("0xmarket", "tok-up", "BUY", 1)
+    orders = [order("a", 100, None), order("b", 150, None), order("x", 120, None), order("fak", 130, 130, "FAK")]
+
+    verdict = slot_overlaps(orders, {"a": SLOT, "b": other})
+
+    assert verdict.overlaps == ()
+    assert verdict.orders_without_slot == 1
+
+
+def test_our_fills_are_the_taker_order_and_our_maker_orders_at_the_trades_status() -> None:
+    trades = [
+        {"trade_id": "t1", "taker_owner": "us", "taker_order_id": "o1", "status": "CONFIRMED",
+         "makers": [{"owner": "them", "order_id": "m1"}]},
+        {"trade_id": "t2", "taker_owner": "them", "taker_order_id": "o2", "status": "FAILED",
+         "makers": [{"owner": "us", "order_id": "o3"}, {"owner": "us", "order_id": "o4"}]},
+    ]  # fmt: skip
+
+    assert our_fills(trades, "us") == {("t1", "o1", "CONFIRMED"), ("t2", "o3", "FAILED"), ("t2", "o4", "FAILED")}
+
+
+def test_a_fill_never_published_is_missing_and_one_published_twice_is_counted() -> None:
+    expected = {("t1", "o1", "CONFIRMED"), ("t2", "o2", "CONFIRMED")}
+    published = [("t1", "o1", "MATCHED"), ("t1", "o1", "CONFIRMED"), ("t1", "o1", "CONFIRMED"), ("t2", "o2", "MINED")]
+
+    verdict = fills_booked(expected, published)
+
+    assert verdict.missing == (("t2", "o2", "CONFIRMED"),)
+    assert verdict.republished == 1
+    assert verdict.expected == 2
+
+
+def test_memory_lines_show_start_and_end_per_process() -> None:
+    lines = memory_lines({"redis": 2 * 2**20, "alpha": 50 * 2**20}, {"redis": 3 * 2**20})
+
+    assert lines[0].split() == ["alpha", "start", "50.0", "MiB", "end", "-"]
+    assert "3.0 MiB" in lines[1]
