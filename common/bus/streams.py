@@ -1,8 +1,22 @@
-"""Every stream name in one place, with its retention policy.
+"""Every stream name in one place, with its retention policy: every stream is bounded.
 
-Market data (books, reference prices, signals) is bounded by length: old ticks are worthless.
-Intents, orders, fills, positions and control are never trimmed below what a consumer still has
-pending: losing one is losing track of money.
+- ``book.*``, ``ref.*``, ``signal.*``, ``hb*``, ``feeds``: BOUNDED to ``bus.market_data_maxlen``
+  (``feeds``: 10 000) by its writer on every XADD.
+- ``fills``, ``orders``, ``exec``, ``positions``, ``inventory``, ``rewards``, ``markets``:
+  PENDING_SAFE, trimmed by its one writer every ``bus.trim_interval_s`` (``retention.Trimmer``),
+  and never longer than ``bus.stream_maxlen``.
+- ``intent.*``: STALE_AFTER, as PENDING_SAFE and nothing older than ``bus.intent_max_age_s``
+  (trimmed by the quoter).
+- ``ctl``, ``audit``, ``alerts``: CAPPED (several writers), each XADD trims to ``CTL_MAXLEN``,
+  ``AUDIT_MAXLEN`` or the fatal listener's ``ALERTS_MAXLEN``.
+- ``<stream>:dlq``: DEAD_LETTERS, kept to ``bus.dlq_maxlen`` by the readers of ``<stream>``.
+
+Market data is bounded by length: old ticks are worthless. Money streams are never trimmed below
+what a consumer still has pending (losing one is losing track of money) unless a group stops reading
+altogether: past ``bus.stream_maxlen`` the oldest go, loudly, rather than fill Redis (which refuses
+every write when full: ``redis.maxmemory_mb`` with ``noeviction``). An intent is worthless once
+past its ``valid_until`` (the executor drops stale ones), so intents older than
+``bus.intent_max_age_s`` go even if still pending.
 """
 
 from __future__ import annotations
@@ -22,6 +36,11 @@ CTL = "ctl"
 FEEDS = "feeds"
 #: Every control action taken, who asked and the result.
 AUDIT = "audit"
+#: Control commands kept (approximately): each worker reads them as they come, the sticky state
+#: lives in ``ctl:state``; written by the CLI and the control API, each XADD trims.
+CTL_MAXLEN = 10_000
+#: Audit entries kept (approximately): written by the CLI and the control API, each XADD trims.
+AUDIT_MAXLEN = 10_000
 #: Operations alerts (a worker gone FATAL, ...).
 ALERTS = "alerts"
 #: The demo pair that proves the spine: producer -> HEARTBEAT -> relay -> HEARTBEAT_SEEN.
@@ -52,18 +71,31 @@ def dlq(stream: str) -> str:
 class Retention(Enum):
     #: Trimmed approximately to ``bus.market_data_maxlen`` on every write.
     BOUNDED = "bounded"
-    #: Trimmed only below the oldest entry any group still has pending or undelivered.
+    #: Trimmed by its writer below the oldest entry any group still has pending or undelivered,
+    #: and to ``bus.stream_maxlen`` whatever is pending (with a warning).
     PENDING_SAFE = "pending-safe"
+    #: As PENDING_SAFE, and entries older than ``bus.intent_max_age_s`` go even if pending.
+    STALE_AFTER = "stale-after"
+    #: Several writers: each XADD trims approximately to the stream's constant.
+    CAPPED = "capped"
+    #: ``<stream>:dlq``: trimmed to ``bus.dlq_maxlen`` (oldest first, with a warning) by the
+    #: readers of ``<stream>`` (whoever dead-letters into it).
+    DEAD_LETTERS = "dead-letters"
 
 
 _BOUNDED_PREFIXES = ("book.", "ref.", "signal.", HEARTBEAT, FEEDS)
+_CAPPED = frozenset({CTL, AUDIT, ALERTS})
 
 
 def retention(stream: str) -> Retention:
     if stream.endswith(":dlq"):
-        return Retention.PENDING_SAFE
+        return Retention.DEAD_LETTERS
     if any(stream == p or stream.startswith(p) for p in _BOUNDED_PREFIXES):
         return Retention.BOUNDED
+    if stream.startswith("intent."):
+        return Retention.STALE_AFTER
+    if stream in _CAPPED:
+        return Retention.CAPPED
     return Retention.PENDING_SAFE
 
 

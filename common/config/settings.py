@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.config.redact import SecretUrl
+from common.redis_server import DEFAULT_MAXMEMORY_MB
 
 
 class Mode(StrEnum):
@@ -37,6 +38,9 @@ class RedisSettings(_Section):
     #: First and largest pause between reconnect attempts when Redis goes away.
     reconnect_initial_ms: int = Field(100, gt=0)
     reconnect_max_ms: int = Field(5_000, gt=0)
+    #: The embedded redis-server's ``maxmemory`` (policy ``noeviction``: a full Redis refuses writes
+    #: loudly rather than evict a stream); conf/deploy/redis/redis.conf says the same. 0: no limit.
+    maxmemory_mb: int = Field(DEFAULT_MAXMEMORY_MB, ge=0)
 
     @model_validator(mode="after")
     def _block_shorter_than_socket_timeout(self) -> RedisSettings:
@@ -63,6 +67,13 @@ class BusSettings(_Section):
     dedupe_ttl_s: int = Field(86_400, gt=0)
     #: How often a writer trims its never-below-pending streams.
     trim_interval_s: int = Field(30, gt=0)
+    #: Length bound of every never-below-pending stream (fills, orders, exec, positions, intents...):
+    #: above it the oldest go even if a group still has them pending (a group that stopped reading).
+    stream_maxlen: int = Field(100_000, ge=1_000)
+    #: Intents older than this are trimmed even if pending: past their valid_until they are worthless.
+    intent_max_age_s: int = Field(60, gt=0)
+    #: Length bound of every ``<stream>:dlq``: above it the oldest dead letters go, with a warning.
+    dlq_maxlen: int = Field(10_000, ge=100)
 
 
 class RunnerSettings(_Section):

@@ -48,10 +48,12 @@ async def issue(
     mode = _MODE_OF_ACTION.get(action)
     if mode is not None and target == "*":
         pipe.set(TRADING_MODE_KEY, mode)
-    pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now))
+    pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now),
+              maxlen=streams.CTL_MAXLEN, approximate=True)  # fmt: skip
     # Every action is audited where it is issued, whichever way it came (CLI or control API).
     pipe.xadd(streams.AUDIT, {"action": action, "outcome": "issued", "target": target, "issued_by": issued_by,
-                              "reason": reason, "request_id": cmd.request_id, "at_ms": str(now)})  # fmt: skip
+                              "reason": reason, "request_id": cmd.request_id, "at_ms": str(now)},
+              maxlen=streams.AUDIT_MAXLEN, approximate=True)  # fmt: skip
     await pipe.execute()
     return cmd
 

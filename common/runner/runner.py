@@ -18,6 +18,7 @@ from common.bus import streams
 from common.bus.codec import DecodeError, decode
 from common.bus.connection import connect
 from common.bus.reader import GroupReader
+from common.bus.retention import Trimmer
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK, Clock
 from common.config.redact import redact_url
@@ -198,6 +199,7 @@ async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) 
 
 
 async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:
+    trimmer = Trimmer(ctx.redis, ctx.writer, ctx.settings.bus, ctx.clock, ctx.log)
     while True:
         if hops.names:
             await hops.write(ctx.redis)
@@ -212,9 +214,7 @@ async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:
                 metrics.CONSUMER_LAG_MS.labels(*labels).set(st.lag_ms)
                 if st.lag_entries is not None:
                     metrics.CONSUMER_LAG_ENTRIES.labels(*labels).set(st.lag_entries)
-        for names in spec.writes:
-            for stream in [names] if isinstance(names, str) else names(ctx.settings):
-                if streams.retention(stream) is streams.Retention.PENDING_SAFE:
-                    await ctx.writer.trim_pending_safe(stream)
+        written = [s for names in spec.writes for s in ([names] if isinstance(names, str) else names(ctx.settings))]
+        await trimmer.maybe_trim(written, [s for inp in spec.inputs for s in inp.resolve(ctx.settings)])
         if not await ctx.sleep(GAUGE_INTERVAL_S):
             return

@@ -64,7 +64,7 @@ class WorkerSpec:
     setup: Hook | None = None
     teardown: Hook | None = None
     on_control: ControlHook | None = None
-    #: Never-below-pending streams this worker writes, trimmed by it safely.
+    #: Streams this worker writes; it bounds them (``common.bus.retention``: pending-safe, by age).
     writes: tuple[StreamNames, ...] = ()
 
     def __post_init__(self) -> None:

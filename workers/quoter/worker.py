@@ -64,6 +64,11 @@ def book_streams(settings: Settings) -> list[str]:
     return [streams.book(k) for k in series_keys(settings)]
 
 
+def intent_streams(settings: Settings) -> list[str]:
+    """What the quoter writes (and so trims: one writer per stream)."""
+    return [streams.intent(k) for k in series_keys(settings)]
+
+
 async def setup(ctx: Context) -> None:
     view = View()
     for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
@@ -166,5 +171,5 @@ SPEC = WorkerSpec(
     name="quoter",
     inputs=(Input(signal_streams, start_id="$"), Input(book_streams, start_id="$"), Input(streams.MARKETS),
             Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$"), Input(streams.FEEDS, start_id="$")),
-    handle=handle, setup=setup, on_control=on_control, writes=(),
+    handle=handle, setup=setup, on_control=on_control, writes=(intent_streams,),
 )  # fmt: skip

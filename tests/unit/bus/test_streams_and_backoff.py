@@ -16,10 +16,23 @@ def test_market_data_streams_are_bounded(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [streams.intent("btc-15m"), streams.FILLS, streams.ORDERS, streams.CTL, streams.dlq("book.x")]
+    "name", [streams.FILLS, streams.ORDERS, streams.EXEC, streams.POSITIONS, streams.INVENTORY, streams.MARKETS]
 )
-def test_money_and_control_streams_are_never_trimmed_below_pending(name: str) -> None:
+def test_money_streams_are_never_trimmed_below_pending(name: str) -> None:
     assert streams.retention(name) is streams.Retention.PENDING_SAFE
+
+
+def test_intents_are_pending_safe_until_stale() -> None:
+    assert streams.retention(streams.intent("btc-15m")) is streams.Retention.STALE_AFTER
+
+
+@pytest.mark.parametrize("name", [streams.CTL, streams.AUDIT, streams.ALERTS])
+def test_streams_with_several_writers_are_capped_on_every_write(name: str) -> None:
+    assert streams.retention(name) is streams.Retention.CAPPED
+
+
+def test_dead_letter_streams_have_their_own_bound() -> None:
+    assert streams.retention(streams.dlq(streams.FILLS)) is streams.Retention.DEAD_LETTERS
 
 
 def test_backoff_grows_stays_under_its_cap_and_resets() -> None:
