@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
 from common import state
@@ -113,14 +112,8 @@ async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
 
 
 async def positions(ctx: Context) -> dict[str, MarketPosition]:
-    """The ledger's market positions (the hash also holds the account's, under ``account``)."""
-    out: dict[str, MarketPosition] = {}
-    for field, raw in (await ctx.redis.hgetall(state.POSITIONS)).items():
-        try:
-            out[field.decode()] = MarketPosition.model_validate_json(raw)
-        except ValidationError:
-            continue
-    return out
+    """The ledger's market positions (the account beside them in the hash left out)."""
+    return await state.market_positions(ctx.redis)
 
 
 async def run(ctx: Context) -> None:
