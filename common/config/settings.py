@@ -175,6 +175,19 @@ class UserFeedSettings(_Section):
     backfill_lookback_s: int = Field(300, ge=1)
 
 
+class QuoterSettings(_Section):
+    """When the quoter stops trusting the ledger's positions (and then adds no risk: reduce-only)."""
+
+    #: The ledger's positions lag behind the fills by more than this (the oldest fill it has not
+    #: booked is older): the holdings are unknown, no new buys.
+    max_position_lag_ms: int = Field(5_000, gt=0)
+    #: This long after the quoter starts without any account position from the ledger: the
+    #: holdings are unknown, no new buys.
+    ledger_grace_ms: int = Field(30_000, ge=0)
+    #: How often the quoter looks at the ledger's health and backlog.
+    ledger_check_interval_ms: int = Field(500, gt=0)
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -204,4 +217,5 @@ class Settings(BaseSettings):
     control: ControlSettings = ControlSettings()
     executor: ExecutorSettings = ExecutorSettings()
     user_feed: UserFeedSettings = UserFeedSettings()
+    quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

@@ -21,11 +21,22 @@ from common.schemas.control import Action, ControlCommand
 
 #: Hash of sticky states by target (``*`` or a worker name).
 STATE_KEY = "ctl:state"
-#: The bot's trading mode: ACTIVE, REDUCE_ONLY or HALTED (cancels always pass). The executor and
+#: The bot's mode: ACTIVE, REDUCE_ONLY, FLATTENING or HALTED (cancels always pass). The executor and
 #: the quoter read it at start and after every control command, so it survives every restart.
 TRADING_MODE_KEY = "ctl:trading_mode"
+#: Set (to the time, ms) once the quoter found nothing left to flatten; cleared by the next
+#: ``flatten`` or ``resume``, so that each flatten is reported flat once, across restarts.
+FLAT_KEY = "ctl:flat_ms"
+#: What orders may do: every stage that places or filters orders knows these three.
 TradingMode = Literal["ACTIVE", "REDUCE_ONLY", "HALTED"]
-_MODE_OF_ACTION: dict[str, TradingMode] = {"halt": "HALTED", "reduce-only": "REDUCE_ONLY", "resume": "ACTIVE"}
+#: The mode as issued: FLATTENING is REDUCE_ONLY for the orders, plus the quoter closing the position
+#: (sell what is unpaired, or complete it when cheaper; the merger merges the full sets). It stays
+#: until ``resume`` (or ``halt``), even once flat, so that a late fill is closed too.
+ControlMode = Literal["ACTIVE", "REDUCE_ONLY", "FLATTENING", "HALTED"]
+_MODE_OF_ACTION: dict[str, ControlMode] = {"halt": "HALTED", "reduce-only": "REDUCE_ONLY", "flatten": "FLATTENING",
+                                           "resume": "ACTIVE"}  # fmt: skip
+_ORDER_MODE: dict[ControlMode, TradingMode] = {"ACTIVE": "ACTIVE", "REDUCE_ONLY": "REDUCE_ONLY",
+                                               "FLATTENING": "REDUCE_ONLY", "HALTED": "HALTED"}  # fmt: skip
 _STICKY = {"pause": WorkerState.PAUSED, "halt": WorkerState.HALTED, "resume": WorkerState.RUNNING}
 _RANK = {WorkerState.RUNNING: 0, WorkerState.PAUSED: 1, WorkerState.HALTED: 2}
 
@@ -48,6 +59,7 @@ async def issue(
     mode = _MODE_OF_ACTION.get(action)
     if mode is not None and target == "*":
         pipe.set(TRADING_MODE_KEY, mode)
+        pipe.delete(FLAT_KEY)
     pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now),
               maxlen=streams.CTL_MAXLEN, approximate=True)  # fmt: skip
     # Every action is audited where it is issued, whichever way it came (CLI or control API).
@@ -58,11 +70,31 @@ async def issue(
     return cmd
 
 
-async def trading_mode(redis: aioredis.Redis) -> TradingMode:
-    """The bot's trading mode (ACTIVE when never set)."""
+async def control_mode(redis: aioredis.Redis) -> ControlMode:
+    """The bot's mode as issued (ACTIVE when never set)."""
     raw = await redis.get(TRADING_MODE_KEY)
     value = raw.decode() if isinstance(raw, bytes) else raw
-    return value if value in ("ACTIVE", "REDUCE_ONLY", "HALTED") else "ACTIVE"  # type: ignore[return-value]
+    return value if value in _ORDER_MODE else "ACTIVE"
+
+
+async def trading_mode(redis: aioredis.Redis) -> TradingMode:
+    """The mode orders follow (ACTIVE when never set; FLATTENING is REDUCE_ONLY for them)."""
+    return _ORDER_MODE[await control_mode(redis)]
+
+
+async def report_flat(redis: aioredis.Redis, *, reported_by: str, detail: str, clock: Clock) -> bool:
+    """Record in ``audit`` that nothing is left to flatten, once per flatten (the claim of
+    :data:`FLAT_KEY` first: a quoter restarted later does not report it again); False when this
+    flatten was already reported or is no longer the mode."""
+    now = clock.now_ms()
+    if await redis.get(TRADING_MODE_KEY) not in (b"FLATTENING", "FLATTENING"):
+        return False
+    if not await redis.set(FLAT_KEY, str(now), nx=True):
+        return False
+    await redis.xadd(streams.AUDIT, {"action": "flatten", "outcome": "flat", "target": "*", "issued_by": reported_by,
+                                     "reason": detail, "request_id": "", "at_ms": str(now)},
+                     maxlen=streams.AUDIT_MAXLEN, approximate=True)  # fmt: skip
+    return True
 
 
 async def persisted_state(redis: aioredis.Redis, worker: str) -> WorkerState:

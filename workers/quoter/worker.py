@@ -5,19 +5,22 @@ It decides on every signal and again when the top of either book moves, at most 
 ``BOOK_REQUOTE_MIN_MS`` per series. The intent's envelope carries the originating event's times of
 whatever caused the decision (the reference tick behind the signal, or the book move), which is
 what tick-to-order latency is measured from.
+
+Risk never fails open: while the ledger's positions cannot be trusted (``ledger_watch``: the ledger
+down, behind the fills, or silent since start) it buys nothing and says why in the intent's reason.
+In FLATTENING it closes each window's position (``core.flatten``) and, once nothing is left, reports
+it once in ``audit``; the mode stays FLATTENING until resume or halt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.config.settings import Settings
 from common.runner import Context, Emit, Input, WorkerSpec
-from common.runner.control import trading_mode
+from common.runner.control import control_mode, report_flat
 from common.schemas.book import BestBidAsk
 from common.schemas.control import ControlCommand
 from common.schemas.feed import FeedStatus
@@ -26,34 +29,14 @@ from common.schemas.positions import AccountPosition, MarketPosition
 from common.schemas.rewards import RewardHintMessage
 from common.schemas.signal import Signal
 from common.series import series_keys
-from workers.quoter import metrics
+from workers.quoter import ledger_watch, metrics
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
 from workers.quoter.core.engine import QuoterCore
-from workers.quoter.core.types import Books, BookTop, MarketMeta, Positions, QuoterInputs, TradingMode
+from workers.quoter.core.types import Books, BookTop, QuoterInputs, TradingMode
+from workers.quoter.view import USER_FEED, View, left_to_flatten, load, positions_of, remember, see_account
 
-#: The feed whose loss makes the quoter pull: without it we cannot see our own fills.
-USER_FEED = "user"
-#: A window's record is dropped this long after the window ended (nothing quotes it any more).
-FORGET_AFTER_END_MS = 10 * 60_000
 #: A book move re-quotes a series at most this often (signals always do).
 BOOK_REQUOTE_MIN_MS = 100
-
-
-@dataclass
-class View:
-    """What the quoter knows now, across series."""
-
-    records: dict[str, MarketRecord] = field(default_factory=dict)  # by slug
-    series_of_token: dict[str, str] = field(default_factory=dict)
-    tops: dict[str, BookTop] = field(default_factory=dict)  # by token id
-    positions: dict[str, MarketPosition] = field(default_factory=dict)  # by condition id
-    hints: dict[tuple[str, str], RewardHintMessage] = field(default_factory=dict)  # (market, outcome)
-    signals: dict[str, Signal] = field(default_factory=dict)  # by series
-    last_decision_ms: dict[str, int] = field(default_factory=dict)
-    daily_pnl_micro: int = 0
-    mode: TradingMode = TradingMode.ACTIVE
-    #: False while the user feed is down: blind to our own fills, the quoter wants no orders.
-    user_feed_up: bool = True
 
 
 def signal_streams(settings: Settings) -> list[str]:
@@ -70,38 +53,24 @@ def intent_streams(settings: Settings) -> list[str]:
 
 
 async def setup(ctx: Context) -> None:
-    view = View()
-    for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
-        remember(view, record, ctx.clock.now_ms())
-    view.positions = {p.market: p for p in (await state.get_all(ctx.redis, state.POSITIONS, MarketPosition)).values()
-                      if isinstance(p, MarketPosition)}  # fmt: skip
-    view.mode = TradingMode(await trading_mode(ctx.redis))
-    user = await state.get(ctx.redis, state.FEEDS, USER_FEED, FeedStatus)
-    view.user_feed_up = user is None or user.state == "up"
-    ctx.resources["view"] = view
+    ctx.resources["view"] = await load(ctx)
+    ctx.resources["started_ms"] = ctx.clock.now_ms()
     ctx.resources["core"] = core = QuoterCore()
     metrics.LOSS_LIMIT.set(core.config.daily_loss_limit_micro)
 
 
-def remember(view: View, record: MarketRecord, now_ms: int) -> None:
-    """Keep a window's record and its tokens' series; forget windows long over."""
-    view.records[record.slug] = record
-    for token in record.token_ids:
-        view.series_of_token[token] = record.series or ""
-    for slug, old in list(view.records.items()):
-        if old.window_end_ms is not None and old.window_end_ms + FORGET_AFTER_END_MS < now_ms:
-            del view.records[slug]
-            for token in old.token_ids:
-                view.series_of_token.pop(token, None)
-
-
-def positions_of(view: View, meta: MarketMeta) -> Positions:
-    held = {o.token_id: o for p in view.positions.values() for o in p.outcomes if p.market == meta.condition_id}
-    up, down = held.get(meta.up_token_id), held.get(meta.down_token_id)
-    other = sum(o.cost_micro for p in view.positions.values() if p.market != meta.condition_id for o in p.outcomes)
-    return Positions(up_micro=up.shares_micro if up else 0, down_micro=down.shares_micro if down else 0,
-                     up_cost_micro=up.cost_micro if up else 0, down_cost_micro=down.cost_micro if down else 0,
-                     other_windows_cost_micro=other, daily_pnl_micro=view.daily_pnl_micro)  # fmt: skip
+async def watch_ledger(ctx: Context) -> None:
+    """Keep ``view.positions_stale`` current; when it changes, decide again at once."""
+    view: View = ctx.resources["view"]
+    while True:
+        stale = await ledger_watch.check(ctx, account_seen=view.account_seen, started_ms=ctx.resources["started_ms"])
+        if stale != view.positions_stale:
+            view.positions_stale = stale
+            ctx.log.warning("positions_" + ("untrusted" if stale else "trusted"), reason=stale)
+            for emit in [e for series in list(view.signals) for e in decide(ctx, series)]:
+                await ctx.publish(emit.stream, emit.body, key=emit.key)
+        if not await ctx.sleep(ctx.settings.quoter.ledger_check_interval_ms / 1000):
+            return
 
 
 def decide(ctx: Context, series: str) -> list[Emit]:
@@ -123,7 +92,7 @@ def decide(ctx: Context, series: str) -> list[Emit]:
     # Blind to our own fills (user feed down), every order is a guess about our position: pull.
     mode = view.mode if view.user_feed_up else TradingMode.HALTED
     inputs = QuoterInputs(now_ms=now_ms, signal=signal, market=meta, books=books, positions=positions_of(view, meta),
-                          mode=mode, hints=hints)  # fmt: skip
+                          mode=mode, hints=hints, positions_stale=view.positions_stale)  # fmt: skip
     intent = ctx.resources["core"].decide(inputs)
     metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
@@ -150,8 +119,12 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
         remember(view, body, ctx.clock.now_ms())
     elif isinstance(body, MarketPosition):
         view.positions[body.market] = body
+        await flat_check(ctx)
+        record = next((r for r in view.records.values() if r.condition_id == body.market), None)
+        if view.mode is TradingMode.FLATTENING and record is not None and record.series in view.signals:
+            return decide(ctx, record.series)  # a fill moved what is left to close: at once
     elif isinstance(body, AccountPosition):
-        view.daily_pnl_micro = body.realized_pnl_micro + body.unrealized_pnl_micro
+        see_account(view, body)
     elif isinstance(body, RewardHintMessage):
         view.hints[(body.market, body.outcome)] = body
     elif isinstance(body, FeedStatus) and body.feed == USER_FEED:
@@ -162,14 +135,27 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
     return []
 
 
+async def flat_check(ctx: Context) -> None:
+    """In FLATTENING, once nothing is left to close: say so, once per flatten (``audit`` and the log)."""
+    view: View = ctx.resources["view"]
+    if view.mode is not TradingMode.FLATTENING or view.flat_reported or left_to_flatten(view, ctx.clock.now_ms()):
+        return
+    view.flat_reported = True
+    if await report_flat(ctx.redis, reported_by=ctx.instance, detail="nothing left to flatten", clock=ctx.clock):
+        ctx.log.warning("flatten_done", mode=view.mode.value, next="stays FLATTENING until resume or halt")
+
+
 async def on_control(ctx: Context, cmd: ControlCommand) -> None:
     view: View = ctx.resources["view"]
-    view.mode = TradingMode(await trading_mode(ctx.redis))
+    view.mode = TradingMode(await control_mode(ctx.redis))
+    if cmd.action == "flatten":
+        view.flat_reported = False
+    await flat_check(ctx)
 
 
 SPEC = WorkerSpec(
     name="quoter",
     inputs=(Input(signal_streams, start_id="$"), Input(book_streams, start_id="$"), Input(streams.MARKETS),
             Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$"), Input(streams.FEEDS, start_id="$")),
-    handle=handle, setup=setup, on_control=on_control, writes=(intent_streams,),
+    handle=handle, source=watch_ledger, setup=setup, on_control=on_control, writes=(intent_streams,),
 )  # fmt: skip

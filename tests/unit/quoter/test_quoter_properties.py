@@ -10,6 +10,8 @@ from tests.unit.quoter.builders import quoter_inputs
 from workers.quoter.core import Positions, QuoterCore, TradingMode
 
 CORE = QuoterCore()
+#: The modes in which the quoter makes a market (FLATTENING only closes: its own properties below).
+QUOTING_MODES = [m for m in TradingMode if m is not TradingMode.FLATTENING]
 
 
 def best(intent, outcome):
@@ -51,7 +53,7 @@ def test_no_post_only_bid_crosses_the_unified_book(inputs):
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)))
 def test_every_size_is_at_least_the_minimum_and_a_whole_cent_of_shares(inputs):
     intent = CORE.decide(inputs)
     for order in (*intent.orders, *intent.takers):
@@ -61,7 +63,7 @@ def test_every_size_is_at_least_the_minimum_and_a_whole_cent_of_shares(inputs):
 
 @settings(max_examples=200)
 @given(
-    quoter_inputs(mode=st.sampled_from(list(TradingMode))),
+    quoter_inputs(mode=st.sampled_from(QUOTING_MODES)),
     st.integers(1, 200),
     st.sampled_from(["UP", "DOWN"]),
 )
@@ -83,13 +85,13 @@ def test_more_inventory_on_one_side_never_tightens_that_sides_bids(inputs, extra
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)))
 def test_the_same_inputs_always_give_the_same_intent(inputs):
     assert CORE.decide(inputs) == QuoterCore().decide(inputs)
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)))
 def test_stale_oracle_gives_no_quotes(inputs):
     stale = replace(inputs, signal=inputs.signal.model_copy(update={"regime": "STALE_ORACLE", "size_factor_ppm": 0}))
     intent = CORE.decide(stale)
@@ -98,7 +100,7 @@ def test_stale_oracle_gives_no_quotes(inputs):
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)))
 def test_a_completion_is_emitted_only_when_the_locked_profit_clears_the_threshold_after_fees(inputs):
     for taker in CORE.decide(inputs).takers:
         if taker.kind != "completion":
@@ -138,7 +140,7 @@ def test_the_daily_loss_limit_halts_all_orders(inputs):
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))), st.integers(-3_000, 3_000))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)), st.integers(-3_000, 3_000))
 def test_quotes_expire_with_their_signal_and_an_empty_intent_is_never_born_stale(inputs, signal_age_ms):
     aged = replace(inputs, now_ms=inputs.now_ms + signal_age_ms)
     intent = CORE.decide(aged)
@@ -155,7 +157,7 @@ def test_positions_default_to_flat():
 
 
 @settings(max_examples=200)
-@given(quoter_inputs(mode=st.sampled_from(list(TradingMode))))
+@given(quoter_inputs(mode=st.sampled_from(QUOTING_MODES)))
 def test_reward_hints_and_takers_together_never_breach_the_position_or_exposure_limits(inputs):
     intent, c, p = CORE.decide(inputs), CORE.config, inputs.positions
     orders = (*intent.orders, *intent.takers)
@@ -179,3 +181,37 @@ def test_level_zero_is_either_its_ordinary_size_or_a_hinted_reward_minimum(input
     for order in intent.orders:
         if order.level == 0 and order.size_micro > CORE.config.base_size_micro:
             assert order.size_micro == hinted.get(order.outcome) - hinted.get(order.outcome) % 10_000
+
+
+@settings(max_examples=300)
+@given(quoter_inputs(mode=st.just(TradingMode.FLATTENING)), st.sampled_from(["", "ledger_down"]))
+def test_flattening_wants_only_orders_that_close_the_unpaired_holding(inputs, stale):
+    inputs = replace(inputs, positions_stale=stale)
+    intent = CORE.decide(inputs)
+    excess = inputs.positions.excess_up_micro
+    held, missing = ("UP", "DOWN") if excess > 0 else ("DOWN", "UP")
+    assert intent.mode == "REDUCE_ONLY"
+    assert not (intent.orders and intent.takers)  # one way to close at a time
+    for order in intent.orders:  # resting sells of the unpaired outcome, never more than it
+        assert order.side == "SELL" and order.outcome == held and order.post_only
+        assert inputs.market.min_size_micro <= order.size_micro <= abs(excess)
+        own = inputs.books.up if held == "UP" else inputs.books.down
+        assert own.bid_micro is None or order.price_micro > own.bid_micro  # never crosses
+    for taker in intent.takers:  # or buys that pair it, within the unpaired amount
+        assert taker.kind == "completion" and taker.side == "BUY" and taker.outcome == missing
+        assert 0 < taker.size_micro <= abs(excess) and not stale
+    if excess == 0 or inputs.now_ms >= inputs.market.window_end_ms:
+        assert intent.orders == () and intent.takers == ()
+
+
+@settings(max_examples=200)
+@given(
+    quoter_inputs(mode=st.sampled_from(QUOTING_MODES)),
+    st.sampled_from(["ledger_down", "positions_lagging_fills", "positions_unknown"]),
+)
+def test_positions_nobody_vouches_for_buy_nothing_and_say_why(inputs, why):
+    intent = CORE.decide(replace(inputs, positions_stale=why))
+    assert intent.orders == () and intent.takers == ()
+    assert intent.mode in ("REDUCE_ONLY", "HALTED")
+    blocked = "halted" if inputs.mode is TradingMode.HALTED else None
+    assert intent.reason in (blocked, "daily_loss_limit", "window_ended", why)

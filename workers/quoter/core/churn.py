@@ -61,6 +61,7 @@ def intent_id(inputs: QuoterInputs, config_hash: bytes, market_repr: str) -> str
         down.bid_micro, down.ask_micro, down.bid_size_micro, down.ask_size_micro,
         p.up_micro, p.down_micro, p.up_cost_micro, p.down_cost_micro, p.other_windows_cost_micro, p.daily_pnl_micro,
         inputs.mode.value,
+        inputs.positions_stale,
         tuple((x.outcome.value, x.min_size_micro, x.max_spread_micro, x.midpoint_micro) for x in inputs.hints),
     )  # fmt: skip
     h.update(repr(key).encode())

@@ -8,7 +8,7 @@ level by level and outcome by outcome, while the position and exposure room last
 from __future__ import annotations
 
 import hashlib
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from common.money import MICRO_PER_UNIT
 from common.schemas.intent import DesiredOrder, Intent, OutcomeName, TakerOrder
@@ -17,6 +17,7 @@ from workers.quoter.core.churn import churn_tolerance, config_digest, intent_id
 from workers.quoter.core.completion import complete_set_orders, completion_order
 from workers.quoter.core.config import QuoterConfig
 from workers.quoter.core.endgame import NOT_ENDGAME, endgame_plan
+from workers.quoter.core.flatten import flatten_plan
 from workers.quoter.core.ladder import ladder_prices, post_only_limit_micro
 from workers.quoter.core.limits import Budget, blocked_reason, maker_blocked_reason
 from workers.quoter.core.skew import inventory_skew
@@ -25,6 +26,8 @@ from workers.quoter.core.types import MarketMeta, Outcome, QuoterInputs, RewardH
 OUTCOMES = (Outcome.UP, Outcome.DOWN)
 #: A desired order before it becomes a message body: (outcome, token id, price, size, level).
 OrderKey = tuple[OutcomeName, str, int, int, int]
+#: The modes an intent carries (the executor's).
+IntentMode = Literal["ACTIVE", "REDUCE_ONLY", "HALTED"]
 #: Order bodies kept for reuse (frozen, so sharing them is safe); the cache is cleared beyond this.
 ORDER_CACHE_SIZE = 4_096
 
@@ -65,11 +68,17 @@ class QuoterCore:
     def decide(self, inputs: QuoterInputs) -> Intent:
         c, market = self.config, inputs.market
         grid = TickGrid(market.tick_micro)
-        budget = Budget(inputs.positions, inputs.mode, c, market.min_size_micro)
+        budget = Budget(inputs.positions, inputs.mode, c, market.min_size_micro, stale=bool(inputs.positions_stale))
         takers: list[TakerOrder] = []
         orders: list[OrderKey] = []
+        sells: tuple[DesiredOrder, ...] = ()
         reason = blocked_reason(inputs, c)
-        if reason is None:
+        if reason is None and inputs.mode is TradingMode.FLATTENING:
+            sells, flatten_takers, reason = flatten_plan(inputs, grid, budget, c)
+            takers.extend(flatten_takers)
+        elif reason is None and inputs.positions_stale:
+            reason = inputs.positions_stale  # no buy can be known to reduce holdings nobody vouches for
+        elif reason is None:
             completion = completion_order(inputs, budget, c)
             if completion is not None:
                 takers.append(completion)
@@ -84,6 +93,8 @@ class QuoterCore:
         valid_until_ms = inputs.now_ms + c.intent_ttl_ms
         if orders:
             valid_until_ms = min(valid_until_ms, signal.valid_until_ms, market.window_end_ms)
+        elif sells:  # priced from the book, not the signal
+            valid_until_ms = min(valid_until_ms, market.window_end_ms)
         if inputs.market is not self._market:
             self._market = inputs.market
             self._market_repr = hashlib.blake2b(repr(inputs.market).encode(), digest_size=16).hexdigest()
@@ -95,11 +106,11 @@ class QuoterCore:
             tick_micro=market.tick_micro,
             created_ms=inputs.now_ms,
             valid_until_ms=valid_until_ms,
-            mode=inputs.mode.value,
+            mode=intent_mode(inputs),
             regime=signal.regime,
             reason=reason,
             target_total_micro=signal.target_total_micro,
-            orders=self._orders(orders),
+            orders=sells or self._orders(orders),
             takers=tuple(takers),
             churn=self._churn,
         )
@@ -209,6 +220,16 @@ class QuoterCore:
                 if moved <= side.limit_micro and moved + other_top <= total and grid.on_grid(moved):
                     side.prices[0] = moved
         return sizes
+
+
+def intent_mode(inputs: QuoterInputs) -> IntentMode:
+    """The mode the executor applies: FLATTENING, or ACTIVE on positions nobody vouches for, is
+    REDUCE_ONLY to it."""
+    if inputs.mode is TradingMode.HALTED:
+        return "HALTED"
+    if inputs.mode.reducing or inputs.positions_stale:
+        return "REDUCE_ONLY"
+    return "ACTIVE"
 
 
 def _hint_for(hints: tuple[RewardHint, ...], outcome: Outcome) -> RewardHint | None:

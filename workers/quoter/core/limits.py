@@ -50,16 +50,19 @@ class Budget:
 
     __slots__ = ("_exposure", "_min_size", "_position", "_quantum")
 
-    def __init__(self, positions: Positions, mode: TradingMode, config: QuoterConfig, min_size_micro: int) -> None:
+    def __init__(self, positions: Positions, mode: TradingMode, config: QuoterConfig, min_size_micro: int,
+                 stale: bool = False) -> None:  # fmt: skip
         held_cost = positions.up_cost_micro + positions.down_cost_micro + positions.other_windows_cost_micro
         self._exposure = max(0, config.max_total_exposure_micro - held_cost)
         self._position = {
             o: max(0, config.max_window_position_micro - positions.held(o)) for o in (Outcome.UP, Outcome.DOWN)
         }
-        if mode is TradingMode.REDUCE_ONLY:
+        if mode.reducing:
             excess = positions.excess_up_micro
             self._position[Outcome.UP] = min(self._position[Outcome.UP], max(0, -excess))
             self._position[Outcome.DOWN] = min(self._position[Outcome.DOWN], max(0, excess))
+        if stale:  # the holdings are unknown: no buy can be known to reduce them
+            self._position = {Outcome.UP: 0, Outcome.DOWN: 0}
         self._min_size = min_size_micro
         self._quantum = config.size_quantum_micro
 

@@ -19,11 +19,18 @@ class Outcome(StrEnum):
 
 
 class TradingMode(StrEnum):
-    """From control: ACTIVE quotes, REDUCE_ONLY only shrinks the position, HALTED wants nothing."""
+    """From control: ACTIVE quotes, REDUCE_ONLY only shrinks the position, FLATTENING closes it
+    (sells what is unpaired, or completes it when that pays more), HALTED wants nothing."""
 
     ACTIVE = "ACTIVE"
     REDUCE_ONLY = "REDUCE_ONLY"
+    FLATTENING = "FLATTENING"
     HALTED = "HALTED"
+
+    @property
+    def reducing(self) -> bool:
+        """Only orders that shrink the position (what the executor knows as REDUCE_ONLY)."""
+        return self is TradingMode.REDUCE_ONLY or self is TradingMode.FLATTENING
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +128,6 @@ class QuoterInputs:
     positions: Positions
     mode: TradingMode = TradingMode.ACTIVE
     hints: tuple[RewardHint, ...] = ()
+    #: Why the positions cannot be trusted now (the ledger down, or behind the fills); empty when
+    #: they can. Untrusted holdings are unknown: nothing is bought, whatever the mode.
+    positions_stale: str = ""
