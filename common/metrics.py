@@ -30,6 +30,13 @@ CLAIMED = Counter("updown_claimed_total", "Abandoned entries taken over", ["work
 REDIS_RECONNECTS = Counter("updown_redis_reconnects_total", "Redis connection losses survived", ["worker"])
 WORKER_STATE = Gauge("updown_worker_state", "1 for the worker's current state", ["worker", "state"])
 PUBLISHED = Counter("updown_published_total", "Entries written by a source loop", ["worker", "stream"])
+BACKLOG_ENTRIES = Gauge("updown_bus_backlog_entries", "Entries a source holds while Redis cannot be written",
+                        ["worker"])  # fmt: skip
+BACKLOG_DROPPED = Counter("updown_bus_backlog_dropped_total",
+                          "Oldest market data dropped from a full backlog (Redis could not be written)",
+                          ["worker"])  # fmt: skip
+PUBLISH_FAILURES = Counter("updown_bus_publish_failures_total", "Failed attempts to write a source's entries",
+                           ["worker"])  # fmt: skip
 
 
 def serve(port: int, host: str) -> None:

@@ -74,6 +74,9 @@ class BusSettings(_Section):
     intent_max_age_s: int = Field(60, gt=0)
     #: Length bound of every ``<stream>:dlq``: above it the oldest dead letters go, with a warning.
     dlq_maxlen: int = Field(10_000, ge=100)
+    #: Entries a source (feed) keeps while Redis cannot be written; past it the oldest market data
+    #: is dropped (counted in ``updown_bus_backlog_dropped_total``, logged). About 1 kB an entry.
+    publish_backlog_max: int = Field(50_000, ge=1_000)
 
 
 class RunnerSettings(_Section):

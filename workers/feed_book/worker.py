@@ -7,7 +7,6 @@ of each token in ``state:book:<token>``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.venue.errors import VenueParseError
 from workers.feed_book.core import BookKeeper
-from workers.feeds import dead_letter_frame, publish_status
+from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, run_feed
 from workers.markets_view import MarketsView, load_view
 
 FEED = "book"
@@ -42,12 +41,13 @@ async def setup(ctx: Context) -> None:
         for r in received_ns:
             spans.observe(SPAN, (at_ns - r) / 1e6)
 
-    ctx.resources["batcher"] = Batcher(ctx.writer.lane, on_written=written)
+    report = ctx.resources["report"] = FeedReport(ctx, FEED)
+    ctx.resources["batcher"] = feed_batcher(ctx, report, on_written=written)
     ctx.resources["meters"] = _Meters(ctx.name)
     ctx.resources["link"] = Link(
         FEED, LinkConfig(url=ctx.settings.venue.ws_market_url, ping_text="PING", ping_interval_s=10.0),
         on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
-        on_status=lambda status: publish_status(ctx, status),
+        on_status=report.on_link,
     )  # fmt: skip
 
 
@@ -89,7 +89,7 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     try:
         events = keeper.on_frame(raw, recv_ms)
     except VenueParseError as exc:
-        await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
+        await dead_letter_frame_or_log(ctx, FEED, raw, str(exc), recv_ms)
         return
     view: MarketsView = ctx.resources["view"]
     batcher: Batcher = ctx.resources["batcher"]
@@ -134,26 +134,19 @@ async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
 
 
 async def run(ctx: Context) -> None:
-    link: Link = ctx.resources["link"]
-    snapshots = asyncio.create_task(write_snapshots(ctx))
-    publisher = asyncio.create_task(ctx.resources["batcher"].run(ctx.stopping))
-    try:
-        await link.run(ctx.stopping)
-    finally:
-        snapshots.cancel()
-        await publisher
+    snapshots = every(ctx, SNAPSHOT_INTERVAL_S, "snapshots", lambda: write_snapshots(ctx))
+    await run_feed(ctx, ctx.resources["link"], ctx.resources["batcher"], snapshots)
 
 
 async def write_snapshots(ctx: Context) -> None:
     keeper: BookKeeper = ctx.resources["keeper"]
-    while await ctx.sleep(SNAPSHOT_INTERVAL_S):
-        pipe = ctx.redis.pipeline(transaction=False)
-        for token in ctx.resources["view"].tokens():
-            snap = keeper.snapshot(token)
-            if snap is not None:
-                pipe.set(state.book_key(token), snap.model_dump_json(), px=60_000)
-        await pipe.execute()
-        await ctx.resources["spans"].write(ctx.redis)
+    pipe = ctx.redis.pipeline(transaction=False)
+    for token in ctx.resources["view"].tokens():
+        snap = keeper.snapshot(token)
+        if snap is not None:
+            pipe.set(state.book_key(token), snap.model_dump_json(), px=60_000)
+    await pipe.execute()
+    await ctx.resources["spans"].write(ctx.redis)
 
 
 SPEC = WorkerSpec(name="feed-book", inputs=(Input(streams.MARKETS),), handle=on_markets, source=run, setup=setup)

@@ -6,8 +6,6 @@ The transport is behind ``RefTransport`` (RTDS today), so a successor feed plugs
 
 from __future__ import annotations
 
-import asyncio
-
 from common import metrics
 from common.bus import streams
 from common.bus.batcher import Batcher
@@ -18,7 +16,7 @@ from common.schemas.ref import REF_SOURCES
 from common.series import parse_series
 from common.venue.errors import VenueParseError
 from workers.feed_ref.core import RtdsTransport, SourceStatus, Staleness
-from workers.feeds import dead_letter_frame, publish_status
+from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, run_feed
 
 FEED = "ref"
 #: How often per-source staleness is checked.
@@ -31,14 +29,15 @@ def assets(ctx: Context) -> list[str]:
 
 async def setup(ctx: Context) -> None:
     transport = RtdsTransport(assets(ctx))
-    ctx.resources["batcher"] = Batcher(ctx.writer.lane)
+    report = ctx.resources["report"] = FeedReport(ctx, FEED)
+    ctx.resources["batcher"] = feed_batcher(ctx, report)
     ctx.resources["transport"] = transport
     ctx.resources["staleness"] = Staleness(ctx.clock, [(src, a) for src in REF_SOURCES for a in assets(ctx)])
     ctx.resources["link"] = Link(
         FEED, LinkConfig(url=ctx.settings.venue.rtds_url, ping_text=transport.ping_text,
                          ping_interval_s=transport.ping_interval_ms / 1000),
         on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
-        on_status=lambda status: publish_status(ctx, status),
+        on_status=report.on_link,
     )  # fmt: skip
 
 
@@ -53,7 +52,7 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     try:
         ticks = ctx.resources["transport"].parse(raw, recv_ms)
     except VenueParseError as exc:
-        await dead_letter_frame(ctx, FEED, raw, str(exc), recv_ms)
+        await dead_letter_frame_or_log(ctx, FEED, raw, str(exc), recv_ms)
         return
     staleness: Staleness = ctx.resources["staleness"]
     batcher: Batcher = ctx.resources["batcher"]
@@ -74,19 +73,14 @@ def as_feed_status(status: SourceStatus, now_ms: int) -> FeedStatus:
 
 async def watch_staleness(ctx: Context) -> None:
     staleness: Staleness = ctx.resources["staleness"]
-    while await ctx.sleep(STALENESS_CHECK_S):
-        for change in staleness.changes():
-            await publish_status(ctx, as_feed_status(change, ctx.clock.now_ms()))
+    report: FeedReport = ctx.resources["report"]
+    for change in staleness.changes():
+        await report.tell(as_feed_status(change, ctx.clock.now_ms()))  # held through a Redis outage
 
 
 async def run(ctx: Context) -> None:
-    watcher = asyncio.create_task(watch_staleness(ctx))
-    publisher = asyncio.create_task(ctx.resources["batcher"].run(ctx.stopping))
-    try:
-        await ctx.resources["link"].run(ctx.stopping)
-    finally:
-        watcher.cancel()
-        await publisher
+    watcher = every(ctx, STALENESS_CHECK_S, "staleness", lambda: watch_staleness(ctx))
+    await run_feed(ctx, ctx.resources["link"], ctx.resources["batcher"], watcher)
 
 
 SPEC = WorkerSpec(name="feed-ref", source=run, setup=setup)
