@@ -191,6 +191,12 @@ class QuoterSettings(_Section):
     ledger_check_interval_ms: int = Field(500, gt=0)
 
 
+class LedgerSettings(_Section):
+    #: A window resolved with nothing left held is folded into the carried totals and dropped from
+    #: the op log and the per-window hashes (``state:positions``, ``state:pnl``...) this long after.
+    closed_window_retention_s: int = Field(3_600, ge=0)
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -219,6 +225,7 @@ class Settings(BaseSettings):
     sim: SimSettings = SimSettings()
     control: ControlSettings = ControlSettings()
     executor: ExecutorSettings = ExecutorSettings()
+    ledger: LedgerSettings = LedgerSettings()
     user_feed: UserFeedSettings = UserFeedSettings()
     quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

@@ -71,6 +71,10 @@ class Books:
     ledger: Ledger
     recycled: dict[str, Recycled] = field(default_factory=dict)
     records: dict[str, MarketRecord] = field(default_factory=dict)
+    #: Traded windows forgotten (``compact``): a late input for one is ignored, not booked afresh.
+    forgotten: set[str] = field(default_factory=set)
+    #: Every forgotten resolved window added up (part of the running total).
+    closed_total: WindowSummary | None = None
 
     def ops_for(self, body: Message) -> list[Op]:
         """The ops an input body may produce (``apply`` says which of them changed anything)."""
@@ -88,7 +92,9 @@ class Books:
         return []
 
     def apply(self, op: Op) -> bool:
-        """Fold one op; False when it changed nothing (a duplicate, an unchanged record)."""
+        """Fold one op; False when it changed nothing (a duplicate, an unchanged record, a forgotten window)."""
+        if op.market in self.forgotten:
+            return False
         body = op.body
         if op.kind == "market":
             assert isinstance(body, MarketRecord)
@@ -120,6 +126,22 @@ class Books:
             recycled.redeems += 1
         recycled.slug = recycled.slug or action.slug
         return True
+
+    def closable(self, now_ms: int, retention_ms: int) -> list[str]:
+        """Windows over for good: ended ``retention_ms`` ago, and either resolved with no winning share
+        left (redeemed; losing shares are worth nothing at no cost) or never traded at all."""
+        over = []
+        for market, books in self.ledger.markets.items():
+            record = self.records.get(market)
+            if record is None or record.window_end_ms is None or now_ms - record.window_end_ms < retention_ms:
+                continue
+            if books.winner is not None:
+                winning = books.state.holdings.get(books.winner)
+                if winning is None or winning.shares_micro <= 0:
+                    over.append(market)
+            elif not books.ops and not any(h.shares_micro for h in books.state.holdings.values()):
+                over.append(market)
+        return over
 
     def recycled_of(self, market: str) -> Recycled:
         return self.recycled.setdefault(market, Recycled())

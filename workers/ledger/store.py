@@ -5,6 +5,10 @@
 - ``state:ledger:log`` (list): every op that changed the books, in the order applied (``ops.Op``).
 - ``state:ledger:counters`` (hash): ``<market>|<counter>`` → the executor's reports counted per window.
 - ``state:ledger:recycled`` (hash): condition id → merged sets and redeemed collateral.
+- ``state:ledger`` ``closed`` and ``closed_total``: what forgotten windows left in the account and in
+  the running total; ``state:ledger:forgotten`` (sorted set): traded windows forgotten, by when.
+  Windows over for good leave the log and every hash ``ledger.closed_window_retention_s`` after
+  their end (``workers.ledger.compact``), so none of these grows with the number of windows.
 
 An input's effect (log append, high-water mark, and the current-state hashes) is written in one
 MULTI/EXEC *before* the runner acks the input. A crash between the two redelivers the entry: money
@@ -22,13 +26,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from common import state
-from workers.ledger.core import Ledger, WindowCounters
+from common.schemas.positions import WindowSummary
+from workers.ledger.core import Closed, Ledger, WindowCounters
 from workers.ledger.ops import Books, Op, Recycled
 
 LEDGER_KEY = "state:ledger"
 LOG_KEY = "state:ledger:log"
 COUNTERS_KEY = "state:ledger:counters"
 RECYCLED_KEY = "state:ledger:recycled"
+FORGOTTEN_KEY = "state:ledger:forgotten"
+CLOSED_FIELD = "closed"
+CLOSED_TOTAL_FIELD = "closed_total"
 INITIAL_CASH_FIELD = "initial_cash_micro"
 PNL_KEY = state.PNL
 #: Ops read per LRANGE when replaying the log.
@@ -64,7 +72,10 @@ async def save_initial_cash(redis: Any, cash_micro: int) -> int:
 
 async def restore(redis: Any, initial_cash_micro: int) -> tuple[Books, dict[str, EntryId]]:
     """The books as persisted (the log replayed, the counters loaded) and the high-water marks."""
-    books = Books(Ledger(initial_cash_micro))
+    closed, closed_total = await redis.hmget(LEDGER_KEY, [CLOSED_FIELD, CLOSED_TOTAL_FIELD])
+    books = Books(Ledger(initial_cash_micro, Closed(**json.loads(closed)) if closed else None),
+                  forgotten={_text(m) for m in await redis.zrange(FORGOTTEN_KEY, 0, -1)},
+                  closed_total=WindowSummary.model_validate_json(closed_total) if closed_total else None)  # fmt: skip
     start = 0
     while True:
         chunk = await redis.lrange(LOG_KEY, start, start + REPLAY_CHUNK - 1)
@@ -103,6 +114,10 @@ async def persist(
         if fields:
             pipe.hset(key, mapping=dict(fields))
     await pipe.execute()
+
+
+def counter_fields(market: str) -> list[str]:
+    return [f"{market}|{name}" for name in _COUNTERS]
 
 
 def counter_deltas(before: WindowCounters, after: WindowCounters) -> dict[str, int]:

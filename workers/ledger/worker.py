@@ -26,7 +26,7 @@ from common.schemas.inventory import InventoryAction
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.user import Fill
 from common.series import series_keys
-from workers.ledger import metrics, store
+from workers.ledger import compact, metrics, store
 from workers.ledger.core import window_summary
 from workers.ledger.ops import Books, Op, total_summary
 from workers.ledger.start_cash import check_against_venue, initial_cash
@@ -53,6 +53,8 @@ async def setup(ctx: Context) -> None:
     books = await reload(ctx)
     if not first_start:
         await check_against_venue(ctx, books)
+    ctx.resources["compacted_ms"] = None
+    await forget_what_is_over(ctx)
 
 
 async def reload(ctx: Context) -> Books:
@@ -87,7 +89,26 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
     if stream is None:
         return []  # other book events, other market notices
     async with ctx.resources["lock"]:
-        return await on_change(ctx, env, stream)
+        emits = await on_change(ctx, env, stream)
+        await forget_what_is_over(ctx)
+        return emits
+
+
+async def forget_what_is_over(ctx: Context) -> None:
+    """At most every ``compact.COMPACT_INTERVAL_MS``: windows over for good leave the log and the hashes."""
+    now_ms, last = ctx.clock.now_ms(), ctx.resources["compacted_ms"]
+    if last is not None and now_ms - last < compact.COMPACT_INTERVAL_MS:
+        return
+    books = await current_books(ctx)
+    try:
+        gone = await compact.compact(ctx.redis, books, now_ms, ctx.settings.ledger.closed_window_retention_s * 1000,
+                                     ctx.settings.bus.dedupe_ttl_s * 1000)  # fmt: skip
+    except BaseException:
+        ctx.resources["books"] = None  # memory is ahead of Redis: rebuild before the next input
+        raise
+    ctx.resources["compacted_ms"] = now_ms
+    if gone:
+        ctx.log.info("windows_forgotten", markets=len(gone), kept=len(books.ledger.markets))
 
 
 async def on_change(ctx: Context, env: Envelope, stream: str) -> list[Emit]:
@@ -145,7 +166,8 @@ def outputs(books: Books, markets: list[str], now_ms: int,
     positions["account"] = account.model_dump_json()
     if resolved:  # the running total moves when a window closes (the report adds up open ones itself)
         every = [window_summary(books.ledger, m, now_ms) for m in list(books.ledger.markets) if books.resolved(m)]
-        pnl["total"] = total_summary(every, now_ms).model_dump_json()
+        carried = [books.closed_total] if books.closed_total is not None else []
+        pnl["total"] = total_summary([*carried, *every], now_ms).model_dump_json()
     hashes = {state.POSITIONS: positions, state.PNL: pnl, store.RECYCLED_KEY: store.recycled_fields(books, markets)}
     return emits, hashes
 
@@ -154,6 +176,8 @@ async def on_exec_report(ctx: Context, env: Envelope, report: ExecReport) -> Non
     if already_applied(ctx, streams.EXEC, env.id):
         return
     books = await current_books(ctx)
+    if report.market in books.forgotten:
+        return  # a late report of a window already forgotten: nothing left to count it in
     counters = books.ledger.books(report.market).counters
     before = dataclasses.replace(counters)
     try:

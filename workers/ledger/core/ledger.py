@@ -66,16 +66,24 @@ class MarketBooks:
         self.state = state
 
 
+@dataclass(slots=True)
+class Closed:
+    """What forgotten (closed) windows left in the account: carried, so forgetting changes nothing."""
+
+    cash_delta_micro: int = 0
+    realized_pnl_micro: int = 0
+    fees_micro: int = 0
+    rebate_micro: int = 0
+
+
 class Ledger:
-    def __init__(self, initial_cash_micro: int) -> None:
+    def __init__(self, initial_cash_micro: int, closed: Closed | None = None) -> None:
         self.initial_cash_micro = initial_cash_micro
         self.markets: dict[str, MarketBooks] = {}
         self._token_market: dict[str, str] = {}
         self._ops_seen: set[str] = set()
         self.ignored_after_final = 0
-        #: Realized PnL and fees of forgotten (closed) markets.
-        self.closed_realized_pnl_micro = 0
-        self.closed_fees_micro = 0
+        self.closed = closed or Closed()
 
     def books(self, market: str) -> MarketBooks:
         return self.markets.setdefault(market, MarketBooks(market))
@@ -170,16 +178,18 @@ class Ledger:
         books = self.markets.pop(market, None)
         if books is None:
             return
-        self.initial_cash_micro += books.state.cash_delta_micro
-        self.closed_realized_pnl_micro += books.state.realized_pnl_micro
-        self.closed_fees_micro += books.state.fees_micro
+        self.closed.cash_delta_micro += books.state.cash_delta_micro
+        self.closed.realized_pnl_micro += books.state.realized_pnl_micro
+        self.closed.fees_micro += books.state.fees_micro
+        self.closed.rebate_micro += books.state.rebate_micro
         for token_id in books.token_ids:
             self._token_market.pop(token_id, None)
 
     # -- outputs ----------------------------------------------------------------------------------
 
     def cash_micro(self) -> int:
-        return self.initial_cash_micro + sum(b.state.cash_delta_micro for b in self.markets.values())
+        open_delta = sum(b.state.cash_delta_micro for b in self.markets.values())
+        return self.initial_cash_micro + self.closed.cash_delta_micro + open_delta
 
     def position(self, market: str, now_ms: int) -> MarketPosition:
         books = self.books(market)
@@ -200,11 +210,12 @@ class Ledger:
         cost = sum(h.cost_micro for s in states for h in s.holdings.values())
         unrealized = sum(self.position(m, now_ms).unrealized_pnl_micro for m in self.markets)
         cash = self.cash_micro()
-        realized = self.closed_realized_pnl_micro + sum(s.realized_pnl_micro for s in states)
+        realized = self.closed.realized_pnl_micro + sum(s.realized_pnl_micro for s in states)
         return AccountPosition(cash_micro=cash, equity_at_cost_micro=cash + cost, realized_pnl_micro=realized,
                                unrealized_pnl_micro=unrealized,
-                               taker_fees_paid_micro=self.closed_fees_micro + sum(s.fees_micro for s in states),
-                               rebate_estimate_micro=sum(s.rebate_micro for s in states), at_ms=now_ms)  # fmt: skip
+                               taker_fees_paid_micro=self.closed.fees_micro + sum(s.fees_micro for s in states),
+                               rebate_estimate_micro=self.closed.rebate_micro + sum(s.rebate_micro for s in states),
+                               at_ms=now_ms)  # fmt: skip
 
     # -- internals --------------------------------------------------------------------------------
 
