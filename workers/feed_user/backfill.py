@@ -19,13 +19,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Protocol
 
+from common.bus.batcher import UNWRITABLE
 from common.errors import UpdownError
 from common.retry import Backoff
 from common.runner import Context
 from common.schemas.user import Fill, UserTrade
 from common.venue.errors import VenueParseError
 from workers.feed_user.core import UserFeed
-from workers.feed_user.publish import REDIS_ERRORS, Publisher
+from workers.feed_user.publish import Publisher
 
 #: Redis key of the cursor: our trades matched after this unix second are still to be read.
 CURSOR_KEY = "feed-user:trades_after_s"
@@ -75,10 +76,10 @@ class Backfill:
                 await self.once()
                 backoff.reset()
                 wait_s = ctx.settings.user_feed.backfill_interval_s
-            except (UpdownError, VenueParseError, *REDIS_ERRORS) as exc:
+            except (UpdownError, VenueParseError, *UNWRITABLE) as exc:
                 wait_s = backoff.next_delay_s()
                 ctx.log.warning("trades_backfill_failed", error=repr(exc)[:300], retry_in_s=round(wait_s, 3))
-            await self._publisher.health.flush()  # a status Redis refused earlier
+            await self._publisher.flush()  # a status Redis refused earlier
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(self._wanted, ctx.stopping), timeout=wait_s)
 

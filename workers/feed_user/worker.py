@@ -29,9 +29,9 @@ from common.venue.errors import VenueParseError
 from workers.credentials import api_creds, credentials, wait_for_credentials
 from workers.feed_user.backfill import Backfill
 from workers.feed_user.core import UserFeed
-from workers.feed_user.publish import FeedHealth, Publisher, Step
+from workers.feed_user.publish import Publisher, Step
 from workers.feed_user.writes import FEED, dead_letter_element, publish_event, publish_fill
-from workers.feeds import dead_letter_frame, publish_status
+from workers.feeds import FeedReport, dead_letter_frame
 from workers.markets_view import MarketsView, load_view
 
 
@@ -56,11 +56,11 @@ async def setup(ctx: Context) -> None:
     if creds is None:
         return  # stopping
     core = UserFeed([creds["apiKey"]])
-    health = FeedHealth(FEED, partial(publish_status, ctx), ctx.clock, ctx.log)
-    publisher = Publisher(health, ctx.sleep, ctx.settings.redis)
+    report = FeedReport(ctx, FEED)
+    publisher = Publisher(report, ctx.sleep, ctx.settings.redis)
     link = Link(
         FEED, LinkConfig(url=ctx.settings.venue.ws_user_url, ping_text="PING", ping_interval_s=10.0),
-        on_connect=partial(on_connect, ctx), on_frame=partial(on_frame, ctx), on_status=health.on_link,
+        on_connect=partial(on_connect, ctx), on_frame=partial(on_frame, ctx), on_status=report.on_link,
     )  # fmt: skip
     client = venue_client(ctx, creds)
     backfill = None
