@@ -1,9 +1,19 @@
-"""Injected time: the system clock for workers, a manual clock for tests."""
+"""Injected time: the system clock for workers, a manual clock for tests, and a clock-step watch.
+
+Two readings, for two uses: the wall clock (``now_ms``) stamps what other processes and the venue
+read (envelopes, intents' validity, signatures); the monotonic clock (``monotonic_ms``) measures
+intervals (heartbeats, rate budgets, timeouts), which a wall clock stepped by NTP or by hand must
+not lengthen or shorten.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Protocol
+
+#: A wall clock that moved this much more (or less) than the monotonic clock since the last look
+#: is logged as a step by those who watch (``ClockWatch``).
+DEFAULT_CLOCK_STEP_MS = 1_000
 
 
 class Clock(Protocol):
@@ -19,6 +29,10 @@ class Clock(Protocol):
         """Seconds on a clock that never goes back (for intervals and timeouts)."""
         ...
 
+    def monotonic_ms(self) -> int:
+        """``monotonic`` in integer milliseconds: what heartbeats and rate budgets count in."""
+        ...
+
 
 class SystemClock:
     def now_ms(self) -> int:
@@ -30,12 +44,16 @@ class SystemClock:
     def monotonic(self) -> float:
         return time.monotonic()
 
+    def monotonic_ms(self) -> int:
+        return time.monotonic_ns() // 1_000_000
+
 
 class ManualClock:
-    """A clock that moves only when told to."""
+    """A clock that moves only when told to: ``advance`` moves both readings, ``step`` the wall only."""
 
     def __init__(self, start_ms: int = 1_800_000_000_000) -> None:
         self._ms = start_ms
+        self._mono_ms = start_ms
 
     def now_ms(self) -> int:
         return self._ms
@@ -44,12 +62,39 @@ class ManualClock:
         return float(self._ms)
 
     def monotonic(self) -> float:
-        return self._ms / 1000.0
+        return self._mono_ms / 1000.0
+
+    def monotonic_ms(self) -> int:
+        return self._mono_ms
 
     def advance(self, ms: int) -> None:
         if ms < 0:
             raise ValueError("a clock does not go back")
         self._ms += ms
+        self._mono_ms += ms
+
+    def step(self, ms: int) -> None:
+        """The wall clock is set forward (or back, ``ms`` < 0) as NTP or an operator would; time does not pass."""
+        self._ms += ms
+
+
+class ClockWatch:
+    """Notices a wall-clock step: the wall clock moved unlike the monotonic one (since the start, or
+    since the last step noticed: a slow drift adds up and is reported once it passes the threshold)."""
+
+    def __init__(self, clock: Clock, threshold_ms: int = DEFAULT_CLOCK_STEP_MS) -> None:
+        self._clock = clock
+        self._threshold_ms = threshold_ms
+        self._offset_ms = clock.now_ms() - clock.monotonic_ms()
+
+    def step_ms(self) -> int:
+        """How far the wall clock jumped (0 below the threshold); + is forward."""
+        offset_ms = self._clock.now_ms() - self._clock.monotonic_ms()
+        step = offset_ms - self._offset_ms
+        if abs(step) < self._threshold_ms:
+            return 0
+        self._offset_ms = offset_ms
+        return step
 
 
 SYSTEM_CLOCK = SystemClock()

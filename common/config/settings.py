@@ -165,6 +165,11 @@ class ExecutorSettings(_Section):
     #: sooner; for that round trip both may rest, never at one price). false: place only once the
     #: cancel is confirmed.
     replace_overlap: bool = True
+    #: Our clock's offset to the venue's (the signatures' POLY_TIMESTAMP) is read again this often,
+    #: and at once after a clock step.
+    server_time_resync_s: int = Field(300, gt=0)
+    #: The wall clock jumping this far against the monotonic clock is logged as a clock step.
+    clock_step_threshold_ms: int = Field(1_000, gt=0)
 
 
 class UserFeedSettings(_Section):

@@ -213,7 +213,7 @@ async def throughput_run(redis_url: str, clob_url: str, seconds: float) -> None:
                   writer=Writer(redis, "bench-executor", settings.bus, SYSTEM_CLOCK),
                   log=logs.get_logger("bench-executor"), clock=SYSTEM_CLOCK)  # fmt: skip
     gateway = LiveGateway(client, signer)
-    core = ExecutorCore(UNLIMITED, SYSTEM_CLOCK.now_ms(), owner=gateway.owner)
+    core = ExecutorCore(UNLIMITED, SYSTEM_CLOCK.now_ms(), owner=gateway.owner, monotonic_ms=SYSTEM_CLOCK.monotonic_ms)
     driver = Driver(ctx, core, gateway, tick_s=0.01)
     upkeep = Upkeep(driver, watch_user_feed=False)
     posted = 0
@@ -226,8 +226,8 @@ async def throughput_run(redis_url: str, clob_url: str, seconds: float) -> None:
         return results
 
     gateway.post = counting_post  # type: ignore[method-assign]
-    beats = asyncio.create_task(upkeep.heartbeats())
-    while not core.heartbeat.can_place(SYSTEM_CLOCK.now_ms()):
+    beats = asyncio.create_task(upkeep.keepalive.heartbeats())
+    while not core.heartbeat.can_place(driver.mono()):
         await asyncio.sleep(0.01)
     await upkeep.tick()  # reconciled
     seq, start = 0, time.perf_counter()

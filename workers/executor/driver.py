@@ -55,7 +55,12 @@ class Driver:
         self._submit_backoff = Backoff(self.cfg.backoff_initial_ms, self.cfg.backoff_max_ms)
 
     def now(self) -> int:
+        """The wall clock: what intents, reports and the venue's stamps are compared with."""
         return self.ctx.clock.now_ms()
+
+    def mono(self) -> int:
+        """The monotonic clock (ms): what the heartbeat and the rate budget count in."""
+        return self.ctx.clock.monotonic_ms()
 
     # -- inputs -----------------------------------------------------------------------------------
 
@@ -204,7 +209,8 @@ class Driver:
             if decision.action == "resolve":
                 self.meters.ambiguous.inc(len(ids))
             elif decision.delay_ms and not isinstance(typed, RateLimited):
-                self.core.budget.on_rate_limited(self.core.budget.orders, self.now(), decision.delay_ms)
+                self.core.budget.on_rate_limited(self.core.budget.orders, self.core.local_ms(self.now()),
+                                                 decision.delay_ms)  # fmt: skip
             self.ctx.log.warning("submit_failed", orders=len(ids), action=decision.action, reason=decision.reason)
             await self.publish(self.core.on_post_error(ids, typed, self.now()))
             await self._replay_early(ids)

@@ -36,6 +36,9 @@ class Gateway(Protocol):
 
     async def heartbeat(self, prev_id: str) -> str: ...
 
+    async def sync_time(self) -> int:
+        """Sign with the venue's clock from now on; returns its offset to ours in s."""
+
     async def snapshot(self, trades_after_s: int) -> tuple[list[OrderEvent], list[UserTrade]]: ...
 
     def take_events(self) -> list[VenueEvent]:
@@ -74,6 +77,9 @@ class LiveGateway:
 
     async def heartbeat(self, prev_id: str) -> str:
         return await self._client.heartbeat(prev_id)
+
+    async def sync_time(self) -> int:
+        return await self._client.sync_time()
 
     async def snapshot(self, trades_after_s: int) -> tuple[list[OrderEvent], list[UserTrade]]:
         open_orders = await self._client.open_orders()

@@ -81,6 +81,9 @@ class PaperGateway:
     async def heartbeat(self, prev_id: str) -> str:
         return f"paper-{next(self._heartbeats)}"
 
+    async def sync_time(self) -> int:
+        return 0  # the paper venue runs on our clock
+
     async def snapshot(self, trades_after_s: int) -> tuple[list[OrderEvent], list[UserTrade]]:
         now = self._now()
         events = [OrderEvent(order_id=o.order_id, owner=self.owner, market=o.spec.slot.market,

@@ -1,12 +1,12 @@
-"""The executor's timer: the user-feed guard, reconciliation, replans, status, stop; and heartbeats.
+"""The executor's timer: the user-feed guard, reconciliation, status, stop.
 
-Heartbeats run in their own loop beside the timer (armed before the first order; the core places
-nothing while they are late), so that a slow reconciliation never delays a beat. Each ``tick``:
-check the user feed in ``state:feeds`` (never seen up since start, or down or missing longer than
+Heartbeats and replans run beside it in loops of their own that need no Redis (``keepalive``),
+started once and kept through every restart of the timer: a slow reconciliation never delays a
+beat, and a Redis outage (which fails the timer's reads) stops neither. Each ``timer_tick``: check
+the user feed in ``state:feeds`` (never seen up since start, or down or missing longer than
 ``USER_FEED_GRACE_MS``: nothing new is placed, cancels still go out); reconcile when the core asks
 (on start, after a lapsed chain, while a market is quarantined), when an unknown submit outlived
-its grace, and every ``RECONCILE_INTERVAL_MS``; replan every market (tokens refill, intents go
-stale); publish the status and the latency summary.
+its grace, and every ``RECONCILE_INTERVAL_MS``; publish the status and the latency summary.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import contextlib
 
 from common import state
 from common.bus import streams
-from common.clob.client import HeartbeatMismatch
-from common.retry import Backoff
 from common.schemas.feed import FeedStatus
 from workers.executor.core import OrderState
 from workers.executor.driver import Driver
+from workers.executor.keepalive import Keepalive
 
 #: Redis hash of the executor's latest ``ExecStatus`` (field ``status``).
 EXEC_STATE_KEY = "state:exec"
@@ -41,10 +40,6 @@ LATENCY_WRITE_INTERVAL_MS = 1_000
 #: Ended orders older than this are forgotten, checked every ``FORGET_INTERVAL_MS``.
 FORGET_AFTER_MS = 600_000
 FORGET_INTERVAL_MS = 60_000
-#: A failing heartbeat is retried at most this long after (the venue cancels after 10 s).
-HEARTBEAT_RETRY_MAX_MS = 1_000
-#: How often the heartbeat loop looks whether a beat is due.
-HEARTBEAT_POLL_S = 0.05
 #: How long a stop waits for posts in flight before cancelling everything.
 STOP_WAIT_POSTS_S = 2.0
 #: The share of the runner's stop budget the final cancel-all may use, in ms.
@@ -57,7 +52,7 @@ class Upkeep:
         self.watch_user_feed = watch_user_feed
         driver.blind = watch_user_feed  # until the first look at state:feeds says otherwise
         now = driver.now()
-        self._hb_backoff = Backoff(driver.cfg.backoff_initial_ms, HEARTBEAT_RETRY_MAX_MS)
+        self.keepalive = Keepalive(driver)
         self._feed_checked_ms = 0
         self._user_missing_since: int | None = now
         self._user_seen_up = False
@@ -68,28 +63,38 @@ class Upkeep:
         self._forgot_ms = now
 
     async def run(self) -> None:
-        """The timer, and beside it the heartbeat loop (so that a long reconciliation never delays a beat)."""
-        d = self.d
-        beats = asyncio.create_task(self.heartbeats())
+        """The timer, until the stop; a Redis error ends it (the runner starts it again), never the
+        keepalive loops; one of those that dies takes the worker down with it."""
+        self.keepalive.start()
+        timer = asyncio.ensure_future(self._timer())
         try:
-            while not d.ctx.stopping.is_set():
-                d.wake.clear()  # before the tick: a wake-up during it is not lost
-                await self.tick()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(d.wake.wait(), timeout=d.tick_s)
+            done, _ = await asyncio.wait({timer, *self.keepalive.tasks}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            beats.cancel()
+            timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await beats
+                await timer
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def _timer(self) -> None:
+        d = self.d
+        while not d.ctx.stopping.is_set():
+            await self.timer_tick()
+            await d.ctx.sleep(d.tick_s)
 
     async def tick(self) -> None:
+        """One turn of the timer and one of the replans (tests and benches step them by hand)."""
+        await self.timer_tick()
+        await self.keepalive.turn()
+
+    async def timer_tick(self) -> None:
         d, now = self.d, self.d.now()
         hb = d.core.heartbeat
         if self.watch_user_feed and now - self._feed_checked_ms >= FEED_CHECK_INTERVAL_MS:
             await self._check_user_feed(now)
         if self._should_reconcile(now):
             await self.reconcile()
-        await d.execute(d.core.replan_all(d.now()))
         await self._status(now)
         if now - self._latency_ms >= LATENCY_WRITE_INTERVAL_MS:
             self._latency_ms = now
@@ -97,41 +102,13 @@ class Upkeep:
         if now - self._forgot_ms >= FORGET_INTERVAL_MS:
             self._forgot_ms = now
             d.core.forget(now - FORGET_AFTER_MS)
-        budget = d.core.budget
-        d.meters.order_tokens.set(budget.orders.available(now))
-        d.meters.cancel_tokens.set(budget.cancels.available(now))
-        d.meters.orders_used.set(1 - budget.orders.available(now) * 1000 / budget.orders.burst_milli)
-        d.meters.cancels_used.set(1 - budget.cancels.available(now) * 1000 / budget.cancels.burst_milli)
+        budget, local = d.core.budget, d.core.local_ms(now)
+        d.meters.order_tokens.set(budget.orders.available(local))
+        d.meters.cancel_tokens.set(budget.cancels.available(local))
+        d.meters.orders_used.set(1 - budget.orders.available(local) * 1000 / budget.orders.burst_milli)
+        d.meters.cancels_used.set(1 - budget.cancels.available(local) * 1000 / budget.cancels.burst_milli)
         if hb.last_ok_ms is not None:
-            d.meters.heartbeat_age.set(now - hb.last_ok_ms)
-
-    # -- heartbeat --------------------------------------------------------------------------------
-
-    async def heartbeats(self) -> None:
-        d = self.d
-        while not d.ctx.stopping.is_set():
-            if d.core.heartbeat.due(d.now()):
-                await self.beat()
-            await d.ctx.sleep(HEARTBEAT_POLL_S)
-
-    async def beat(self) -> None:
-        d = self.d
-        hb = d.core.heartbeat
-        prev = hb.sending()
-        try:
-            next_id = await d.gateway.heartbeat(prev)
-        except HeartbeatMismatch as exc:
-            hb.on_mismatch(exc.expected_id, d.now())
-            d.ctx.log.warning("heartbeat_resync", lapsed=not exc.expected_id)
-        except Exception as exc:
-            retry_ms = int(self._hb_backoff.next_delay_s() * 1000)
-            hb.on_error(d.now(), retry_ms)
-            d.meters.request_error("heartbeat")
-            d.ctx.log.warning("heartbeat_failed", error=repr(exc), failures=hb.failures, retry_in_ms=retry_ms)
-        else:
-            hb.on_ok(next_id, d.now())
-            self._hb_backoff.reset()
-        d.wake.set()
+            d.meters.heartbeat_age.set(local - hb.last_ok_ms)
 
     # -- the user feed ----------------------------------------------------------------------------
 
@@ -213,12 +190,15 @@ class Upkeep:
     async def shutdown(self) -> None:
         """Cancel every order we own (one cancel-all, whatever the budget), within the stop budget."""
         d = self.d
-        d.stopping = True
+        d.stopping = True  # the replans stop; the heartbeats go on until the cancel-all is answered
         d.core.shutdown(d.now())
-        await d.wait_posts(STOP_WAIT_POSTS_S)
-        deadline = d.now() + STOP_CANCEL_BUDGET_MS
-        ids = [o.order_id for o in d.core.tracker if o.maybe_live]
-        result = await d.request("cancel", d.gateway.cancel_all, ids, deadline_ms=deadline)
+        try:
+            await d.wait_posts(STOP_WAIT_POSTS_S)
+            deadline = d.now() + STOP_CANCEL_BUDGET_MS
+            ids = [o.order_id for o in d.core.tracker if o.maybe_live]
+            result = await d.request("cancel", d.gateway.cancel_all, ids, deadline_ms=deadline)
+        finally:
+            await self.keepalive.stop()
         if result is not None:
             await d.publish(d.core.on_cancel_result(result, d.now()))
         d.ctx.log.warning("stopped_trading", cancelled=len(result.canceled) if result else None)

@@ -30,7 +30,7 @@ from workers.executor.driver import Driver
 from workers.executor.gateway import Gateway, LiveGateway
 from workers.executor.upkeep import Upkeep
 
-#: The timer's period: heartbeat checks, replans as tokens refill, stale intents cancelled.
+#: The timer's and the replans' period: replans as tokens refill, stale intents cancelled.
 TICK_S = 0.1
 #: Lifecycle phases after which a window is no longer traded.
 DONE_PHASES = ("closed", "resolved")
@@ -53,7 +53,7 @@ async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> Non
     """The core, driver and timer every executor (live or paper) runs; kept in ``ctx.resources``."""
     mode = await initial_mode(ctx)
     cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=ctx.settings.executor.replace_overlap)
-    core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode)
+    core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode, monotonic_ms=ctx.clock.monotonic_ms)
     driver = Driver(ctx, core, gateway, tick_s=TICK_S)
     ctx.resources.update(gateway=gateway, driver=driver, upkeep=Upkeep(driver, watch_user_feed=watch_user_feed))
     await ctx.redis.delete(state.ORDERS)  # rebuilt from the venue at the first reconciliation

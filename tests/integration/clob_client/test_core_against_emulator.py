@@ -63,10 +63,10 @@ async def start_core(client: AsyncClobClient, clock: ManualClock, config: Execut
     assert client.creds is not None
     core = ExecutorCore(config or ExecutorConfig(), clock.now_ms(), owner=client.creds.api_key)
     try:
-        core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending()), clock.now_ms())
+        core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending(clock.now_ms())), clock.now_ms())
     except HeartbeatMismatch as exc:  # a chain armed by a previous run of ours: resync on its id
         core.heartbeat.on_mismatch(exc.expected_id, clock.now_ms())
-        core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending()), clock.now_ms())
+        core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending(clock.now_ms())), clock.now_ms())
     return core
 
 
@@ -135,7 +135,7 @@ async def test_ambiguous_submits_are_resolved_by_reconciliation_and_never_sent_t
     emulator.faults.probability = lambda kind: 0.0  # type: ignore[method-assign]
     unknown = core.tracker.count(OrderState.UNKNOWN)
     clock.advance(3_000)
-    core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending()), clock.now_ms())
+    core.heartbeat.on_ok(await client.heartbeat(core.heartbeat.sending(clock.now_ms())), clock.now_ms())
     await drive(core, client, signer, await reconcile(core, client, clock.now_ms()), clock.now_ms())
 
     assert unknown == 6

@@ -47,8 +47,8 @@ def taker(token: str = DOWN, kind: str = "completion") -> TakerOrder:
 def ready_core(now_ms: int = T0, config: ExecutorConfig | None = None, **kwargs: Any) -> ExecutorCore:
     """A core whose heartbeat is armed and whose first reconciliation (empty venue) is done."""
     core = ExecutorCore(config or ExecutorConfig(), now_ms, owner=OWNER, **kwargs)
-    core.heartbeat.sending()
-    core.heartbeat.on_ok("hb-1", now_ms)
+    core.heartbeat.sending(core.local_ms(now_ms))
+    core.heartbeat.on_ok("hb-1", core.local_ms(now_ms))
     core.on_reconcile([], [], now_ms)
     return core
 

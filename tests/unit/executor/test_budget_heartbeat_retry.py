@@ -50,11 +50,11 @@ def test_the_heartbeat_arms_goes_late_then_fails_and_asks_for_a_reconciliation()
     hb = HeartbeatMachine(ExecutorConfig())
 
     idle = hb.can_place(T0)
-    hb.sending()
+    hb.sending(T0)
     hb.on_ok("a", T0)
     ok = hb.can_place(T0 + 6_999)
     late = hb.health(T0 + 7_000)
-    hb.sending()
+    hb.sending(T0 + 10_000)
     hb.on_error(T0 + 10_000, 100)
 
     assert not idle and ok and late == "late"
@@ -64,24 +64,24 @@ def test_the_heartbeat_arms_goes_late_then_fails_and_asks_for_a_reconciliation()
 
 def test_a_stale_heartbeat_id_is_resynchronised_and_the_next_beat_is_due_at_once() -> None:
     hb = HeartbeatMachine(ExecutorConfig())
-    hb.sending()
+    hb.sending(T0)
     hb.on_ok("a", T0)
 
-    hb.sending()
+    hb.sending(T0 + 100)
     hb.on_mismatch("b", T0 + 100)
 
-    assert hb.due(T0 + 100) and hb.sending() == "b"
+    assert hb.due(T0 + 100) and hb.sending(T0 + 100) == "b"
     assert not hb.needs_reconcile
 
 
 def test_a_lapsed_chain_means_the_venue_cancelled_everything() -> None:
     hb = HeartbeatMachine(ExecutorConfig())
-    hb.sending()
+    hb.sending(T0)
     hb.on_ok("a", T0)
 
-    hb.sending()
+    hb.sending(T0 + 11_000)
     hb.on_mismatch("", T0 + 11_000)
-    hb.sending()
+    hb.sending(T0 + 11_050)
     hb.on_ok("fresh", T0 + 11_050)
 
     assert hb.needs_reconcile and not hb.can_place(T0 + 11_050)

@@ -177,7 +177,7 @@ def test_nothing_is_placed_before_the_heartbeat_is_armed_and_the_venue_reconcile
     core = ExecutorCore(ExecutorConfig(), T0, owner=OWNER)
 
     before = core.on_intent(intent(*ladder(2)), T0)
-    core.heartbeat.sending()
+    core.heartbeat.sending(T0)
     core.heartbeat.on_ok("hb", T0)
     still = core.replan_all(T0)
     reconciled = core.on_reconcile([], [], T0)

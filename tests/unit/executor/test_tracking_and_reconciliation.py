@@ -163,7 +163,7 @@ def test_the_core_asks_for_a_reconciliation_at_start_after_a_lapsed_heartbeat_an
     fresh = ExecutorCore(ExecutorConfig(), T0, owner=OWNER)
     core = ready_core()
     settled = core.needs_reconcile
-    core.heartbeat.sending()
+    core.heartbeat.sending(T0 + 11_000)
     core.heartbeat.on_mismatch("", T0 + 11_000)
 
     assert fresh.needs_reconcile and not settled and core.needs_reconcile

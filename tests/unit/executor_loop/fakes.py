@@ -50,6 +50,11 @@ class FakeGateway:
     cancel_gate: asyncio.Event | None = None
     #: Called with the posted ids while the POST is in flight (e.g. a user-feed event that beats the answer).
     during_post: Callable[[list[str]], Awaitable[None]] | None = None
+    #: Heartbeats sent, and when set, every heartbeat waits for it before its answer (a slow venue).
+    heartbeats: int = 0
+    heartbeat_gate: asyncio.Event | None = None
+    #: Reads of the venue's time.
+    time_syncs: int = 0
     _specs: dict[str, PlaceSpec] = field(default_factory=dict)
 
     def prepare(self, spec: PlaceSpec, now_ms: int) -> tuple[str, Any]:
@@ -96,7 +101,14 @@ class FakeGateway:
         return await self.cancel(list(self.book))
 
     async def heartbeat(self, prev_id: str) -> str:
+        self.heartbeats += 1
+        if self.heartbeat_gate is not None:
+            await self.heartbeat_gate.wait()
         return f"hb-{len(prev_id)}"
+
+    async def sync_time(self) -> int:
+        self.time_syncs += 1
+        return 0
 
     async def snapshot(self, trades_after_s: int) -> tuple[list[OrderEvent], list[UserTrade]]:
         return [self.event(i, "LIVE") for i in self.book], []
@@ -130,7 +142,7 @@ def make_driver(gateway: FakeGateway, *, watch_user_feed: bool = False) -> tuple
     ctx = Context(name="executor", instance="executor-0", settings=settings, redis=redis,
                   writer=Writer(redis, "executor", settings.bus, clock), log=logs.get_logger("executor"),
                   clock=clock)  # fmt: skip
-    core = ExecutorCore(DEFAULT_CONFIG, clock.now_ms(), owner=gateway.owner)
+    core = ExecutorCore(DEFAULT_CONFIG, clock.now_ms(), owner=gateway.owner, monotonic_ms=clock.monotonic_ms)
     gateway.core = core
     driver = Driver(ctx, core, gateway, tick_s=0.01)
     return driver, Upkeep(driver, watch_user_feed=watch_user_feed), clock

@@ -27,7 +27,7 @@ def env_of(body: object, event_ms: int) -> Envelope:
 
 async def started(gateway: FakeGateway) -> tuple[Driver, Upkeep]:
     driver, upkeep, _ = make_driver(gateway)
-    await upkeep.beat()  # heartbeat armed
+    await upkeep.keepalive.beat()  # heartbeat armed
     await upkeep.tick()  # first reconciliation
     await settle(driver)
     return driver, upkeep
@@ -42,7 +42,7 @@ async def test_an_intent_is_posted_only_after_the_heartbeat_and_the_first_reconc
     await settle(driver)
     assert gateway.posts == [], "posted before the heartbeat was armed"
 
-    await upkeep.beat()
+    await upkeep.keepalive.beat()
     await upkeep.tick()
     await settle(driver)
 
@@ -65,7 +65,7 @@ async def test_every_order_hash_is_recorded_before_its_post_leaves() -> None:
 async def test_tick_to_order_counts_the_orders_that_went_on_the_wire_only() -> None:
     gateway = FakeGateway(refused_posts=1)
     driver, upkeep, clock = make_driver(gateway)
-    await upkeep.beat()
+    await upkeep.keepalive.beat()
     await upkeep.tick()
     await settle(driver)
     now = driver.now()
@@ -75,7 +75,7 @@ async def test_tick_to_order_counts_the_orders_that_went_on_the_wire_only() -> N
     assert len(gateway.posts) == 0 and "tick_to_order.count" not in driver.latency.summary()
 
     clock.advance(5_000)  # past the backoff: the slots are planned again, and these leave
-    await upkeep.beat()
+    await upkeep.keepalive.beat()
     await upkeep.tick()
     await settle(driver)
     assert len(gateway.book) == 2
@@ -160,7 +160,7 @@ async def test_a_halt_cancels_everything_at_once_and_places_nothing_after() -> N
 async def test_while_the_user_feed_was_never_seen_up_nothing_is_placed() -> None:
     gateway = FakeGateway()
     driver, upkeep, clock = make_driver(gateway, watch_user_feed=True)
-    await upkeep.beat()
+    await upkeep.keepalive.beat()
     for _ in range(3):
         await upkeep.tick()
         await settle(driver)
@@ -253,7 +253,7 @@ async def test_at_start_a_stray_order_is_cancelled_before_anything_is_placed_bes
     stray_id, _ = gateway.prepare(stray, now - 60_000)
     gateway.book[stray_id] = stray  # left by a previous life of the executor
     gateway.cancel_gate = asyncio.Event()
-    await upkeep.beat()
+    await upkeep.keepalive.beat()
     await driver.on_intent(env_of(intent((400_000,), now), now))
 
     starting = asyncio.create_task(upkeep.tick())

@@ -3,12 +3,13 @@
 from workers.executor.core.budget import RateBudget
 from workers.executor.core.config import DEFAULT_CONFIG, ExecutorConfig
 from workers.executor.core.diff import Plan, ReplaceLimiter, diff, needs_replace
-from workers.executor.core.engine import ExecutorCore, Step
+from workers.executor.core.engine import ExecutorCore
 from workers.executor.core.heartbeat import HeartbeatMachine
 from workers.executor.core.orders import LocalOrder, OrderState, PlaceSpec, Slot
 from workers.executor.core.reconcile import ReconcilePlan, plan_reconcile
 from workers.executor.core.retry import RetryDecision, decide
 from workers.executor.core.signing import paper_order_id, sign_spec
+from workers.executor.core.step import Step
 from workers.executor.core.tracker import OrderTracker
 
 __all__ = [

@@ -5,6 +5,9 @@ venue's rate so that it runs dry before the venue's bucket does. Orders and canc
 buckets at the venue; the reserve keeps the last ``cancel_reserve`` cancel tokens for urgent
 cancels (halt, quarantine, shutdown), and no order is placed unless the cancel bucket could take
 it off the book again. A 429 pauses the bucket until its retry time and empties the mirror.
+
+Every ``now_ms`` here is on the monotonic clock (``ExecutorCore.local_ms``): a wall clock stepped
+forward must not refill the buckets, nor one stepped back hold them empty.
 """
 
 from __future__ import annotations

@@ -25,6 +25,8 @@ class ExecutorConfig:
     heartbeat_interval_ms: int = 4_000
     #: No new orders once the last accepted heartbeat is this old (fail-closed well before 10 s).
     heartbeat_fail_after_ms: int = 7_000
+    #: A beat unanswered this long is given up (the next goes out): one lost answer never stops the chain.
+    heartbeat_answer_timeout_ms: int = 2_500
     #: The venue's dead-man timeout: past it, assume every order of ours was cancelled.
     heartbeat_venue_timeout_ms: int = 10_000
     #: An unknown submit is called "never landed" only from a venue snapshot this long after it.

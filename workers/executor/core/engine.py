@@ -4,13 +4,18 @@ The loop around it signs each ``PlaceSpec`` (``OrderSigner.sign``), records the 
 ``record_submitting`` *before* the POST, sends every request of the ``Step`` (cancels first), and
 feeds every answer back. Nothing is placed before the heartbeat is armed and the first
 reconciliation is done; cancels always go out.
+
+Two times: ``now_ms`` (the wall clock) of every call judges what other processes stamped (intents'
+validity, reports); the rate budget and the heartbeat count on ``monotonic_ms`` when the loop gives
+one, so that a wall clock stepped back or forward neither refills nor drains the budget nor makes a
+beat late (replays and tests without one count on ``now_ms``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from common.clob.client import CancelResult, OrderResult
 from common.errors import RateLimited
@@ -24,43 +29,22 @@ from workers.executor.core.heartbeat import HeartbeatMachine
 from workers.executor.core.modes import Mode, allowed_orders, effective_mode
 from workers.executor.core.orders import OrderState, PlaceSpec, Slot
 from workers.executor.core.reconcile import plan_reconcile
+from workers.executor.core.step import Step
 from workers.executor.core.tracker import OrderTracker
 
 #: How long a bucket pauses after a 429 that did not say how long, in s.
 DEFAULT_RETRY_AFTER_S = 1.0
 
 
-@dataclass(slots=True)
-class Step:
-    """Requests to send now, cancels first. ``place_batches`` hold at most ``batch_limit`` each."""
-
-    cancel_ids: list[str] = field(default_factory=list)
-    cancel_markets: list[str] = field(default_factory=list)
-    place_batches: list[list[PlaceSpec]] = field(default_factory=list)
-    reports: list[ExecReport] = field(default_factory=list)
-
-    def cancel_batches(self, limit: int) -> list[list[str]]:
-        """``cancel_ids`` in ``DELETE /orders`` batches of at most ``limit``."""
-        return [self.cancel_ids[i : i + limit] for i in range(0, len(self.cancel_ids), limit)]
-
-    @property
-    def empty(self) -> bool:
-        return not (self.cancel_ids or self.cancel_markets or self.place_batches)
-
-    def extend(self, other: Step) -> None:
-        self.cancel_ids += other.cancel_ids
-        self.cancel_markets += [m for m in other.cancel_markets if m not in self.cancel_markets]
-        self.place_batches += other.place_batches
-        self.reports += other.reports
-
-
 class ExecutorCore:
-    def __init__(self, config: ExecutorConfig, now_ms: int, *, owner: str, mode: Mode = "ACTIVE") -> None:
+    def __init__(self, config: ExecutorConfig, now_ms: int, *, owner: str, mode: Mode = "ACTIVE",
+                 monotonic_ms: Callable[[], int] | None = None) -> None:  # fmt: skip
         self.cfg = config
         self.owner = owner
         self.mode: Mode = mode
+        self._monotonic_ms = monotonic_ms
         self.tracker = OrderTracker()
-        self.budget = RateBudget(config, now_ms)
+        self.budget = RateBudget(config, self.local_ms(now_ms))
         self.heartbeat = HeartbeatMachine(config)
         self._limiter = ReplaceLimiter()
         self._intents: dict[str, tuple[Intent, int | None, float | None]] = {}
@@ -77,11 +61,16 @@ class ExecutorCore:
 
     # -- state ------------------------------------------------------------------------------------
 
+    def local_ms(self, now_ms: int) -> int:
+        """What the budget and the heartbeat count in: the monotonic clock if given, else ``now_ms``."""
+        return now_ms if self._monotonic_ms is None else self._monotonic_ms()
+
     def can_place(self, now_ms: int) -> bool:
-        return self.reconciled_once and self.mode != "HALTED" and self.heartbeat.can_place(now_ms)
+        return self.reconciled_once and self.mode != "HALTED" and self.heartbeat.can_place(self.local_ms(now_ms))
 
     def status(self, now_ms: int) -> ExecStatus:
-        return ExecStatus(mode=self.mode, heartbeat=self.heartbeat.health(now_ms), can_place=self.can_place(now_ms),
+        health = self.heartbeat.health(self.local_ms(now_ms))
+        return ExecStatus(mode=self.mode, heartbeat=health, can_place=self.can_place(now_ms),
                           live_orders=self.tracker.count(OrderState.LIVE, OrderState.CANCELING),
                           unknown_orders=self.tracker.count(OrderState.UNKNOWN, OrderState.SUBMITTING),
                           quarantined_markets=tuple(sorted(self.quarantined)), intents_dropped=self.intents_dropped,
@@ -135,26 +124,26 @@ class ExecutorCore:
         rejected = frozenset(rejected_for[1]) if rejected_for and rejected_for[0] == intent.intent_id else frozenset()
         plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms,
                     overlap=self.cfg.replace_overlap)  # fmt: skip
-        step = Step()
+        step, local = Step(), self.local_ms(now_ms)
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
-        self._cancel(step, urgent[: self.budget.cancels_allowed(now_ms, len(urgent), urgent=True)], now_ms)
-        replace = plan.replace_cancels[: self.budget.cancels_allowed(now_ms, len(plan.replace_cancels), urgent=False)]
+        self._cancel(step, urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)], now_ms)
+        replace = plan.replace_cancels[: self.budget.cancels_allowed(local, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
         self._cancel(step, replace, now_ms)
         # A successor placed with its cancel goes only if that cancel went (the budget may cut it).
         places = [s for s in plan.places if self.tracker.has_room(s)]
         if self.can_place(now_ms) and places:
             live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
-            n = self.budget.orders_allowed(now_ms, len(places), live)
+            n = self.budget.orders_allowed(local, len(places), live)
             places = [dataclasses.replace(s, replace=s.slot in self._replacing) for s in places[:n]]
             self._replacing.difference_update(s.slot for s in places)
-            self.budget.spend_orders(now_ms, len(places))
+            self.budget.spend_orders(local, len(places))
             step.place_batches += _batches(places, self.cfg.batch_limit)
         return step
 
     def _cancel(self, step: Step, order_ids: list[str], now_ms: int) -> None:
         if order_ids:
-            self.budget.spend_cancels(now_ms, len(order_ids))
+            self.budget.spend_cancels(self.local_ms(now_ms), len(order_ids))
             self.tracker.canceling(order_ids)
             step.cancel_ids += order_ids
 
@@ -166,7 +155,7 @@ class ExecutorCore:
             return Step()
         takers = [t for t in intent.takers if mode == "ACTIVE" or t.kind == "completion"]
         live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
-        if not takers or self.budget.orders_allowed(now_ms, len(takers), live) < len(takers):
+        if not takers or self.budget.orders_allowed(self.local_ms(now_ms), len(takers), live) < len(takers):
             return Step()  # all or none, and not again for this intent
         self._takers_done[intent.intent_id] = None
         while len(self._takers_done) > self.cfg.taker_memory:
@@ -174,7 +163,7 @@ class ExecutorCore:
         specs = [PlaceSpec(Slot(intent.condition_id, t.token_id, t.side, -1 - i, intent.intent_id),
                            intent.intent_id, t.price_cap_micro, t.size_micro, t.order_type, False,
                            intent.tick_micro, tick_ms) for i, t in enumerate(takers)]  # fmt: skip
-        self.budget.spend_orders(now_ms, len(specs))
+        self.budget.spend_orders(self.local_ms(now_ms), len(specs))
         return Step(place_batches=_batches(specs, self.cfg.batch_limit))
 
     # -- answers ----------------------------------------------------------------------------------
@@ -199,7 +188,7 @@ class ExecutorCore:
         """The POST failed as a whole; a 429 also pauses the order bucket for the venue's time."""
         if isinstance(exc, RateLimited):
             pause_ms = int((exc.retry_after_s or DEFAULT_RETRY_AFTER_S) * 1000)
-            self.budget.on_rate_limited(self.budget.orders, now_ms, pause_ms)
+            self.budget.on_rate_limited(self.budget.orders, self.local_ms(now_ms), pause_ms)
         return self.tracker.on_post_error(order_ids, exc, now_ms)
 
     def on_cancel_result(self, result: CancelResult, now_ms: int) -> list[ExecReport]:
@@ -209,7 +198,7 @@ class ExecutorCore:
         """A ``DELETE /orders`` failed: see ``OrderTracker.on_cancel_error``; a 429 pauses the bucket."""
         if isinstance(exc, RateLimited):
             pause_ms = int((exc.retry_after_s or DEFAULT_RETRY_AFTER_S) * 1000)
-            self.budget.on_rate_limited(self.budget.cancels, now_ms, pause_ms)
+            self.budget.on_rate_limited(self.budget.cancels, self.local_ms(now_ms), pause_ms)
         self.tracker.on_cancel_error(order_ids, exc)
 
     @property
@@ -254,7 +243,7 @@ class ExecutorCore:
                                            token_id=stray.asset_id, side=stray.side, price_micro=stray.price_micro,
                                            size_micro=stray.original_size_micro, at_ms=now_ms))  # fmt: skip
         step.cancel_ids += plan.recancel
-        self.budget.spend_cancels(now_ms, len(plan.strays) + len(plan.recancel))
+        self.budget.spend_cancels(self.local_ms(now_ms), len(plan.strays) + len(plan.recancel))
         for market, why in plan.quarantine.items():
             step.extend(self.quarantine(market, why, now_ms))
         for market in list(self.quarantined):
@@ -270,7 +259,7 @@ class ExecutorCore:
         self.quarantined[market] = reason
         orders = self.tracker.of_market(market)
         self.tracker.canceling(o.order_id for o in orders)
-        self.budget.spend_cancels(now_ms, 1 + len(orders))
+        self.budget.spend_cancels(self.local_ms(now_ms), 1 + len(orders))
         report = ExecReport(kind="quarantined", market=market, reason=reason, at_ms=now_ms)
         return Step(cancel_markets=[market], reports=[report])
 

@@ -5,6 +5,11 @@ than ``heartbeat_fail_after_ms``: no new orders, cancels still go out), ``failed
 venue's timeout, or the venue said the chain lapsed: assume every order of ours was cancelled;
 ``needs_reconcile`` stays set until the loop has reconciled). A stale id is resynchronised on the
 id the venue expects, and the next beat is due at once.
+
+Every time here is on the monotonic clock (ms): a wall clock stepped back or forward neither makes a
+beat late nor early. A beat that is sent is settled by one of ``on_ok``, ``on_mismatch``,
+``on_error`` or ``abandoned``; and one that never is (its task cancelled, its answer lost) no longer
+counts as in flight after ``heartbeat_answer_timeout_ms``: nothing can stop the chain for good.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class HeartbeatMachine:
         self.last_ok_ms: int | None = None
         self._next_due_ms = 0
         self.in_flight = False
+        self._sent_ms = 0
         self.lapsed = False
         self.needs_reconcile = False
         self.failures = 0
@@ -41,12 +47,20 @@ class HeartbeatMachine:
         return self.health(now_ms) == "ok" and not self.needs_reconcile
 
     def due(self, now_ms: int) -> bool:
-        return not self.in_flight and now_ms >= self._next_due_ms
+        if self.in_flight and now_ms - self._sent_ms < self._cfg.heartbeat_answer_timeout_ms:
+            return False
+        return now_ms >= self._next_due_ms
 
-    def sending(self) -> str:
+    def sending(self, now_ms: int) -> str:
         """The id to send now."""
-        self.in_flight = True
+        self.in_flight, self._sent_ms = True, now_ms
         return self.heartbeat_id
+
+    def abandoned(self, now_ms: int) -> None:
+        """The beat sent will never be answered here (its task was cancelled): the next is due at once.
+        Had the venue taken it, the next beat's stale id is resynchronised (``on_mismatch``)."""
+        self.in_flight = False
+        self._next_due_ms = min(self._next_due_ms, now_ms)
 
     def on_ok(self, next_id: str, now_ms: int) -> None:
         self.in_flight = False
