@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from common.clock import ManualClock
 from common.schemas.user import UserTrade
 from common.venue.user_ws import parse_trade
@@ -84,3 +86,36 @@ def test_the_cursor_trails_the_newest_trade_and_never_moves_back() -> None:
     assert next_cursor(0, trades, lookback_s=60) == 340
     assert next_cursor(390, trades, lookback_s=60) == 390
     assert next_cursor(390, [], lookback_s=60) == 390
+
+
+async def test_every_reconnect_of_the_socket_reads_the_trades_again_without_waiting_for_the_interval(
+    redis_url: str,
+) -> None:
+    async with feed_user(redis_url, UPDOWN_USER_FEED__BACKFILL_INTERVAL_S="3600") as ctx:
+        venue = Venue(trade("t-1", match_s=T0_S + 1))
+        loop = asyncio.create_task(attach(ctx, venue).run())
+        sent: list[str] = []
+
+        async def send(text: str) -> bool:
+            sent.append(text)
+            return True
+
+        try:
+            await until(lambda: len(venue.asked) == 1)
+            venue.rows.append(trade("t-2", match_s=T0_S + 2))
+
+            await worker.on_connect(ctx, send)
+
+            await until(lambda: len(venue.asked) == 2)
+            await until(lambda: worker.feed(ctx).backfill.published == 2)  # type: ignore[union-attr]
+        finally:
+            ctx.stopping.set()
+            await loop
+        assert len(sent) == 1
+        assert await fill_ids(ctx) == ["t-1:o-ours:MATCHED", "t-2:o-ours:MATCHED"]
+
+
+async def until(condition, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(0.01)
