@@ -51,16 +51,18 @@ class Upkeep:
         self.d = driver
         self.watch_user_feed = watch_user_feed
         driver.blind = watch_user_feed  # until the first look at state:feeds says otherwise
-        now = driver.now()
         self.keepalive = Keepalive(driver)
-        self._feed_checked_ms = 0
-        self._user_missing_since: int | None = now
+        self._user_missing_since: int | None = driver.now()
         self._user_seen_up = False
-        self._reconciled_ms = 0
-        self._status_ms = 0
+        # The timer's own intervals count on the monotonic clock (a wall-clock step must not stall
+        # them); what others stamped (the feed's since_ms, orders' sent_ms) on the wall clock.
+        mono = driver.mono()
+        self._feed_checked_ms = mono - FEED_CHECK_INTERVAL_MS
+        self._reconciled_ms = mono - RECONCILE_MIN_INTERVAL_MS
+        self._status_ms = mono
         self._status_key: tuple[object, ...] | None = None
-        self._latency_ms = 0
-        self._forgot_ms = now
+        self._latency_ms = mono - LATENCY_WRITE_INTERVAL_MS
+        self._forgot_ms = mono
 
     async def run(self) -> None:
         """The timer, until the stop; a Redis error ends it (the runner starts it again), never the
@@ -89,18 +91,19 @@ class Upkeep:
         await self.keepalive.turn()
 
     async def timer_tick(self) -> None:
-        d, now = self.d, self.d.now()
+        d, now, mono = self.d, self.d.now(), self.d.mono()
         hb = d.core.heartbeat
-        if self.watch_user_feed and now - self._feed_checked_ms >= FEED_CHECK_INTERVAL_MS:
+        if self.watch_user_feed and mono - self._feed_checked_ms >= FEED_CHECK_INTERVAL_MS:
+            self._feed_checked_ms = mono
             await self._check_user_feed(now)
         if self._should_reconcile(now):
             await self.reconcile()
         await self._status(now)
-        if now - self._latency_ms >= LATENCY_WRITE_INTERVAL_MS:
-            self._latency_ms = now
+        if mono - self._latency_ms >= LATENCY_WRITE_INTERVAL_MS:
+            self._latency_ms = mono
             await d.latency.write(d.ctx.redis)
-        if now - self._forgot_ms >= FORGET_INTERVAL_MS:
-            self._forgot_ms = now
+        if mono - self._forgot_ms >= FORGET_INTERVAL_MS:
+            self._forgot_ms = mono
             d.core.forget(now - FORGET_AFTER_MS)
         budget, local = d.core.budget, d.core.local_ms(now)
         d.meters.order_tokens.set(budget.orders.available(local))
@@ -114,7 +117,6 @@ class Upkeep:
 
     async def _check_user_feed(self, now: int) -> None:
         d = self.d
-        self._feed_checked_ms = now
         status = await state.get(d.ctx.redis, state.FEEDS, "user", FeedStatus)
         if status is not None and status.state == "up":
             self._user_missing_since = None
@@ -135,10 +137,10 @@ class Upkeep:
     # -- reconciliation ---------------------------------------------------------------------------
 
     def _should_reconcile(self, now: int) -> bool:
-        core = self.d.core
-        if now - self._reconciled_ms < RECONCILE_MIN_INTERVAL_MS:
+        core, since_ms = self.d.core, self.d.mono() - self._reconciled_ms
+        if since_ms < RECONCILE_MIN_INTERVAL_MS:
             return False
-        if core.needs_reconcile or now - self._reconciled_ms >= RECONCILE_INTERVAL_MS:
+        if core.needs_reconcile or since_ms >= RECONCILE_INTERVAL_MS:
             return True
         grace = core.cfg.unknown_grace_ms
         return any(o.state is OrderState.UNKNOWN and (o.sent_ms or o.created_ms) + grace <= now for o in core.tracker)
@@ -146,7 +148,7 @@ class Upkeep:
     async def reconcile(self) -> None:
         """Venue snapshot → ``on_reconcile``; no post is in flight or sent while it is taken."""
         d = self.d
-        self._reconciled_ms = d.now()
+        self._reconciled_ms = d.mono()
         d.reconciling = True
         try:
             await d.wait_posts(d.cfg.heartbeat_venue_timeout_ms / 1000)
@@ -177,9 +179,10 @@ class Upkeep:
             status = status.model_copy(update={"can_place": False})
         key = (status.mode, status.heartbeat, status.can_place, status.live_orders, status.unknown_orders,
                status.quarantined_markets, status.intents_dropped)  # fmt: skip
-        if not force and key == self._status_key and now - self._status_ms < STATUS_INTERVAL_MS:
+        mono = d.mono()
+        if not force and key == self._status_key and mono - self._status_ms < STATUS_INTERVAL_MS:
             return
-        self._status_key, self._status_ms = key, now
+        self._status_key, self._status_ms = key, mono
         pipe = d.ctx.redis.pipeline(transaction=False)
         pipe.xadd(streams.EXEC, d.ctx.writer.fields(status, key="status"))
         state.put(pipe, EXEC_STATE_KEY, "status", status)

@@ -53,8 +53,9 @@ class FakeGateway:
     #: Heartbeats sent, and when set, every heartbeat waits for it before its answer (a slow venue).
     heartbeats: int = 0
     heartbeat_gate: asyncio.Event | None = None
-    #: Reads of the venue's time.
+    #: Reads of the venue's time, and snapshots taken (reconciliations).
     time_syncs: int = 0
+    snapshots: int = 0
     _specs: dict[str, PlaceSpec] = field(default_factory=dict)
 
     def prepare(self, spec: PlaceSpec, now_ms: int) -> tuple[str, Any]:
@@ -111,6 +112,7 @@ class FakeGateway:
         return 0
 
     async def snapshot(self, trades_after_s: int) -> tuple[list[OrderEvent], list[UserTrade]]:
+        self.snapshots += 1
         return [self.event(i, "LIVE") for i in self.book], []
 
     def event(self, order_id: str, status: str) -> OrderEvent:

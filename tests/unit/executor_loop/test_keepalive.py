@@ -15,7 +15,7 @@ from common import state
 from common.schemas.feed import FeedStatus
 from tests.unit.executor_loop.fakes import FakeGateway, make_driver, settle
 from workers.executor.core import DEFAULT_CONFIG
-from workers.executor.upkeep import FEED_CHECK_INTERVAL_MS
+from workers.executor.upkeep import FEED_CHECK_INTERVAL_MS, RECONCILE_INTERVAL_MS
 
 HOUR_MS = 3_600_000
 
@@ -84,6 +84,21 @@ async def test_a_wall_clock_stepped_back_does_not_hold_the_next_beat_back() -> N
     await until(lambda: gateway.heartbeats == 2, "the next beat on time")
     driver.ctx.stopping.set()
     await beats
+
+
+async def test_a_wall_clock_stepped_back_does_not_stall_the_periodic_reconciliation() -> None:
+    gateway = FakeGateway()
+    driver, upkeep, clock = make_driver(gateway)
+    await upkeep.keepalive.beat()
+    await upkeep.tick()  # the first reconciliation
+    await settle(driver)
+
+    clock.step(-HOUR_MS)
+    clock.advance(RECONCILE_INTERVAL_MS)
+    await upkeep.tick()
+    await settle(driver)
+
+    assert gateway.snapshots == 2
 
 
 async def test_a_clock_step_is_logged_and_the_venue_time_read_again(records: Records) -> None:
