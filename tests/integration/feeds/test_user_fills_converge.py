@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 from eth_account import Account
-from py_clob_client_v2 import ClobClient, OrderArgsV2, OrderType, PartialCreateOrderOptions
+from py_clob_client_v2 import ClobClient
 
 from common import state
 from common.bus import streams
@@ -26,6 +26,8 @@ from common.redis_server import EmbeddedRedis
 from common.schemas.user import Fill
 from tests.integration.bus.procs import start_worker, stop, stop_all, wait_for
 from tests.integration.emulator import QUIET_5M, emulator, venue_env
+from tests.integration.feeds.test_feeds_against_the_emulator import post as buy
+from tests.integration.feeds.test_feeds_against_the_emulator import trader
 from tests.integration.windows import open_window
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -36,14 +38,6 @@ def client_for(url: str, key: str) -> ClobClient:
     client = ClobClient(url, chain_id=137, key=key)
     client.set_api_creds(client.create_or_derive_api_key())
     return client
-
-
-def buy(client: ClobClient, token: str, price: float, size: float, post_only: bool = True) -> str:
-    order = client.create_order(OrderArgsV2(token_id=token, price=price, size=size, side="BUY"),
-                                PartialCreateOrderOptions(tick_size="0.01"))  # fmt: skip
-    reply = client.post_order(order, OrderType.GTC, post_only=post_only)
-    assert reply["success"] and reply["orderID"], reply
-    return str(reply["orderID"])
 
 
 def our_trades(url: str, api_key: str) -> dict[tuple[str, str], str]:
@@ -99,7 +93,7 @@ def test_fills_matched_while_feed_user_was_dead_are_published_once_when_it_comes
         user = start_worker("feed-user", redis_url, tmp_path, "feed-user-0", **env)
         try:
             up, down = open_window(client, lasting_s=60).token_ids
-            me, other = client_for(url, key), client_for(url, Account.create().key.hex())
+            me, other = client_for(url, key), trader(url)
             api_key = me.creds.api_key
             wait_for(lambda: user_feed(client) == "up", 30, "the user feed up")
 
@@ -142,7 +136,7 @@ def test_a_redis_outage_while_a_fill_arrives_reports_the_feed_down_and_keeps_the
                        for name in ("discovery", "feed-user")]  # fmt: skip
             try:
                 up, down = open_window(client, lasting_s=60).token_ids
-                me, other = client_for(url, key), client_for(url, Account.create().key.hex())
+                me, other = client_for(url, key), trader(url)
                 mine = buy(me, up, 0.40, 10)
                 wait_for(lambda: user_feed(client) == "up", 30, "the user feed up")
 
