@@ -259,7 +259,4 @@ def frame_elements(raw: str | bytes, counts: Counter[str]) -> list[object]:
 
 
 def _dump(element: object) -> str:
-    try:
-        return json.dumps(element, separators=(",", ":"), default=str)
-    except ValueError:  # a circular structure cannot come from JSON; repr to be safe
-        return repr(element)
+    return json.dumps(element, separators=(",", ":"), default=str)  # exact numbers come back as strings
