@@ -38,6 +38,11 @@ class GroupReader:
     On start it re-reads its own pending entries (work it was given before a crash or restart) and
     only then new ones. :meth:`retry_pending` sends it back to its pending list after a failure, so
     a failing entry is retried in order before anything newer.
+
+    A delivery counts toward the dead-letter limit when the entry may be at fault: a handler failure,
+    or a process that died with the entry in hand (its pending entries are re-read with
+    XREADGROUP at start, which counts one). A re-read after a reconnect in the same process counts
+    nothing (XCLAIM with the count it had): Redis went away, the entry failed nothing.
     """
 
     def __init__(
@@ -60,6 +65,10 @@ class GroupReader:
         self._start_id = start_id
         self._pending_first = True
         self._retry_one = False
+        #: The next pending read counts a delivery (at start, after a failure; not after a reconnect).
+        self._charged = True
+        #: This consumer has read its pending entries once (the start-up charge is taken).
+        self._started = False
         self._lane: FastLane | ClientLane | None = None
 
     async def aclose(self) -> None:
@@ -83,8 +92,10 @@ class GroupReader:
         return self._pending_first
 
     def reread_pending(self) -> None:
-        """Go back to this consumer's pending entries before anything new (after a reconnect)."""
+        """Go back to this consumer's pending entries before anything new: at start counted as a
+        delivery (one of them may have killed the last process), after a reconnect not."""
         self._pending_first = True
+        self._charged = not self._started
 
     def retry_pending(self) -> None:
         """Go back to the pending list, oldest first, one entry at a time until it passes.
@@ -94,14 +105,21 @@ class GroupReader:
         """
         self._pending_first = True
         self._retry_one = True
+        self._charged = True
 
     async def read(self) -> list[Delivery]:
         if self._pending_first:
             count = 1 if self._retry_one else self._cfg.read_count
             self._retry_one = False
-            own = await self._xreadgroup("0", block=None, count=count)
-            if own:
-                return await self._with_counts(own)
+            if self._charged:
+                own = await self._xreadgroup("0", block=None, count=count)
+                self._started = True
+                if own:
+                    return await self._with_counts(own)
+            else:
+                again = await self._own_pending_uncounted(count)
+                if again:
+                    return again
             self._pending_first = False
         fresh = await self._xreadgroup(">", block=self._block_ms, count=self._cfg.read_count)
         return [Delivery(self.stream, _text(i), f, 1) for i, f in fresh]
@@ -145,6 +163,23 @@ class GroupReader:
             self._lane = open_lane(self._redis)
         return await self._lane.xreadgroup(self.group, self.consumer, self.stream, start, count=count,
                                            block_ms=block)  # fmt: skip
+
+    async def _own_pending_uncounted(self, count: int) -> list[Delivery]:
+        """This consumer's oldest pending entries, their delivery counts left as they were (each
+        claimed back with its own count, which also makes it look busy to the other consumers)."""
+        rows = await self._redis.xpending_range(self.stream, self.group, min="-", max="+", count=count,
+                                                consumername=self.consumer)  # fmt: skip
+        if not rows:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for row in rows:
+            pipe.xclaim(self.stream, self.group, self.consumer, 0, [row["message_id"]],
+                        retrycount=int(row["times_delivered"]))  # fmt: skip
+        out = []
+        for row, claimed in zip(rows, await pipe.execute(), strict=True):
+            fields = claimed[0][1] if claimed and claimed[0][0] is not None else None  # None: trimmed away
+            out.append(Delivery(self.stream, _text(row["message_id"]), fields or None, int(row["times_delivered"])))
+        return out
 
     async def _with_counts(self, entries: list[tuple[Any, Fields | None]]) -> list[Delivery]:
         ids = [_text(i) for i, _ in entries]

@@ -1,4 +1,11 @@
-"""The input loop of a transforming worker: read, decode, handle, emit-and-ack or dead-letter."""
+"""The input loop of a transforming worker: read, decode, handle, emit-and-ack or dead-letter.
+
+A handler failing because of the infrastructure (Redis away or timing out, the venue busy, rate
+limiting or unreachable) is not the entry's fault: the loop stops there and the runner backs off
+and reconnects; the entry is then read again without counting a delivery, so an outage never
+dead-letters a good entry (a fill stays bookable). Any other failure counts toward
+``bus.max_deliveries``.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,26 @@ import signal
 import time
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from common import metrics
 from common.bus.codec import DecodeError, decode
 from common.bus.reader import Delivery, GroupReader
 from common.bus.writer import Batch
+from common.errors import is_retryable
 from common.latency import Spans, hop_span
 from common.runner.spec import Context, Handler
 
 #: Pause before retrying a failed entry, times the number of its deliveries so far.
 RETRY_STEP_S = 0.05
+#: Handler errors that are the infrastructure's, not the entry's (with :func:`is_retryable` venue errors).
+INFRASTRUCTURE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+
+
+def infrastructure_failure(exc: BaseException) -> bool:
+    """Redis away or slow, or a venue error worth retrying: never counted against the entry."""
+    return isinstance(exc, INFRASTRUCTURE_ERRORS) or is_retryable(exc)
 
 
 class Consumer:
@@ -110,6 +128,10 @@ class Consumer:
             try:
                 outputs = await self._handle(ctx, env)
             except Exception as exc:
+                if infrastructure_failure(exc):
+                    ctx.log.warning("handler_unavailable", stream=reader.stream, id=d.id, error=repr(exc)[:300])
+                    await self._send_handled(out, emitted, letters)
+                    raise  # the runner backs off and reconnects; the entry comes back uncounted
                 self._failed.inc()
                 ctx.log.exception("handler_failed", stream=reader.stream, id=d.id, deliveries=d.deliveries,
                                   error=repr(exc))  # fmt: skip
@@ -140,6 +162,13 @@ class Consumer:
             await asyncio.sleep(0)  # the outputs are written before the next read is
         self._processed.inc(out.entries)
         return failed
+
+    async def _send_handled(self, out: Batch, emitted: list[float], letters: Any) -> None:
+        """Write what the batch handled before an infrastructure failure (it fails too if Redis is away)."""
+        if letters is not None:
+            await letters.execute()
+        await self._settle()
+        await self._send(out, emitted)
 
     async def _send(self, out: Batch, emitted: list[float]) -> None:
         await out.send()
