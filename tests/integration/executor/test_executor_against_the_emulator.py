@@ -43,7 +43,8 @@ def test_an_intent_becomes_orders_a_new_one_replaces_them_an_empty_one_and_a_sto
         try:
             publish_intent(client, make_intent(market, (400_000, 390_000)))
             wait_for(lambda: resting(url, api_key) == wanted(market, (400_000, 390_000)), 20, "the first ladder")
-            assert client.hlen(state.ORDERS) == 4
+            # The emulator shows the orders before the executor has read their answer and written them.
+            wait_for(lambda: client.hlen(state.ORDERS) == 4, 5, "state:orders written")
 
             publish_intent(client, make_intent(market, (420_000, 390_000)))
             wait_for(lambda: resting(url, api_key) == wanted(market, (420_000, 390_000)), 10, "the level 0 replaced")
