@@ -88,3 +88,28 @@ redis.call('XADD', unpack(args))
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
+
+#: Put one dead letter back on its stream and take it out of the dead-letter stream, atomically:
+#: run twice, the second run finds nothing (exactly once). Its own ``dlq_*`` fields are dropped.
+#: KEYS: 1 dlq stream, 2 original stream. ARGV: 1 the dead letter's id.
+#: Returns the new entry's id, or nil when the dead letter is not there (replayed already).
+REPLAY_DEAD_LETTER = """
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return false end
+local flat = found[1][2]
+local args = {KEYS[2], '*'}
+local from_stream = false
+for i = 1, #flat, 2 do
+  if string.sub(flat[i], 1, 4) ~= 'dlq_' then
+    args[#args + 1] = flat[i]
+    args[#args + 1] = flat[i + 1]
+  elseif flat[i] == 'dlq_source' then
+    from_stream = true
+  end
+end
+if not from_stream then return redis.error_reply('not a dead-lettered stream entry (no dlq_source)') end
+if #args == 2 then return redis.error_reply('the dead letter holds no entry of its own') end
+local id = redis.call('XADD', unpack(args))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+"""

@@ -15,6 +15,7 @@ USAGE = """updown COMMAND [ARGS]
   worker NAME [--instance I]   run one worker in the foreground (supervisord runs them this way)
   status                       every worker (state, health age), stream (length, last id) and group
   tail STREAM [--count N] [--follow]    print decoded entries of a stream
+  dlq list|replay STREAM [--count N] [--id ID ...|--all]   a stream's dead letters; put them back
   ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
   config                       print the effective configuration (secrets redacted)
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
@@ -42,6 +43,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "worker": _lazy("common.cli.worker"),
     "status": _lazy("common.cli.status"),
     "tail": _lazy("common.cli.tail"),
+    "dlq": _lazy("common.cli.dlq"),
     "ctl": _lazy("common.cli.ctl"),
     "config": _lazy("common.cli.config_cmd"),
     "bench": _lazy("common.bench.cli"),
