@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import hiredis
 import redis.asyncio as aioredis
@@ -30,10 +31,13 @@ class HiredisPackingConnection(Connection):  # type: ignore[misc]
                                                for a in args))]  # fmt: skip
 
 
-def connect(cfg: RedisSettings, *, client_name: str | None = None) -> aioredis.Redis:
-    """An asyncio client. Responses stay bytes: bodies are msgpack."""
+def connect(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[str, str] | None = None,
+            ) -> aioredis.Redis:  # fmt: skip
+    """An asyncio client. Responses stay bytes: bodies are msgpack. ``user`` (name, password) replaces
+    the URL's credentials: a worker's own ACL user."""
+    url = cfg.url.get_secret_value() if cfg.url else FALLBACK_URL
     pool = aioredis.ConnectionPool.from_url(
-        cfg.url.get_secret_value() if cfg.url else FALLBACK_URL,
+        url if user is None else with_user(url, *user),
         connection_class=HiredisPackingConnection,
         decode_responses=False,
         socket_timeout=cfg.socket_timeout_ms / 1000,
@@ -42,3 +46,10 @@ def connect(cfg: RedisSettings, *, client_name: str | None = None) -> aioredis.R
         client_name=client_name,
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def with_user(url: str, user: str, password: str) -> str:
+    """``url`` with ``user:password@`` as its credentials (any it had are dropped)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"))

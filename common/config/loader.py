@@ -36,6 +36,14 @@ def secrets_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(env.get("UPDOWN_SECRETS_DIR", Path(env.get("UPDOWN_DATA_DIR", "var")) / "secrets"))
 
 
+def worker_redis_user(worker: str, environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """The worker's own Redis ACL user, when the secrets directory holds its password
+    (``redis_<worker>_password``, as docker compose mounts it): (name, password), else None."""
+    path = secrets_dir(environ) / f"redis_{worker}_password"
+    password = path.read_text().strip() if path.is_file() else ""
+    return (worker, password) if password else None
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Load the settings for the mode named by ``UPDOWN_MODE`` (default ``sim``).
 

@@ -21,6 +21,7 @@ from common.bus.reader import GroupReader
 from common.bus.retention import Trimmer
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK, Clock
+from common.config.loader import worker_redis_user
 from common.config.redact import redact_url
 from common.config.settings import Settings
 from common.errors import UpdownError, is_retryable
@@ -43,7 +44,7 @@ async def run_worker(
     logs.configure(spec.name, settings.log.level)
     log = logs.get_logger(spec.name)
     metrics.serve(settings.runner.metrics_port, settings.runner.metrics_host)
-    redis = connect(settings.redis, client_name=instance)
+    redis = connect(settings.redis, client_name=instance, user=worker_redis_user(spec.name))
     ctx = Context(name=spec.name, instance=instance, settings=settings, redis=redis,
                   writer=Writer(redis, spec.name, settings.bus, clock), log=log, clock=clock)  # fmt: skip
     loop = asyncio.get_running_loop()
