@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.connection import Connection
+from redis.maint_notifications import MaintNotificationsConfig
 
 from common.config.settings import RedisSettings
 
@@ -44,6 +45,9 @@ def connect(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[s
         socket_connect_timeout=cfg.connect_timeout_ms / 1000,
         health_check_interval=30,
         client_name=client_name,
+        # Its handshake (CLIENT MAINT_NOTIFICATIONS, for managed clusters that move) is a command a
+        # worker's ACL user may not run, and Redis would log every refusal.
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
     return aioredis.Redis(connection_pool=pool)
 

@@ -29,6 +29,7 @@ from common.runner.catalog import EVERY_WORKER, WORKER_NAMES, is_known_target
 from common.runner.health import KEY_PREFIX
 from common.schemas.base import Message
 from common.schemas.control import Action, ControlCommand
+from common.schemas.signal import Signal
 from common.series import series_keys
 from workers.control import idempotency
 
@@ -103,8 +104,9 @@ async def toxicity(request: web.Request) -> web.Response:
     out = {}
     for key in series_keys(request.app[SETTINGS]):
         last = await redis.xrevrange(streams.signal(key), count=1)
-        if last:
-            body: Message = decode(last[0][1]).body
+        # Importing Signal registers its schema: without it this process cannot decode a signal.
+        body: Message | None = decode(last[0][1]).body if last else None
+        if isinstance(body, Signal):
             fields = ("regime", "toxicity_micro", "markout_1s_micro", "markout_5s_micro", "markout_30s_micro",
                       "flow_imbalance_ppm", "computed_ms")  # fmt: skip
             out[key] = {f: getattr(body, f, None) for f in fields}

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 
+from common.ops import redis_acl
 from tests.unit.deploy.tools import HERE, ROOT, load_yaml, need
 
 SCHEMA = HERE / "schemas" / "compose-spec.json"
@@ -90,11 +91,12 @@ def test_the_live_overlay_is_valid_and_adds_the_wallet_secrets_to_the_updown_con
     assert not any(s.startswith("wallet__") for s in compose()["services"]["updown"]["secrets"])
 
 
-def test_the_workers_read_their_secrets_as_files_from_run_secrets_and_never_get_the_acl_passwords():
+def test_the_workers_read_their_secrets_as_files_from_run_secrets_and_each_gets_its_own_acl_password():
     svc = compose()["services"]["updown"]
     assert svc["environment"]["UPDOWN_SECRETS_DIR"] == "/run/secrets"
     assert "redis__url" in svc["secrets"]
-    assert not [s for s in svc["secrets"] if s.startswith("redis_") and s.endswith("_password")]
+    passwords = {s for s in svc["secrets"] if s.startswith("redis_") and s.endswith("_password")}
+    assert passwords == {f"redis_{user.name}_password" for user in redis_acl.WORKERS}
     assert svc["environment"]["UPDOWN_RUNNER__METRICS_HOST"] == "0.0.0.0"
 
 
