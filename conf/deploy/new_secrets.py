@@ -4,7 +4,8 @@
 
 - one random password per Redis ACL user of ``conf/deploy/redis/users.acl`` (``redis_<user>_password``,
   read by the ``redis-acl`` service, which hashes them into the ACL file);
-- ``redis__url``: the ``updown`` user's URL, read by every worker (``UPDOWN_SECRETS_DIR``);
+- ``redis__url``: the ``updown`` user's URL, for the command-line tools (each worker connects as its own
+  user with its ``redis_<worker>_password``; ``common/ops/redis_acl.py``);
 - ``grafana_admin_password``;
 - ``control__token``: the control API's bearer token.
 
