@@ -23,7 +23,10 @@ def main(argv: list[str]) -> int:
     parser("status", "Print workers, streams, groups and the control state.").parse_args(argv)
     url = resolve(load_settings())
     client = redis.Redis.from_url(url, socket_timeout=5)
-    print(render(client, url))
+    try:
+        print(render(client, url))
+    finally:
+        client.close()
     return 0
 
 
