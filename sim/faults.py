@@ -84,6 +84,11 @@ PROFILES: Mapping[str, FaultProfile] = MappingProxyType({
         FaultKind.WS_MALFORMED: 1 / 5}, MappingProxyType({**DEFAULT_DURATIONS_MS, FaultKind.WS_SILENT: 3_000})),
     # PolyBolt trouble: holes in a channel's sequence and draining closes, every minute or two.
     "polybolt": FaultProfile("polybolt", {FaultKind.POLYBOLT_SEQ_GAP: 1 / 90, FaultKind.POLYBOLT_CLOSE: 1 / 120}),
+    # One PolyBolt fault at a time, every few seconds per socket: for recovery tests.
+    "polybolt-gap": FaultProfile("polybolt-gap", {FaultKind.POLYBOLT_SEQ_GAP: 1 / 4}),
+    "polybolt-close": FaultProfile("polybolt-close", {FaultKind.POLYBOLT_CLOSE: 1 / 4}),
+    "polybolt-silent": FaultProfile("polybolt-silent", {FaultKind.WS_SILENT: 1 / 4},
+                                    MappingProxyType({**DEFAULT_DURATIONS_MS, FaultKind.WS_SILENT: 60_000})),
     "rate-limit": FaultProfile("rate-limit", {FaultKind.RATE_LIMIT_BURST: 0.01}),
     "engine-restart": FaultProfile("engine-restart", {FaultKind.ENGINE_RESTART: 0.002}),
     "ambiguous": FaultProfile("ambiguous", {FaultKind.AMBIGUOUS_SUBMIT: 0.05, FaultKind.SERVER_ERROR: 0.01}),
