@@ -118,13 +118,20 @@ class PolyBoltHub:
             if self._faults.should(FaultKind.POLYBOLT_CLOSE):
                 self._close(conn, CLOSE_DRAINING, "draining")
 
-    def _close(self, conn: Conn, code: int, reason: str) -> None:
+    def _close(self, conn: Conn, code: int, reason: str, flush: bool = False) -> None:
+        """Close with ``code``; ``flush`` sends what is queued first (the refusal before a 4001)."""
         self._conns.pop(conn.id, None)
         self.closes[code] = self.closes.get(code, 0) + 1
-        conn.queue.clear()
-        task = asyncio.ensure_future(conn.ws.close(code=code, message=reason.encode()))
+        task = asyncio.ensure_future(self._closing(conn, code, reason, flush))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _closing(conn: Conn, code: int, reason: str, flush: bool) -> None:
+        while flush and conn.queue and not conn.ws.closed:
+            await conn.ws.send_str(conn.queue.popleft())
+        conn.queue.clear()
+        await conn.ws.close(code=code, message=reason.encode())
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=SERVER_PING_S, max_msg_size=self.limits.max_frame_bytes)
@@ -178,7 +185,7 @@ class PolyBoltHub:
         self.auth_failures += 1
         conn.reply("error", rid, code="auth_invalid" if conn.auth_attempts <= self.limits.auth_attempts
                    else "auth_attempts")
-        self._close(conn, CLOSE_AUTH, "auth failed")
+        self._close(conn, CLOSE_AUTH, "auth failed", flush=True)
 
     def _subscribe(self, conn: Conn, op: str, rid: str, subs: object) -> None:
         if not conn.authed:
