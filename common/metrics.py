@@ -53,6 +53,8 @@ FEED_MALFORMED = Counter("updown_feed_malformed_total", "Frames that failed to p
 FEED_EVENTS = Counter("updown_feed_events_total", "Normalized events published", ["worker", "feed", "type"])
 FEED_UP = Gauge("updown_feed_up", "1 while the feed's connection is up", ["worker", "feed"])
 FEED_GAPS = Counter("updown_feed_gaps_total", "Times the feed went down", ["worker", "feed"])
+FEED_RESYNCS = Counter("updown_feed_resyncs_total",
+                       "Reconnects forced by a hole in the stream (seq gap, server drops)", ["worker", "feed"])
 FEED_GAP_SECONDS = Counter("updown_feed_gap_seconds_total", "Time spent down", ["worker", "feed"])
 FEED_LAG_MS = Histogram("updown_feed_lag_ms", "Venue timestamp to receive time", ["worker", "feed"],
                         buckets=FEED_LAG_BUCKETS_MS)  # fmt: skip

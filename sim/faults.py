@@ -34,6 +34,8 @@ class FaultKind(StrEnum):
     AMBIGUOUS_SUBMIT = "ambiguous_submit"  # the order is in the book but the response is lost
     TRADE_FAILED = "trade_failed"  # a matched trade ends FAILED instead of CONFIRMED
     STALE_CHAINLINK = "stale_chainlink"  # the oracle stops reporting for a while
+    POLYBOLT_SEQ_GAP = "polybolt_seq_gap"  # a PolyBolt channel skips a sequence number (lost frames)
+    POLYBOLT_CLOSE = "polybolt_close"  # PolyBolt closes a connection with 4003 "draining"
 
 
 #: Where each kind is consulted and what the caller does when it fires.
@@ -48,6 +50,8 @@ HOOKS: Mapping[FaultKind, str] = MappingProxyType({
     FaultKind.AMBIGUOUS_SUBMIT: "POST /order, /orders after the engine accepted: should → 502 or drop",
     FaultKind.TRADE_FAILED: "each trade when it would be CONFIRMED: should → FAILED",
     FaultKind.STALE_CHAINLINK: "the world, once a second per asset: in_effect → no Chainlink report",
+    FaultKind.POLYBOLT_SEQ_GAP: "each PolyBolt socket, once a second: should → its next frame skips a seq",
+    FaultKind.POLYBOLT_CLOSE: "each PolyBolt socket, once a second: should → close 4003 'draining'",
 })
 
 #: Frames sent by one malformed burst, and what they look like (a frame cut short).
@@ -78,6 +82,13 @@ PROFILES: Mapping[str, FaultProfile] = MappingProxyType({
     "ws-storm": FaultProfile("ws-storm", {
         FaultKind.WS_SILENT: 1 / 25, FaultKind.WS_DROP: 1 / 12, FaultKind.WS_SLOW_CONSUMER: 1 / 15,
         FaultKind.WS_MALFORMED: 1 / 5}, MappingProxyType({**DEFAULT_DURATIONS_MS, FaultKind.WS_SILENT: 3_000})),
+    # PolyBolt trouble: holes in a channel's sequence and draining closes, every minute or two.
+    "polybolt": FaultProfile("polybolt", {FaultKind.POLYBOLT_SEQ_GAP: 1 / 90, FaultKind.POLYBOLT_CLOSE: 1 / 120}),
+    # One PolyBolt fault at a time, every few seconds per socket: for recovery tests.
+    "polybolt-gap": FaultProfile("polybolt-gap", {FaultKind.POLYBOLT_SEQ_GAP: 1 / 4}),
+    "polybolt-close": FaultProfile("polybolt-close", {FaultKind.POLYBOLT_CLOSE: 1 / 4}),
+    "polybolt-silent": FaultProfile("polybolt-silent", {FaultKind.WS_SILENT: 1 / 4},
+                                    MappingProxyType({**DEFAULT_DURATIONS_MS, FaultKind.WS_SILENT: 60_000})),
     "rate-limit": FaultProfile("rate-limit", {FaultKind.RATE_LIMIT_BURST: 0.01}),
     "engine-restart": FaultProfile("engine-restart", {FaultKind.ENGINE_RESTART: 0.002}),
     "ambiguous": FaultProfile("ambiguous", {FaultKind.AMBIGUOUS_SUBMIT: 0.05, FaultKind.SERVER_ERROR: 0.01}),
@@ -165,7 +176,7 @@ def websocket_faults(faults: Faults, scope: str) -> WebsocketFaults:
 # -- the REST hooks, as aiohttp middleware ----------------------------------------------------------
 
 #: Paths that are not CLOB REST (their faults, if any, are applied by their own handlers).
-NOT_CLOB_PREFIXES = ("/gamma", "/rtds", "/ws/", "/sim/", "/chain/")
+NOT_CLOB_PREFIXES = ("/gamma", "/rtds", "/polybolt", "/ws-live-v2/", "/ws/", "/sim/", "/chain/")
 #: Trading requests: refused with 425 while the engine restarts.
 TRADING_ROUTES = frozenset({("POST", "/order"), ("POST", "/orders"), ("DELETE", "/order"),
                             ("DELETE", "/orders"), ("DELETE", "/cancel-all"),

@@ -23,6 +23,7 @@ from sim.exchange.exchange import Exchange
 from sim.exchange.markets import MarketSpec
 from sim.faults import FaultKind, FaultProfile, Faults, rest_fault_middleware
 from sim.gamma import GammaSource, add_gamma_routes
+from sim.polybolt import PolyBoltHub
 from sim.rtds import RtdsHub
 from sim.world.clock import SimClock, WallClock
 from sim.world.config import WorldConfig
@@ -122,6 +123,7 @@ class SimServer:
 
             self.settlement = SettlementBridge(self.exchange, self.chain)
         self.rtds = RtdsHub(self.clock.now_ms, self.faults)
+        self.polybolt = PolyBoltHub(self.clock.now_ms, self._secret_of_key, self.faults)
         self.traders = TraderPool(cfg.traders, seed)
         #: Extra listeners of window actions (e.g. the local chain preparing and resolving conditions).
         self.action_listeners: list[Callable[[WindowAction], None]] = list(action_listeners or [])
@@ -157,6 +159,7 @@ class SimServer:
                                           seed=self.cfg.world.seed, terms=self.cfg.world.terms,
                                           tick_micro=self._tick_of, quote=self._quote_of))
         self.rtds.add_routes(app)
+        self.polybolt.add_routes(app)
         if self.chain is not None:
             from sim.chain.rpc import add_rpc_route
 
@@ -187,6 +190,10 @@ class SimServer:
         account = self.exchange.accounts.find_by_address(key.address) if key is not None else None
         return account.account_id if account is not None else None
 
+    def _secret_of_key(self, api_key: str) -> tuple[str, str] | None:
+        key = self.clob.keys.get(api_key) if self.clob is not None else None
+        return None if key is None else (key.secret, key.passphrase)
+
     def _tick_of(self, window: Window) -> int | None:
         state = self.exchange.market(window.ids.condition_id)
         return state.tick_micro if state is not None else None
@@ -212,11 +219,13 @@ class SimServer:
             self._apply(action)
         for tick in result.ticks:
             self.rtds.publish(tick)
+            self.polybolt.publish(tick)
         self.traders.step(now_ms, self.world.open_windows(), self.world.feeds, self.exchange)
         self.exchange.advance()
 
     def _once_a_second(self, now_ms: int) -> None:
         self.rtds.apply_faults()
+        self.polybolt.apply_faults()
         if self.clob is not None and self.clob.hub is not None:
             self.clob.hub.apply_faults(self.faults)
         for asset, feeds in self.world.feeds.items():

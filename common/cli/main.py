@@ -21,7 +21,8 @@ USAGE = """updown COMMAND [ARGS]
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   keys new | derive            create the wallet key; derive API credentials from the venue
-  doctor                       check wallet, credentials, balances, allowances, clock, heartbeat
+  doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
+                               and which price transport (PolyBolt or RTDS) is live
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes

@@ -105,6 +105,8 @@ class VenueSettings(_Section):
     ws_market_url: str = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
     ws_user_url: str = "wss://ws-subscriptions-clob.polymarket.com/ws/user"
     rtds_url: str = "wss://ws-live-data.polymarket.com"
+    #: PolyBolt, RTDS's authenticated successor for reference prices (reference §4.4).
+    polybolt_url: str = "wss://ws-live-v2.polymarket.com/ws"
     chain_rpc_url: str = "https://polygon.drpc.org"
     chain_id: int = 137
 
@@ -183,6 +185,27 @@ class UserFeedSettings(_Section):
     backfill_lookback_s: int = Field(300, ge=1)
 
 
+class FeedRefSettings(_Section):
+    """feed-ref: where reference prices come from and how its socket behaves."""
+
+    #: ``polybolt`` (spot from Pyth and Chainlink's 60-s TWAP, authenticated with the API
+    #: credentials) or ``rtds`` (Binance, Chainlink spot and TWAP; announced for removal on the venue).
+    transport: Literal["polybolt", "rtds"] = "polybolt"
+    #: No frame at all for this long (data, pongs) and the connection is dropped and made again.
+    idle_timeout_s: float = Field(30.0, gt=0)
+    #: PolyBolt: application ping ``{"op":"ping"}`` every this many seconds. The server's own
+    #: protocol pings (every 25 s) are answered by the websocket library; the app ping keeps a pong
+    #: arriving while prices are quiet, so that silence means a dead peer.
+    polybolt_ping_interval_s: float = Field(10.0, gt=0)
+    #: PolyBolt closed 4001 (or refused the credentials): wait this long before trying again. The
+    #: server allows 8 auth attempts; the SDK gives up for good, we retry slowly (keys may be rotated).
+    auth_retry_s: float = Field(300.0, gt=0)
+    #: PolyBolt closed 4008 (policy: limits) or answered ``rate_limited``: wait this long.
+    policy_backoff_s: float = Field(60.0, gt=0)
+    #: PolyBolt closed 4003 (draining): reconnect after a uniform jitter of up to this many seconds.
+    draining_jitter_s: float = Field(10.0, ge=0)
+
+
 class QuoterSettings(_Section):
     """When the quoter stops trusting the ledger's positions (and then adds no risk: reduce-only)."""
 
@@ -232,5 +255,6 @@ class Settings(BaseSettings):
     executor: ExecutorSettings = ExecutorSettings()
     ledger: LedgerSettings = LedgerSettings()
     user_feed: UserFeedSettings = UserFeedSettings()
+    feed_ref: FeedRefSettings = FeedRefSettings()
     quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()

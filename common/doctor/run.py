@@ -14,6 +14,7 @@ from common.clock import Clock
 from common.config.settings import Settings
 from common.doctor import checks
 from common.doctor.checks import Check
+from common.doctor.prices import price_transport
 from common.errors import UpdownError, VenueError
 
 
@@ -24,6 +25,11 @@ def spenders(settings: Settings) -> tuple[str, ...]:
 
 
 async def examine(settings: Settings, clock: Clock) -> list[Check]:
+    """Every check: the wallet and the venue's answers, then the live price transport."""
+    return [*await _venue(settings, clock), await price_transport(settings)]
+
+
+async def _venue(settings: Settings, clock: Clock) -> list[Check]:
     w = settings.wallet
     signer: str | None = None
     key_error = ""

@@ -46,6 +46,8 @@ OnConnect = Callable[[Send], Awaitable[None]]
 #: Called with each frame and when it was received (wall-clock ms, microsecond decimals).
 OnFrame = Callable[[str | bytes, float], Awaitable[None]]
 OnStatus = Callable[[FeedStatus], Awaitable[None]]
+#: Seconds to wait after a connection ended with this close code (None: the default backoff).
+RetryDelay = Callable[[int | None], float | None]
 
 
 class IdleTimeout(Exception):
@@ -63,6 +65,7 @@ class Link:
         on_status: OnStatus,
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
+        retry_delay: RetryDelay | None = None,
     ) -> None:
         self.feed = feed
         self._cfg = cfg
@@ -74,6 +77,10 @@ class Link:
         self._ws: ClientConnection | None = None
         self._last_frame_s = 0.0
         self._idle = False
+        self._restart_reason: str | None = None
+        self._retry_delay = retry_delay
+        #: The close code of the last connection that ended (None: no close frame, or never connected).
+        self.close_code: int | None = None
         self.connects = 0
         self.frames = 0
 
@@ -104,11 +111,24 @@ class Link:
                 await self._on_status(FeedStatus(feed=self.feed, state="down", since_ms=down_since, reason=reason,
                                                  attempts=self._backoff.attempt))  # fmt: skip
             delay = self._backoff.next_delay_s()
+            special = self._retry_delay(self.close_code) if self._retry_delay is not None else None
+            delay = delay if special is None else special
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=delay)
 
+    async def restart(self, reason: str) -> None:
+        """Drop the current connection now (the peer's stream can no longer be trusted): the link
+        reports down with ``reason`` and reconnects after its backoff, resubscribing."""
+        ws = self._ws
+        if ws is None:
+            return
+        self._restart_reason = reason
+        ws.transport.abort()
+
     async def _session(self, stopping: asyncio.Event, down_since: int) -> str:
         cfg = self._cfg
+        self._restart_reason = None
+        self.close_code = None
         try:
             async with connect(cfg.url, ping_interval=None, open_timeout=cfg.connect_timeout_s,
                                max_size=cfg.max_frame_bytes, close_timeout=2,
@@ -122,6 +142,8 @@ class Link:
                 self._backoff.reset()
                 return await self._pump(ws, stopping)
         except (OSError, TimeoutError, WebSocketException) as exc:
+            if self._restart_reason is not None:
+                return self._restart_reason
             return f"connect failed: {exc!r}"[:300] if self._ws is None else f"closed: {exc!r}"[:300]
         finally:
             self._ws = None
@@ -152,6 +174,9 @@ class Link:
             pinger.cancel()
 
     def _closed_reason(self, ws: ClientConnection) -> str:
+        self.close_code = ws.close_code
+        if self._restart_reason is not None:
+            return self._restart_reason
         if self._idle:
             return f"idle {self._cfg.idle_timeout_s:.0f}s"
         return f"closed {ws.close_code} {ws.close_reason}".strip()

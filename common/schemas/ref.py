@@ -1,4 +1,5 @@
-"""Reference price ticks: the fast lead (Binance), the Chainlink spot oracle and its 60-s TWAP.
+"""Reference price ticks: the fast lead (Binance), the spot oracle (Chainlink on RTDS, Pyth on
+PolyBolt) and Chainlink's 60-s TWAP.
 
 Values are exact: the price × 1e18 as an integer (Chainlink's own ``full_accuracy_value`` scale),
 never a binary float. ``venue_ts_ms`` is the price's own time (the source's), ``recv_ts_ms`` when
@@ -15,8 +16,8 @@ from pydantic import PlainSerializer
 from common.schemas.base import Message
 
 #: Where a price comes from; ``chainlink_twap60`` is the settlement source since 2026-08-07.
-RefSource = Literal["binance", "chainlink", "chainlink_twap60"]
-REF_SOURCES: tuple[RefSource, ...] = ("binance", "chainlink", "chainlink_twap60")
+RefSource = Literal["binance", "chainlink", "chainlink_twap60", "pyth"]
+REF_SOURCES: tuple[RefSource, ...] = ("binance", "chainlink", "chainlink_twap60", "pyth")
 
 _E18 = Decimal(10**18)
 

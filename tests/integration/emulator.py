@@ -50,4 +50,5 @@ def venue_env(url: str) -> dict[str, str]:
     ws = url.replace("http://", "ws://")
     return {"UPDOWN_VENUE__CLOB_URL": url, "UPDOWN_VENUE__GAMMA_URL": f"{url}/gamma",
             "UPDOWN_VENUE__WS_MARKET_URL": f"{ws}/ws/market", "UPDOWN_VENUE__WS_USER_URL": f"{ws}/ws/user",
-            "UPDOWN_VENUE__RTDS_URL": f"{ws}/rtds", "UPDOWN_VENUE__CHAIN_RPC_URL": f"{url}/chain/rpc"}  # fmt: skip
+            "UPDOWN_VENUE__RTDS_URL": f"{ws}/rtds", "UPDOWN_VENUE__POLYBOLT_URL": f"{ws}/ws-live-v2/ws",
+            "UPDOWN_VENUE__CHAIN_RPC_URL": f"{url}/chain/rpc"}  # fmt: skip

@@ -29,6 +29,7 @@ DEFAULT_MAX_AGE_MS: dict[RefSource, int] = {
     "binance": 3_000,
     "chainlink": 5_000,
     "chainlink_twap60": 5_000,
+    "pyth": 5_000,
 }
 
 
@@ -37,6 +38,8 @@ class RefTransport(Protocol):
 
     name: str
     url: str
+    #: The sources it delivers (each expected for every asset).
+    sources: tuple[RefSource, ...]
     #: Text to send every ``ping_interval_ms`` (None: the server pings, or protocol-level pings).
     ping_text: str | None
     ping_interval_ms: int
@@ -49,16 +52,29 @@ class RefTransport(Protocol):
         """The ticks of one frame for the configured assets; raises ``VenueParseError`` only."""
         ...
 
+    def take_replies(self) -> list[str]:
+        """Frames to send now, in answer to what was parsed."""
+        ...
+
+    def take_restart(self) -> str | None:
+        """Why the connection must be dropped and made again, or None."""
+        ...
+
+    def retry_delay_s(self, close_code: int | None) -> float | None:
+        """The wait after a connection closed with ``close_code``; None: the usual backoff."""
+        ...
+
 
 class RtdsTransport:
     """RTDS: ``crypto_prices`` (Binance), ``crypto_prices_chainlink``, ``crypto_prices_twap_sixty``."""
 
     name = "rtds"
-    url = RTDS_URL
-    ping_text = "ping"
+    ping_text: str | None = "ping"
     ping_interval_ms = RTDS_PING_INTERVAL_MS
+    sources: tuple[RefSource, ...] = ("binance", "chainlink", "chainlink_twap60")
 
-    def __init__(self, assets: Sequence[str]) -> None:
+    def __init__(self, assets: Sequence[str], url: str = RTDS_URL) -> None:
+        self.url = url
         self.assets = frozenset(asset.lower() for asset in assets)
         self.parser = RtdsParser()
 
@@ -77,6 +93,15 @@ class RtdsTransport:
     def parse(self, raw: str | bytes, recv_ts_ms: int) -> list[RefTick]:
         ticks = self.parser.parse(raw, recv_ts_ms)
         return [tick for tick in ticks if isinstance(tick, RefTick) and tick.asset in self.assets]
+
+    def take_replies(self) -> list[str]:
+        return []
+
+    def take_restart(self) -> str | None:
+        return None  # RTDS has no sequence numbers: a hole cannot be seen
+
+    def retry_delay_s(self, close_code: int | None) -> float | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

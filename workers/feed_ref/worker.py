@@ -1,7 +1,10 @@
-"""feed-ref: reference prices -> ``ref.<asset>``: the Binance lead, the Chainlink spot oracle and
-the Chainlink 60-second TWAP (the settlement source), with staleness per source.
+"""feed-ref: reference prices -> ``ref.<asset>``, with staleness per source. On PolyBolt (the
+default, ``feed_ref.transport``): the Pyth spot and the Chainlink 60-second TWAP (the settlement
+source); on RTDS (the fallback): the Binance lead, the Chainlink spot oracle and the TWAP.
 
-The transport is behind ``RefTransport`` (RTDS today), so a successor feed plugs in here alone.
+The transport is behind ``RefTransport``; this loop sends what it asks (auth, subscriptions),
+drops the connection when it finds a hole in the stream (reported as the feed going down, with a
+metric and a log line) and waits after each close code as it says.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from common.bus.batcher import Batcher
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, WorkerSpec
 from common.schemas.feed import FeedStatus
-from common.schemas.ref import REF_SOURCES
 from common.series import parse_series
 from common.venue.errors import VenueParseError
-from workers.feed_ref.core import RtdsTransport, SourceStatus, Staleness
+from workers.credentials import wait_for_credentials
+from workers.feed_ref.core import RefTransport, RtdsTransport, SourceStatus, Staleness
+from workers.feed_ref.polybolt import PolyBoltTransport
 from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, run_feed
 
 FEED = "ref"
@@ -27,18 +31,27 @@ def assets(ctx: Context) -> list[str]:
     return sorted({parse_series(s).asset for s in ctx.settings.series})
 
 
+def make_transport(ctx: Context) -> RefTransport:
+    cfg, venue = ctx.settings.feed_ref, ctx.settings.venue
+    if cfg.transport == "polybolt":
+        return PolyBoltTransport(venue.polybolt_url, assets(ctx), cfg)
+    return RtdsTransport(assets(ctx), venue.rtds_url)
+
+
 async def setup(ctx: Context) -> None:
-    transport = RtdsTransport(assets(ctx))
+    transport = make_transport(ctx)
     report = ctx.resources["report"] = FeedReport(ctx, FEED)
     ctx.resources["batcher"] = feed_batcher(ctx, report)
     ctx.resources["transport"] = transport
-    ctx.resources["staleness"] = Staleness(ctx.clock, [(src, a) for src in REF_SOURCES for a in assets(ctx)])
+    ctx.resources["staleness"] = Staleness(ctx.clock, [(s, a) for s in transport.sources for a in assets(ctx)])
     ctx.resources["link"] = Link(
-        FEED, LinkConfig(url=ctx.settings.venue.rtds_url, ping_text=transport.ping_text,
-                         ping_interval_s=transport.ping_interval_ms / 1000),
+        FEED, LinkConfig(url=transport.url, ping_text=transport.ping_text,
+                         ping_interval_s=transport.ping_interval_ms / 1000,
+                         idle_timeout_s=ctx.settings.feed_ref.idle_timeout_s),
         on_connect=lambda send: on_connect(ctx, send), on_frame=lambda raw, ms: on_frame(ctx, raw, ms),
-        on_status=report.on_link,
+        on_status=report.on_link, retry_delay=transport.retry_delay_s,
     )  # fmt: skip
+    ctx.log.info("ref_transport", transport=transport.name, url=transport.url)
 
 
 async def on_connect(ctx: Context, send: Send) -> None:
@@ -54,6 +67,7 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     except VenueParseError as exc:
         await dead_letter_frame_or_log(ctx, FEED, raw, str(exc), recv_ms)
         return
+    await answer(ctx)
     staleness: Staleness = ctx.resources["staleness"]
     batcher: Batcher = ctx.resources["batcher"]
     for tick in ticks:
@@ -62,6 +76,19 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
         batcher.add(streams.ref(tick.asset), fields, ctx.settings.bus.market_data_maxlen)
         metrics.FEED_EVENTS.labels(ctx.name, f"{FEED}.{tick.source}", tick.TYPE).inc()
         metrics.FEED_LAG_MS.labels(ctx.name, f"{FEED}.{tick.source}").observe(max(0, recv_ms - tick.venue_ts_ms))
+
+
+async def answer(ctx: Context) -> None:
+    """Send what the transport asks for; drop the connection when it found a hole in the stream."""
+    transport: RefTransport = ctx.resources["transport"]
+    link: Link = ctx.resources["link"]
+    for frame in transport.take_replies():
+        await link.send(frame)
+    reason = transport.take_restart()
+    if reason is not None:
+        ctx.log.warning("ref_resync", transport=transport.name, reason=reason)
+        metrics.FEED_RESYNCS.labels(ctx.name, FEED).inc()
+        await link.restart(reason)  # reported down with the reason; reconnects and resnapshots
 
 
 def as_feed_status(status: SourceStatus, now_ms: int) -> FeedStatus:
@@ -79,6 +106,11 @@ async def watch_staleness(ctx: Context) -> None:
 
 
 async def run(ctx: Context) -> None:
+    transport = ctx.resources["transport"]
+    if isinstance(transport, PolyBoltTransport):
+        transport.credentials = await wait_for_credentials(ctx)
+        if transport.credentials is None:
+            return  # asked to stop while waiting
     watcher = every(ctx, STALENESS_CHECK_S, "staleness", lambda: watch_staleness(ctx))
     await run_feed(ctx, ctx.resources["link"], ctx.resources["batcher"], watcher)
 

@@ -87,7 +87,7 @@ async def test_a_feed_resumes_after_redis_comes_back_with_a_bounded_backlog_and_
     async with serve(rtds, "127.0.0.1", 0) as ws_server:
         ws_port = ws_server.sockets[0].getsockname()[1]
         feed = start_worker("feed-ref", server.url, tmp_path, "feed-ref-0", UPDOWN_SERIES='["btc-5m"]',
-                            UPDOWN_VENUE__RTDS_URL=f"ws://127.0.0.1:{ws_port}",
+                            UPDOWN_VENUE__RTDS_URL=f"ws://127.0.0.1:{ws_port}", UPDOWN_FEED_REF__TRANSPORT="rtds",
                             UPDOWN_BUS__PUBLISH_BACKLOG_MAX=str(BACKLOG_MAX), UPDOWN_REDIS__RECONNECT_MAX_MS="300",
                             UPDOWN_RUNNER__METRICS_PORT=str(metrics_port))  # fmt: skip
         client = aioredis.Redis.from_url(server.url)

@@ -99,7 +99,7 @@ def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, t
             assert (first.side, first.price_micro, first.size_micro, first.role) == ("BUY", 400_000, 5_000_000, "MAKER")
 
             sources = {decode(f).body.source for _, f in client.xrange(streams.ref("btc"))}  # type: ignore[attr-defined]
-            assert sources == {"binance", "chainlink", "chainlink_twap60"}
+            assert sources == {"pyth", "chainlink_twap60"}  # PolyBolt, sim's transport: both channels
             feeds = {k.decode(): json.loads(v)["state"] for k, v in client.hgetall(state.FEEDS).items()}
             assert feeds["book"] == feeds["user"] == feeds["ref"] == "up"
         finally:

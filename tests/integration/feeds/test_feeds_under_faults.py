@@ -37,7 +37,7 @@ def best_pair(levels: dict[str, list]) -> tuple[int | None, int | None]:  # type
 def test_feeds_recover_from_a_websocket_storm_and_the_book_matches_again(redis_url: str, tmp_path: Path) -> None:
     client = redis.Redis.from_url(redis_url)
     with emulator(tmp_path, "--series", "btc-5m", "--no-traders", "--no-chain", "--faults", "ws-storm") as url:
-        env = {**venue_env(url), "UPDOWN_SERIES": '["btc-5m"]'}
+        env = {**venue_env(url), "UPDOWN_SERIES": '["btc-5m"]', "UPDOWN_FEED_REF__TRANSPORT": "rtds"}
         names = ("discovery", "feed-book", "feed-ref")
         workers = [start_worker(n, redis_url, tmp_path, f"{n}-0", **env) for n in names]
         try:

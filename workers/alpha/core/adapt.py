@@ -34,10 +34,11 @@ def window_from_record(record: MarketRecord) -> WindowSpec:
 
 
 def apply_ref_tick(core: AlphaCore, tick: RefTick) -> bool:
-    """Feed a ``ref.tick`` to the core: Chainlink spot is the oracle, Binance the lead. The TWAP
-    stream is not an input (the core averages the spot itself); returns whether it was used."""
+    """Feed a ``ref.tick`` to the core: the spot is the oracle (Chainlink on RTDS, Pyth on PolyBolt,
+    which carries no Chainlink spot), Binance the lead. The TWAP stream is not an input (the core
+    averages the spot itself); returns whether it was used."""
     price = tick.value_e18 / _E18
-    if tick.source == "chainlink":
+    if tick.source in ("chainlink", "pyth"):
         core.on_oracle(tick.venue_ts_ms, price, tick.recv_ts_ms)
         return True
     if tick.source == "binance":
