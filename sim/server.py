@@ -67,7 +67,7 @@ def market_spec(window: Window, cfg: WorldConfig) -> MarketSpec:
         window_end_s=window.end_s, tick_size_micro=t.tick_size_micro, min_size_micro=t.min_size_micro,
         fee_rate=t.fee_rate, fee_exponent=t.fee_exponent, rebate_rate=t.rebate_rate,
         rewards_min_size_micro=t.rewards_min_size_micro, rewards_max_spread_cents=t.rewards_max_spread_cents,
-        market_id=window.ids.gamma_market_id,
+        market_id=window.ids.gamma_market_id, protocol_v2=window.series.protocol_v2,
     )
 
 
@@ -153,7 +153,8 @@ class SimServer:
             log.warning("CLOB routes unavailable (no sim.api.add_clob_routes): serving Gamma and RTDS only")
         else:
             self.clob = add_clob_routes(app, self.exchange)
-        add_gamma_routes(app, GammaSource(find=self.world.window_by_slug, now_s=self.clock.now_s,
+        add_gamma_routes(app, GammaSource(find=self.world.window_by_slug, find_condition=self.world.window_by_condition,
+                                          now_s=self.clock.now_s,
                                           seed=self.cfg.world.seed, terms=self.cfg.world.terms,
                                           tick_micro=self._tick_of, quote=self._quote_of))
         self.rtds.add_routes(app)

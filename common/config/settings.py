@@ -141,6 +141,9 @@ class SimSettings(_Section):
     price_file: str | None = None
     #: Run the local EVM (merges and redeems on chain).
     chain: bool = True
+    #: Series the emulator runs as Protocol V2 markets (Gamma ``version: "v2"``, ExchangeV3 orders
+    #: signed under EIP-712 domain "3"), e.g. ``["btc-60s"]``.
+    v2_series: tuple[str, ...] = ()
 
 
 class ControlSettings(_Section):

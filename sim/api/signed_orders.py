@@ -49,7 +49,7 @@ def to_request(ctx: ClobContext, key: ApiKey, payload: Any) -> OrderRequest:
     if state is None:
         raise OrderRejected("Invalid token id")
     try:
-        digest = order_digest(ctx.domains[state.spec.neg_risk], order)
+        digest = order_digest(ctx.domains[state.spec.neg_risk, state.spec.protocol_v2], order)
         if recover_address(digest, signature) != signer:
             raise OrderRejected(ERR_SIGNATURE)
     except (SignatureError, ValueError, KeyError) as exc:

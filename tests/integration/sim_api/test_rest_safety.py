@@ -69,7 +69,7 @@ async def test_the_dead_man_cancels_orders_placed_over_rest_once_heartbeats_stop
     assert open_orders["data"] == []
     assert exchange.order(placed["orderID"]).status == "CANCELED"
     assert exchange.open_orders(creds.api_key) == []
-    assert stale == {"error": "Invalid Heartbeat ID", "heartbeat_id": ""}  # disarmed: start again from ""
+    assert stale == {"error_msg": "Invalid Heartbeat ID", "heartbeat_id": ""}  # disarmed: start again from ""
 
 
 async def test_open_orders_paginate_from_the_initial_to_the_end_cursor(env: Any) -> None:

@@ -1,0 +1,116 @@
+"""polymarket-client (the unified official SDK, pinned in requirements-dev.lock), unmodified, against
+``updown sim`` run as a process: what a new user does with it works, on a V1 and a V2 market."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from polymarket import OrderHeartbeatMismatchError, RequestRejectedError, SecureClient
+
+from tests.integration.emulator import emulator
+
+from .unified import latest_window, new_client
+
+pytestmark = pytest.mark.integration
+#: A V1 market's series and a Protocol V2 one's (``--v2-series``), with the Gamma version each shows.
+MARKETS = {"btc-15m": "v1", "eth-15m": "v2"}
+
+
+@pytest.fixture(scope="module")
+def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp: Path = tmp_path_factory.mktemp("sdk-sim")
+    with emulator(tmp, "--series", ",".join(MARKETS), "--v2-series", "eth-15m", "--no-traders", "--no-chain",
+                  "--seed", "5") as url:  # fmt: skip
+        yield url
+
+
+@pytest.fixture(scope="module", params=list(MARKETS))
+def window(sim_url: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    found = latest_window(sim_url, request.param)
+    found["version"] = MARKETS[request.param]
+    return found
+
+
+@pytest.fixture(scope="module")
+def maker(sim_url: str) -> Iterator[SecureClient]:
+    client = new_client(sim_url)
+    yield client
+    client.close()
+
+
+def test_l1_creates_the_credentials_and_l2_reads_them_back(sim_url: str, maker: SecureClient) -> None:
+    again = SecureClient.create(private_key=maker._ctx.signer.key.hex(), wallet=maker.wallet,
+                                environment=maker.environment)  # fmt: skip
+
+    assert maker.wallet_type == "EOA" and maker.credentials.key
+    assert again.credentials == maker.credentials  # derived deterministically, not created twice
+    assert maker.fetch_api_keys() == (maker.credentials.key,)
+    again.close()
+
+
+def test_gamma_finds_the_market_by_slug_and_by_condition_id(maker: SecureClient, window: dict[str, Any]) -> None:
+    by_slug = maker.get_market(slug=window["slug"])
+    by_condition = [m for page in maker.list_markets(condition_ids=[window["condition_id"]]) for m in page.items]
+
+    assert by_slug.condition_id == window["condition_id"]
+    assert [m.slug for m in by_condition] == [window["slug"]]
+    assert by_slug.version == window["version"]
+    if window["version"] == "v2":
+        assert (by_slug.outcomes.yes.position_id, by_slug.outcomes.no.position_id) == tuple(window["token_ids"])
+    assert (by_slug.outcomes.yes.token_id, by_slug.outcomes.no.token_id) == tuple(window["token_ids"])
+
+
+def test_a_trading_session_rests_batches_takes_and_cancels(sim_url: str, maker: SecureClient,
+                                                          window: dict[str, Any]) -> None:  # fmt: skip
+    up, down = window["token_ids"]
+    collateral = maker.get_balance_allowance(asset_type="COLLATERAL")
+    resting = maker.place_limit_order(token_id=up, price="0.47", size="60", side="BUY", post_only=True)
+    other_side = maker.place_limit_order(token_id=down, price="0.47", size="60", side="BUY", post_only=True)
+    batch = maker.post_orders([
+        maker.create_limit_order(token_id=up, price="0.45", size="10", side="BUY", post_only=True),
+        maker.create_limit_order(token_id=up, price="0.44", size="10", side="BUY", post_only=True),
+    ])  # fmt: skip
+    book = maker.get_order_book(token_id=up)
+
+    assert collateral.balance > 0
+    assert resting.ok and resting.order_id.startswith("0x") and other_side.ok
+    assert all(leg.ok for leg in batch)
+    assert [level.price for level in book.bids][-1] == Decimal("0.47")
+    assert maker.get_order_scoring(order_id=resting.order_id) is True
+    assert maker.get_orders_scoring(order_ids=[batch[0].order_id]) == {batch[0].order_id: False}  # < 50 shares
+
+    taker = new_client(sim_url)
+    with pytest.raises(RequestRejectedError, match="invalid post-only order: order crosses book"):
+        taker.place_limit_order(token_id=down, price="0.55", size="10", side="BUY", post_only=True)
+    fok = taker.place_market_order(token_id=down, side="BUY", amount="5.3", max_price="0.53", order_type="FOK")
+    fak = taker.place_market_order(token_id=down, side="BUY", amount="100", max_price="0.53", order_type="FAK")
+    asset_type = "CONDITIONAL-V2" if window["version"] == "v2" else "CONDITIONAL"
+    shares = taker.get_balance_allowance(asset_type=asset_type, token_id=down)
+
+    assert fok.ok and fak.ok
+    assert shares.balance == 60_000_000  # micro-shares: the whole 60-share Up bid at 0.47, minted against Down buys
+    taker.close()
+
+    one = maker.cancel_order(order_id=batch[0].order_id)
+    many = maker.cancel_orders(order_ids=[batch[1].order_id, "0x" + "00" * 32])
+    last = maker.place_limit_order(token_id=up, price="0.30", size="5", side="BUY")
+    rest = maker.cancel_all()
+
+    assert one.canceled == (batch[0].order_id,)
+    assert many.canceled == (batch[1].order_id,) and "0x" + "00" * 32 in many.not_canceled
+    assert set(rest.canceled) == {last.order_id, other_side.order_id}
+
+
+def test_heartbeats_chain_and_the_documented_stale_id_recovery_works(maker: SecureClient) -> None:
+    first = maker.send_order_heartbeat(heartbeat_id="").heartbeat_id
+    second = maker.send_order_heartbeat(heartbeat_id=first).heartbeat_id
+    with pytest.raises(OrderHeartbeatMismatchError) as stale:
+        maker.send_order_heartbeat(heartbeat_id=first)
+    recovered = maker.send_order_heartbeat(heartbeat_id=stale.value.heartbeat_id)
+
+    assert stale.value.heartbeat_id == second
+    assert recovered.heartbeat_id not in ("", first, second)
