@@ -225,7 +225,7 @@ class AsyncClobClient:
         body = await self._request("POST", "/orders-scoring", list(order_ids))
         return {str(k): bool(v) for k, v in body.items()}
 
-    async def balance_allowance(self, asset_type: Literal["COLLATERAL", "CONDITIONAL"] = "COLLATERAL",
+    async def balance_allowance(self, asset_type: Literal["COLLATERAL", "CONDITIONAL", "CONDITIONAL-V2"] = "COLLATERAL",
                                 token_id: str | None = None, signature_type: int = 0,
                                 refresh: bool = False) -> BalanceAllowance:  # fmt: skip
         """``refresh`` asks the venue to re-read the chain first (after a merge, redeem, approval)."""

@@ -173,6 +173,9 @@ class ExecutorSettings(_Section):
     server_time_resync_s: int = Field(300, gt=0)
     #: The wall clock jumping this far against the monotonic clock is logged as a clock step.
     clock_step_threshold_ms: int = Field(1_000, gt=0)
+    #: Until the venue reports the wallet's approvals of the exchange (set by the merger at its
+    #: start), the executor places nothing and looks again this often.
+    allowance_poll_s: float = Field(2.0, gt=0)
 
 
 class UserFeedSettings(_Section):

@@ -34,6 +34,9 @@ class ApiSettings:
     neg_risk_exchange_address: str = NEG_RISK_EXCHANGE_V2
     #: ExchangeV3: the verifying contract of Protocol V2 markets' orders (domain version "3").
     exchange_v3_address: str = EXCHANGE_V3
+    #: Refuse a BUY without the collateral allowance and a SELL without the token approval, as the
+    #: venue does (chain-backed wallets only: nothing else has allowances).
+    enforce_allowances: bool = True
 
 
 @dataclass

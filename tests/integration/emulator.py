@@ -51,3 +51,26 @@ def venue_env(url: str) -> dict[str, str]:
     return {"UPDOWN_VENUE__CLOB_URL": url, "UPDOWN_VENUE__GAMMA_URL": f"{url}/gamma",
             "UPDOWN_VENUE__WS_MARKET_URL": f"{ws}/ws/market", "UPDOWN_VENUE__WS_USER_URL": f"{ws}/ws/user",
             "UPDOWN_VENUE__RTDS_URL": f"{ws}/rtds", "UPDOWN_VENUE__CHAIN_RPC_URL": f"{url}/chain/rpc"}  # fmt: skip
+
+
+def approve_exchange(url: str, private_key: str) -> None:
+    """What a live user does once before trading (reference §8.2), for a wallet the emulator's chain
+    backs: ``collateral.approve(exchange, max)`` and ``CTF.setApprovalForAll(exchange, true)``. The
+    emulator refuses that wallet's BUYs and SELLs until then."""
+    from eth_account import Account
+    from web3 import HTTPProvider, Web3
+
+    from common.chain.abi import CTF_ABI
+    from workers.merger.chain import ERC20_APPROVAL_ABI, MAX_UINT256
+
+    info = httpx.get(f"{url}/sim/chain", timeout=10).json()
+    w3 = Web3(HTTPProvider(f"{url}/chain/rpc"))
+    account = Account.from_key(private_key)
+    exchange = Web3.to_checksum_address(info["exchange"])
+    collateral = w3.eth.contract(address=Web3.to_checksum_address(info["collateral"]), abi=ERC20_APPROVAL_ABI)
+    ctf = w3.eth.contract(address=Web3.to_checksum_address(info["ctf"]), abi=CTF_ABI)
+    for call in (collateral.functions.approve(exchange, MAX_UINT256), ctf.functions.setApprovalForAll(exchange, True)):
+        tx = call.build_transaction({"from": account.address, "chainId": w3.eth.chain_id,
+                                     "nonce": w3.eth.get_transaction_count(account.address)})  # fmt: skip
+        sent = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+        w3.eth.wait_for_transaction_receipt(sent, timeout=30)
