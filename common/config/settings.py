@@ -135,7 +135,8 @@ class SimSettings(_Section):
     seed: int = 7
     #: Overrides the length of every series (the series' own label otherwise: btc-60s = 60 s).
     window_seconds: int | None = Field(None, ge=10)
-    #: Fault profile: none, flaky-ws, rate-limit, engine-restart, ambiguous, stale-oracle, chaos.
+    #: Fault profile: none, flaky-ws, ws-storm, rate-limit, engine-restart, restricted (503 post-only
+    #: and cancel-only modes), ambiguous, stale-oracle, chaos.
     faults: str = "none"
     #: A Chainlink price file to replay instead of the seeded price process.
     price_file: str | None = None
