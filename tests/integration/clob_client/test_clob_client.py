@@ -32,7 +32,7 @@ def buy(signer: OrderSigner, token: str, price_micro: int, size_micro: int = 5_0
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = await start_emulator(ExchangeConfig(order_burst=60, order_rate_per_s=40))
+    emu = await start_emulator(ExchangeConfig(order_burst=60, order_rate_per_s=40, taker_delay_ms=0))
     yield emu
     await emu.server.close()
 

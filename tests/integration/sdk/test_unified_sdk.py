@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from polymarket import OrderHeartbeatMismatchError, RequestRejectedError, SecureClient
 
+from tests.integration.bus.procs import wait_for
 from tests.integration.emulator import emulator
 
 from .unified import latest_window, new_client
@@ -88,11 +89,16 @@ def test_a_trading_session_rests_batches_takes_and_cancels(sim_url: str, maker: 
         taker.place_limit_order(token_id=down, price="0.55", size="10", side="BUY", post_only=True)
     fok = taker.place_market_order(token_id=down, side="BUY", amount="5.3", max_price="0.53", order_type="FOK")
     fak = taker.place_market_order(token_id=down, side="BUY", amount="100", max_price="0.53", order_type="FAK")
+    too_late = taker.cancel_order(order_id=fok.order_id)  # takers wait out the delay, uncancellable
     asset_type = "CONDITIONAL-V2" if window["version"] == "v2" else "CONDITIONAL"
-    shares = taker.get_balance_allowance(asset_type=asset_type, token_id=down)
 
-    assert fok.ok and fak.ok
-    assert shares.balance == 60_000_000  # micro-shares: the whole 60-share Up bid at 0.47, minted against Down buys
+    def shares() -> int:
+        return int(taker.get_balance_allowance(asset_type=asset_type, token_id=down).balance)
+
+    assert fok.ok and fak.ok and fok.status == fak.status == "delayed"
+    assert too_late.canceled == () and fok.order_id in too_late.not_canceled
+    wait_for(lambda: shares() == 60_000_000, timeout_s=10, what="the delayed takers filled")  # micro-shares:
+    # the whole 60-share Up bid at 0.47, minted against the Down buys
     taker.close()
 
     one = maker.cancel_order(order_id=batch[0].order_id)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def env() -> AsyncIterator[tuple[ClientSession, Any, Any]]:
-    config = ExchangeConfig(order_rate_per_s=1, order_burst=20, cancel_rate_per_s=1, cancel_burst=5)
+    config = ExchangeConfig(order_rate_per_s=1, order_burst=20, cancel_rate_per_s=1, cancel_burst=5, taker_delay_ms=0)
     server, exchange, clock = await start(config, ApiSettings(page_limit=2, auth_skew_s=3_600))
     async with ClientSession(base_url=str(server.make_url(""))) as http:
         yield http, exchange, clock
