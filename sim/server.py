@@ -102,6 +102,9 @@ class SimServer:
         seed = cfg.world.seed
         self.chain: Any = None
         world_cfg = cfg.world
+        if cfg.chain and any(s.protocol_v2 for s in world_cfg.series):
+            raise ValueError("Protocol V2 series run without the local chain (--no-chain): it has no "
+                             "ExchangeV3 or PositionManager to settle their position ids on")  # fmt: skip
         if cfg.chain:
             from sim.chain.local_chain import LocalChain
 
@@ -178,7 +181,7 @@ class SimServer:
         wallet = next((a for a in bridge.wallets.values() if a.lower() == address.lower()), None)
         if wallet is None:
             return None
-        if asset_type == "CONDITIONAL":
+        if asset_type.startswith("CONDITIONAL"):  # CONDITIONAL, CONDITIONAL-V2
             return 2**256 - 1 if chain.approved_for_all(wallet, chain.operator) else 0
         allowance: int = chain.collateral_allowance(wallet, chain.operator)
         return allowance

@@ -3,22 +3,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from polymarket import OrderHeartbeatMismatchError, RequestRejectedError, SecureClient
+from eth_account import Account
+from polymarket import AsyncSecureClient, OrderHeartbeatMismatchError, RequestRejectedError, SecureClient
+from polymarket.streams import MarketSpec, UserSpec
 
 from tests.integration.bus.procs import wait_for
 from tests.integration.emulator import emulator
 
-from .unified import latest_window, new_client
+from .unified import latest_window, new_client, sim_environment
 
 pytestmark = pytest.mark.integration
 #: A V1 market's series and a Protocol V2 one's (``--v2-series``), with the Gamma version each shows.
 MARKETS = {"btc-15m": "v1", "eth-15m": "v2"}
+#: The longest a stream event may take to arrive (generous: the machine is shared).
+STREAM_WAIT_S = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +125,35 @@ def test_heartbeats_chain_and_the_documented_stale_id_recovery_works(maker: Secu
 
     assert stale.value.heartbeat_id == second
     assert recovered.heartbeat_id not in ("", first, second)
+
+
+async def test_the_market_and_user_websockets_stream_a_placement(sim_url: str, window: dict[str, Any]) -> None:
+    account = Account.create()
+    client = await AsyncSecureClient.create(private_key=account.key.hex(), wallet=account.address,
+                                            environment=sim_environment(sim_url))  # fmt: skip
+    up = window["token_ids"][0]
+    market = await client.subscribe(MarketSpec(asset_ids=[up]))
+    user = await client.subscribe(UserSpec(markets=[window["condition_id"]]))
+    try:
+        first = await asyncio.wait_for(anext(aiter(market)), STREAM_WAIT_S)  # the book snapshot
+        placed = await client.place_limit_order(token_id=up, price="0.21", size="7", side="BUY", post_only=True)
+        mine = await asyncio.wait_for(anext(aiter(user)), STREAM_WAIT_S)
+        change = await asyncio.wait_for(_next_of(market, "price_change"), STREAM_WAIT_S)
+
+        assert first.type == "book" and placed.ok
+        assert mine.type == "order" and mine.payload.id == placed.order_id
+        assert [(c.price, c.size) for c in change.payload.price_changes if c.asset_id == up] == [
+            (Decimal("0.21"), Decimal("7"))
+        ]
+    finally:
+        await market.close()
+        await user.close()
+        await client.cancel_all()
+        await client.close()
+
+
+async def _next_of(handle: Any, kind: str) -> Any:
+    async for event in handle:
+        if event.type == kind:
+            return event
+    raise AssertionError(f"the stream ended before a {kind} event")
