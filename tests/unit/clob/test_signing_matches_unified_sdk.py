@@ -21,6 +21,8 @@ from polymarket._internal.environment import PRODUCTION_CONFIG
 from polymarket._internal.protocol import is_v2_position_id
 from pydantic import SecretStr
 
+from common.clob.protocol import conditional_asset_type
+from common.clob.protocol import is_v2_position_id as our_is_v2
 from common.clob.signing import OrderSigner
 
 KEYS = [Account.create(extra_entropy=str(i)) for i in range(3)]
@@ -83,3 +85,10 @@ def test_our_order_hash_and_signature_are_the_official_sdks(key: object, token_i
     assert unsigned.protocol_version == ("3" if protocol_v2 else "2")
     assert ours.order_id == "0x" + digest.hex()
     assert ours.wire["signature"] == signature
+
+
+@settings(max_examples=200, deadline=None)
+@given(token_id=st.one_of(v1_token_ids, v2_position_ids(), st.integers(min_value=0, max_value=1 << 80).map(str)))
+def test_we_tell_v2_position_ids_apart_as_the_sdk_does(token_id: str) -> None:
+    assert our_is_v2(token_id) == is_v2_position_id(token_id)
+    assert conditional_asset_type(token_id) == ("CONDITIONAL-V2" if is_v2_position_id(token_id) else "CONDITIONAL")
