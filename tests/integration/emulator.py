@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -57,14 +58,21 @@ def approve_exchange(url: str, private_key: str) -> None:
     """What a live user does once before trading (reference §8.2), for a wallet the emulator's chain
     backs: ``collateral.approve(exchange, max)`` and ``CTF.setApprovalForAll(exchange, true)``. The
     emulator refuses that wallet's BUYs and SELLs until then."""
-    from eth_account import Account
+    import requests
     from web3 import HTTPProvider, Web3
+
+    info = httpx.get(f"{url}/sim/chain", timeout=10).json()
+    with requests.Session() as session:  # closed here: no socket left for a later test to trip on
+        _approve(Web3(HTTPProvider(f"{url}/chain/rpc", session=session)), info, private_key)
+
+
+def _approve(w3: Any, info: dict[str, Any], private_key: str) -> None:
+    from eth_account import Account
+    from web3 import Web3
 
     from common.chain.abi import CTF_ABI
     from workers.merger.chain import ERC20_APPROVAL_ABI, MAX_UINT256
 
-    info = httpx.get(f"{url}/sim/chain", timeout=10).json()
-    w3 = Web3(HTTPProvider(f"{url}/chain/rpc"))
     account = Account.from_key(private_key)
     exchange = Web3.to_checksum_address(info["exchange"])
     collateral = w3.eth.contract(address=Web3.to_checksum_address(info["collateral"]), abi=ERC20_APPROVAL_ABI)
