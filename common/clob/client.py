@@ -225,7 +225,7 @@ class AsyncClobClient:
         body = await self._request("POST", "/orders-scoring", list(order_ids))
         return {str(k): bool(v) for k, v in body.items()}
 
-    async def balance_allowance(self, asset_type: Literal["COLLATERAL", "CONDITIONAL"] = "COLLATERAL",
+    async def balance_allowance(self, asset_type: Literal["COLLATERAL", "CONDITIONAL", "CONDITIONAL-V2"] = "COLLATERAL",
                                 token_id: str | None = None, signature_type: int = 0,
                                 refresh: bool = False) -> BalanceAllowance:  # fmt: skip
         """``refresh`` asks the venue to re-read the chain first (after a merge, redeem, approval)."""
@@ -344,7 +344,9 @@ def _error(response: _Response, rate: RateLimitState | None) -> Exception:
         body = response.json()
     except ValueError:
         body = None
-    message = str(body.get("error")) if isinstance(body, dict) and "error" in body else response.text[:300]
+    message = response.text[:300]
+    if isinstance(body, dict) and ("error" in body or "error_msg" in body):
+        message = str(body.get("error", body.get("error_msg")))
     if response.status_code == 400 and isinstance(body, dict) and "heartbeat_id" in body:
         return HeartbeatMismatch(message, str(body["heartbeat_id"] or ""))
     retry_after: float | None = None

@@ -1,7 +1,8 @@
 """CLOB V2 orders, signed the way the venue verifies them, and their order hash (the order id).
 
-Amounts come from py-clob-client-v2's own rounding (``OrderBuilder.get_order_amounts`` with its
-``ROUNDING_CONFIG``), so they are exactly what the official client would send. The EIP-712 digest
+Amounts are rounded as the unified official SDK (polymarket-client) rounds them, in decimals, with
+the digits of py-clob-client-v2's ``ROUNDING_CONFIG``; a property test checks hash and signature
+against the unified SDK on V1 and Protocol V2 markets. The EIP-712 digest
 is computed with a precomputed domain separator and type hash, and signed with coincurve
 (libsecp256k1): the same digest and the same deterministic signature as the official builder's
 ``encode_typed_data`` + ``Account.sign_message`` path, at a fraction of the cost. A test checks the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any, Literal
 
 import coincurve
@@ -22,8 +24,7 @@ from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak
 from py_clob_client_v2.config import get_contract_config
-from py_clob_client_v2.order_builder.builder import ROUNDING_CONFIG, OrderBuilder
-from py_clob_client_v2.order_utils.model.side import Side as LibSide
+from py_clob_client_v2.order_builder.builder import ROUNDING_CONFIG
 from pydantic import SecretStr
 
 from common.money import MICRO_PER_UNIT as MICRO
@@ -38,6 +39,10 @@ ORDER_TYPE = (
 _ORDER_TYPE_HASH = keccak(text=ORDER_TYPE)
 _DOMAIN_TYPE_HASH = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
 DOMAIN_NAME = "Polymarket CTF Exchange"
+#: Protocol V2 markets (Gamma ``version: "v2"``) are traded on ExchangeV3, signed under domain "3"
+#: (reference §1.6, §5.4); every other market on the CTF Exchange V2 under domain "2".
+EXCHANGE_V3 = "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"
+EXCHANGE_V3_DOMAIN_VERSION = "3"
 #: Tick sizes the venue uses, as the official client names them.
 TICKS = {10_000: "0.01", 1_000: "0.001", 5_000: "0.005", 2_500: "0.0025", 100_000: "0.1", 100: "0.0001"}
 
@@ -65,6 +70,7 @@ class OrderSigner:
         signature_type: int = 0,
         exchange: str | None = None,
         domain_version: str = "2",
+        exchange_v3: str = EXCHANGE_V3,
         rng: random.Random | None = None,
     ) -> None:
         if signature_type == 3:
@@ -79,10 +85,9 @@ class OrderSigner:
         self._rng = rng or random.Random()
         self._funder_word = _address_word(self.funder)
         self._signer_word = _address_word(self.address)
-        self._domain_separator = keccak(abi_encode(
-            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-            [_DOMAIN_TYPE_HASH, keccak(text=DOMAIN_NAME), keccak(text=domain_version), chain_id, self.exchange],
-        ))  # fmt: skip
+        self.exchange_v3 = exchange_v3
+        self._domain_separator = _domain(chain_id, domain_version, self.exchange)
+        self._v3_domain_separator = _domain(chain_id, EXCHANGE_V3_DOMAIN_VERSION, exchange_v3)
 
     def __repr__(self) -> str:
         return f"OrderSigner(address={self.address}, funder={self.funder}, chain_id={self.chain_id})"
@@ -98,11 +103,15 @@ class OrderSigner:
         timestamp_ms: int,
         expiration_s: int = 0,
         salt: int | None = None,
+        protocol_v2: bool = False,
     ) -> SignedOrder:
+        """Sign one order; ``protocol_v2`` (the market record's ``protocol_version == "v2"``) signs it
+        for ExchangeV3 under domain "3"."""
         maker_amount, taker_amount = amounts(side, price_micro, size_micro, tick_size_micro)
         salt = self._rng.randrange(1, timestamp_ms) if salt is None else salt
         digest = self.digest(salt=salt, token_id=int(token_id), maker_amount=maker_amount,
-                             taker_amount=taker_amount, side=side, timestamp_ms=timestamp_ms)  # fmt: skip
+                             taker_amount=taker_amount, side=side, timestamp_ms=timestamp_ms,
+                             protocol_v2=protocol_v2)  # fmt: skip
         sig = self._key.sign_recoverable(digest, hasher=None)
         signature = "0x" + (sig[:64] + bytes([sig[64] + 27])).hex()
         wire = {
@@ -115,7 +124,7 @@ class OrderSigner:
         return SignedOrder("0x" + digest.hex(), str(token_id), side, maker_amount, taker_amount, wire)
 
     def digest(self, *, salt: int, token_id: int, maker_amount: int, taker_amount: int, side: Side,
-               timestamp_ms: int) -> bytes:  # fmt: skip
+               timestamp_ms: int, protocol_v2: bool = False) -> bytes:  # fmt: skip
         """The EIP-712 digest of the order: what is signed, and the order hash the venue reports."""
         # abi.encode of static fields is each one as a 32-byte big-endian word; written out by
         # hand it is ~50x faster than eth_abi, and a test checks it against the official builder.
@@ -124,10 +133,18 @@ class OrderSigner:
             _word(maker_amount), _word(taker_amount), _word(0 if side == "BUY" else 1),
             _word(self.signature_type), _word(timestamp_ms), _ZERO_WORD, _ZERO_WORD,
         )))  # fmt: skip
-        return keccak(b"\x19\x01" + self._domain_separator + struct)
+        domain = self._v3_domain_separator if protocol_v2 else self._domain_separator
+        return keccak(b"\x19\x01" + domain + struct)
 
 
 _ZERO_WORD = b"\0" * 32
+
+
+def _domain(chain_id: int, version: str, exchange: str) -> bytes:
+    return keccak(abi_encode(
+        ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+        [_DOMAIN_TYPE_HASH, keccak(text=DOMAIN_NAME), keccak(text=version), chain_id, exchange],
+    ))  # fmt: skip
 
 
 def _word(value: int) -> bytes:
@@ -142,12 +159,25 @@ def _address_word(address: str) -> bytes:
 
 
 def amounts(side: Side, price_micro: int, size_micro: int, tick_size_micro: int) -> tuple[int, int]:
-    """(makerAmount, takerAmount) in micro-units, rounded exactly as the official client rounds."""
+    """(makerAmount, takerAmount) in micro-units, rounded exactly as the unified official SDK rounds
+    (in decimals: py-clob-client-v2's float arithmetic loses a cent on sizes such as 605.55)."""
     tick = TICKS.get(tick_size_micro)
     if tick is None:
         raise ValueError(f"tick size {tick_size_micro / MICRO} is not one the venue uses")
-    lib_side = LibSide.BUY if side == "BUY" else LibSide.SELL
-    _, maker, taker = OrderBuilder.get_order_amounts(
-        None, lib_side, size_micro / MICRO, price_micro / MICRO, ROUNDING_CONFIG[tick]
-    )
-    return int(maker), int(taker)
+    digits = ROUNDING_CONFIG[tick]
+    price = Decimal(price_micro) / MICRO
+    shares = _round(Decimal(size_micro) / MICRO, digits.size, ROUND_DOWN)
+    cash = _round_amount(shares * price, digits.amount)
+    pusd, tokens = int(cash * MICRO), int(shares * MICRO)
+    return (pusd, tokens) if side == "BUY" else (tokens, pusd)
+
+
+def _round(value: Decimal, places: int, rounding: str) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+
+
+def _round_amount(value: Decimal, places: int) -> Decimal:
+    """Up at four more places first (so 0.12349999… is 0.1235), then down to ``places``."""
+    if -value.normalize().as_tuple().exponent <= places:  # type: ignore[operator]
+        return value
+    return _round(_round(value, places + 4, ROUND_UP), places, ROUND_DOWN)

@@ -137,12 +137,16 @@ class SimSettings(_Section):
     seed: int = 7
     #: Overrides the length of every series (the series' own label otherwise: btc-60s = 60 s).
     window_seconds: int | None = Field(None, ge=10)
-    #: Fault profile: none, flaky-ws, rate-limit, engine-restart, ambiguous, stale-oracle, chaos.
+    #: Fault profile: none, flaky-ws, ws-storm, rate-limit, engine-restart, restricted (503 post-only
+    #: and cancel-only modes), ambiguous, stale-oracle, chaos.
     faults: str = "none"
     #: A Chainlink price file to replay instead of the seeded price process.
     price_file: str | None = None
     #: Run the local EVM (merges and redeems on chain).
     chain: bool = True
+    #: Series the emulator runs as Protocol V2 markets (Gamma ``version: "v2"``, ExchangeV3 orders
+    #: signed under EIP-712 domain "3"), e.g. ``["btc-60s"]``.
+    v2_series: tuple[str, ...] = ()
 
 
 class ControlSettings(_Section):
@@ -172,6 +176,9 @@ class ExecutorSettings(_Section):
     server_time_resync_s: int = Field(300, gt=0)
     #: The wall clock jumping this far against the monotonic clock is logged as a clock step.
     clock_step_threshold_ms: int = Field(1_000, gt=0)
+    #: Until the venue reports the wallet's approvals of the exchange (set by the merger at its
+    #: start), the executor places nothing and looks again this often.
+    allowance_poll_s: float = Field(2.0, gt=0)
 
 
 class UserFeedSettings(_Section):

@@ -74,7 +74,8 @@ def allowances(kind: str, allowances: Mapping[str, int], spenders: tuple[str, ..
     missing = [s for s in spenders if lower.get(s.lower(), 0) <= 0]
     name = f"{kind.lower()} allowance"
     if missing:
-        what = "pUSD.approve" if kind == "COLLATERAL" else "ConditionalTokens.setApprovalForAll"
+        what = {"COLLATERAL": "pUSD.approve", "CONDITIONAL-V2": "PositionManager.setApprovalForAll"}.get(
+            kind, "ConditionalTokens.setApprovalForAll")
         return Check(name, False, f"no allowance for {', '.join(missing)}",
                      f"{what}(spender) for each, then GET /balance-allowance/update")  # fmt: skip
     return Check(name, True, f"approved for {len(spenders)} spender(s)")

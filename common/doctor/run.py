@@ -10,6 +10,7 @@ from py_clob_client_v2.config import get_contract_config
 
 from common.clob.auth import ApiCreds
 from common.clob.client import AsyncClobClient, HeartbeatMismatch
+from common.clob.signing import EXCHANGE_V3
 from common.clock import Clock
 from common.config.settings import Settings
 from common.doctor import checks
@@ -19,9 +20,10 @@ from common.errors import UpdownError, VenueError
 
 
 def spenders(settings: Settings) -> tuple[str, ...]:
-    """The exchange contracts that must be allowed to move our pUSD and tokens (reference §8.2)."""
+    """The exchange contracts that must be allowed to move our pUSD (reference §8.2): the CTF Exchange
+    V2, its neg-risk twin and ExchangeV3 (Protocol V2 markets); the first two also our CTF tokens."""
     config = get_contract_config(settings.venue.chain_id)
-    return (config.exchange_v2, config.neg_risk_exchange_v2)
+    return (config.exchange_v2, config.neg_risk_exchange_v2, EXCHANGE_V3)
 
 
 async def examine(settings: Settings, clock: Clock) -> list[Check]:
@@ -59,7 +61,10 @@ async def _venue(settings: Settings, clock: Clock) -> list[Check]:
         results.append(checks.collateral(collateral.balance_micro))
         results.append(checks.allowances("COLLATERAL", collateral.allowances_micro, spenders(settings)))
         tokens = await client.balance_allowance("CONDITIONAL", signature_type=w.signature_type)
-        results.append(checks.allowances("CONDITIONAL", tokens.allowances_micro, spenders(settings)))
+        results.append(checks.allowances("CONDITIONAL", tokens.allowances_micro, spenders(settings)[:2]))
+        # Protocol V2 markets' tokens (position ids) are approved to ExchangeV3 on the PositionManager.
+        positions = await client.balance_allowance("CONDITIONAL-V2", signature_type=w.signature_type)
+        results.append(checks.allowances("CONDITIONAL-V2", positions.allowances_micro, (EXCHANGE_V3,)))
         results.append(await _heartbeat(client))
         results.append(await _closed_only(client))
     finally:

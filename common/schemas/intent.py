@@ -62,6 +62,8 @@ class Intent(Message):
     slug: str
     condition_id: str
     tick_micro: int
+    #: The market is Protocol V2: orders are signed for ExchangeV3 under EIP-712 domain "3".
+    protocol_v2: bool = False
     created_ms: int
     valid_until_ms: int
     mode: Literal["ACTIVE", "REDUCE_ONLY", "HALTED"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sim.api.eip712 import EXCHANGE_V2, NEG_RISK_EXCHANGE_V2, exchange_domain
+from sim.api.eip712 import EXCHANGE_V2, EXCHANGE_V3, EXCHANGE_V3_DOMAIN_VERSION, NEG_RISK_EXCHANGE_V2, exchange_domain
 from sim.api.errors import json_error
 from sim.api.keys import ApiKeyStore
 from sim.exchange import Exchange
@@ -32,6 +32,11 @@ class ApiSettings:
     introspection_loopback_only: bool = True
     exchange_address: str = EXCHANGE_V2
     neg_risk_exchange_address: str = NEG_RISK_EXCHANGE_V2
+    #: ExchangeV3: the verifying contract of Protocol V2 markets' orders (domain version "3").
+    exchange_v3_address: str = EXCHANGE_V3
+    #: Refuse a BUY without the collateral allowance and a SELL without the token approval, as the
+    #: venue does (chain-backed wallets only: nothing else has allowances).
+    enforce_allowances: bool = True
 
 
 @dataclass
@@ -41,7 +46,8 @@ class ClobContext:
     settings: ApiSettings
     order_buckets: TokenBuckets
     cancel_buckets: TokenBuckets
-    domains: dict[bool, bytes] = field(default_factory=dict)
+    #: Exchange domain separators by (neg_risk, protocol_v2).
+    domains: dict[tuple[bool, bool], bytes] = field(default_factory=dict)
     #: The market/user websocket hub (set when the routes are mounted).
     hub: Any = None
     #: With a chain: (address, asset type) -> the allowance the wallet gave the exchange on chain, or
@@ -51,8 +57,10 @@ class ClobContext:
     def __post_init__(self) -> None:
         s = self.settings
         self.domains = {
-            False: exchange_domain(s.chain_id, s.exchange_address),
-            True: exchange_domain(s.chain_id, s.neg_risk_exchange_address),
+            (False, False): exchange_domain(s.chain_id, s.exchange_address),
+            (True, False): exchange_domain(s.chain_id, s.neg_risk_exchange_address),
+            (False, True): exchange_domain(s.chain_id, s.exchange_v3_address, EXCHANGE_V3_DOMAIN_VERSION),
+            (True, True): exchange_domain(s.chain_id, s.exchange_v3_address, EXCHANGE_V3_DOMAIN_VERSION),
         }
 
     def now_s(self) -> float:

@@ -15,6 +15,9 @@ CLOB_AUTH_DOMAIN_VERSION = "1"
 CLOB_AUTH_MESSAGE = "This message attests that I control the given wallet"
 EXCHANGE_DOMAIN_NAME = "Polymarket CTF Exchange"
 EXCHANGE_DOMAIN_VERSION = "2"
+#: Protocol V2 markets (Gamma ``version: "v2"``) sign for ExchangeV3 under domain version "3".
+EXCHANGE_V3_DOMAIN_VERSION = "3"
+EXCHANGE_V3 = "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"
 #: CTF Exchange V2 (standard markets) and its neg-risk twin on Polygon.
 EXCHANGE_V2 = "0xE111180000d2663C0091e4f400237545B87B996B"
 NEG_RISK_EXCHANGE_V2 = "0xe2222d279d744050d28e00520010520000310F59"
@@ -68,11 +71,11 @@ def clob_auth_domain(chain_id: int) -> bytes:
     )
 
 
-def exchange_domain(chain_id: int, verifying_contract: str) -> bytes:
+def exchange_domain(chain_id: int, verifying_contract: str, version: str = EXCHANGE_DOMAIN_VERSION) -> bytes:
     return keccak(
         _DOMAIN_WITH_CONTRACT
         + keccak(EXCHANGE_DOMAIN_NAME.encode())
-        + keccak(EXCHANGE_DOMAIN_VERSION.encode())
+        + keccak(version.encode())
         + _uint(chain_id)
         + _address(verifying_contract)
     )

@@ -69,8 +69,9 @@ async def heartbeat(request: web.Request) -> web.Response:
     except (ValueError, AttributeError) as exc:
         raise json_error(400, "Invalid payload") from exc
     accepted, next_id = c.exchange.heartbeat(key.api_key, heartbeat_id)
-    if not accepted:
-        raise json_error(400, "Invalid Heartbeat ID", heartbeat_id=next_id)
+    if not accepted:  # the venue's documented body (the official SDK reads ``error_msg``)
+        body = {"error_msg": "Invalid Heartbeat ID", "heartbeat_id": next_id}
+        raise web.HTTPBadRequest(text=json.dumps(body), content_type="application/json")
     return web.json_response({"heartbeat_id": next_id})
 
 
@@ -148,12 +149,12 @@ async def balance_allowance(request: web.Request) -> web.Response:
     c, key = await _l2(request)
     account = c.exchange.accounts.find_by_address(key.address)
     asset_type = request.query.get("asset_type", "COLLATERAL").upper()
-    if asset_type == "CONDITIONAL":
+    if asset_type in ("CONDITIONAL", "CONDITIONAL-V2"):  # CONDITIONAL-V2: Protocol V2 position ids
         token_id = request.query.get("token_id", "")
         balance = account.positions_micro.get(token_id, 0) if account else 0
     else:
         balance = account.cash_micro if account else 0
-    spenders = (c.settings.exchange_address, c.settings.neg_risk_exchange_address)
+    spenders = (c.settings.exchange_address, c.settings.neg_risk_exchange_address, c.settings.exchange_v3_address)
     on_chain = c.allowance_of(key.address, asset_type) if c.allowance_of is not None else None
     allowance = MAX_ALLOWANCE if on_chain is None else on_chain
     return web.json_response({"balance": str(balance), "allowances": dict.fromkeys(spenders, str(allowance))})

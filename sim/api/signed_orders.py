@@ -17,8 +17,24 @@ ERR_OWNER = "the order owner has to be the owner of the API KEY"
 ERR_SIGNER = "the order signer address has to be the address of the API KEY"
 ERR_SIGNATURE = "invalid signature"
 ERR_PAYLOAD = "Invalid order payload"
+#: The venue's refusal of an order its wallet has not approved the exchange for. It carries both
+#: forms the official SDK recognises (reference §6: "not enough balance / allowance", or a message
+#: containing "allowance is not enough", on which polymarket-client approves and retries); the exact
+#: venue text is UNCERTAIN.
+ERR_ALLOWANCE = "not enough balance / allowance: the allowance is not enough"
 #: Signature types whose funder (``maker``) may differ from the signer: POLY_PROXY, POLY_GNOSIS_SAFE.
 PROXY_SIGNATURE_TYPES = (1, 2)
+
+
+def _check_allowance(ctx: ClobContext, maker: str, side: str, maker_amount: int) -> None:
+    """A BUY needs the funder's collateral allowance to the exchange (at least what it pays), a SELL
+    its ERC-1155 approval; only wallets the local chain backs have allowances to check (others,
+    the background traders and chain-less runs, count as approved)."""
+    if not ctx.settings.enforce_allowances or ctx.allowance_of is None:
+        return
+    allowance = ctx.allowance_of(maker, "COLLATERAL" if side == "BUY" else "CONDITIONAL")
+    if allowance is not None and allowance < (maker_amount if side == "BUY" else 1):
+        raise OrderRejected(ERR_ALLOWANCE)
 
 
 def to_request(ctx: ClobContext, key: ApiKey, payload: Any) -> OrderRequest:
@@ -49,12 +65,13 @@ def to_request(ctx: ClobContext, key: ApiKey, payload: Any) -> OrderRequest:
     if state is None:
         raise OrderRejected("Invalid token id")
     try:
-        digest = order_digest(ctx.domains[state.spec.neg_risk], order)
+        digest = order_digest(ctx.domains[state.spec.neg_risk, state.spec.protocol_v2], order)
         if recover_address(digest, signature) != signer:
             raise OrderRejected(ERR_SIGNATURE)
     except (SignatureError, ValueError, KeyError) as exc:
         raise OrderRejected(ERR_SIGNATURE) from exc
     order_id = "0x" + digest.hex()
+    _check_allowance(ctx, maker, side, maker_amount)
     account_id = maker.lower()
     if ctx.exchange.accounts.find_by_address(account_id) is None:  # a proxy funder seen for the first time
         ctx.exchange.ensure_account(

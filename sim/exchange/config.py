@@ -21,6 +21,11 @@ class ExchangeConfig:
     gtd_security_threshold_s: int = 60
     #: A GTD expiration must lie at least this far in the future, or the order is rejected.
     gtd_min_expiration_buffer_s: int = 180
+    #: API orders that would take liquidity on a crypto Up/Down market are answered ``delayed`` and
+    #: execute this much later; they cannot be cancelled meanwhile (0: no delay). The venue's value
+    #: is UNCERTAIN: 250 ms in the venue's December 2026 rules (issue 15), ~150 ms in an earlier
+    #: third-party capture (reference §5.6); 250 by default.
+    taker_delay_ms: int = 250
     #: Once armed, orders of an API key are cancelled when no heartbeat came for this long.
     heartbeat_timeout_ms: int = 10_000
     #: Minimum notional of a marketable BUY, in micro pUSD.

@@ -41,6 +41,8 @@ class Exchange:
         self._trades: dict[str, Trade] = {}
         self._pending: list[Trade] = []
         self._expiry: list[tuple[int, int, str]] = []
+        #: Marketable API orders waiting out the taker delay: (due ms, seq, order id).
+        self._delayed: list[tuple[int, int, str]] = []
         self._listeners: list[Callable[[Event], None]] = []
         self._seq = 0
         heapq.heapify(self._expiry)
@@ -176,7 +178,7 @@ class Exchange:
 
     def submit(self, req: OrderRequest) -> dict[str, object]:
         """Validate, match and (GTC/GTD) rest an order; raises OrderRejected with the venue's text."""
-        return trading.submit(self, req)
+        return trading.submit(self, req, delay=True)
 
     def submit_internal(
         self,

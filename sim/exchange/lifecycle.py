@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING
 
+from sim.exchange.delay import release_due
 from sim.exchange.events import Event, trade_events
 from sim.exchange.markets import OUTCOMES
 from sim.exchange.orders import CANCELED, CANCELED_MARKET_RESOLVED, Trade
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 def advance(ex: Exchange) -> None:
     """Run everything due at the clock's current time."""
     now = ex.now_ms()
+    release_due(ex, now)
     _progress_trades(ex, now)
     while ex._expiry and ex._expiry[0][0] <= now:
         _, _, order_id = heapq.heappop(ex._expiry)

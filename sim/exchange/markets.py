@@ -28,6 +28,8 @@ class MarketSpec:
     rewards_min_size_micro: int = 50_000_000
     rewards_max_spread_cents: Decimal = Decimal("4.5")
     neg_risk: bool = False
+    #: A Protocol V2 market (Gamma ``version: "v2"``): orders are signed for ExchangeV3, domain "3".
+    protocol_v2: bool = False
     #: Gamma's numeric market id, as a string (the ``id`` of ``market_resolved``); derived when empty.
     market_id: str = ""
 

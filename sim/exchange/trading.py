@@ -58,8 +58,9 @@ class OrderRequest:
     order_id: str | None = None
 
 
-def submit(ex: Exchange, req: OrderRequest) -> dict[str, object]:
-    """Validate, match and (for GTC/GTD) rest an order; raises OrderRejected with the venue's text."""
+def submit(ex: Exchange, req: OrderRequest, delay: bool = False) -> dict[str, object]:
+    """Validate, match and (for GTC/GTD) rest an order; raises OrderRejected with the venue's text.
+    With ``delay`` (API orders) a marketable order waits out the taker delay first (``sim.exchange.delay``)."""
     state = ex.market_for_token(req.token_id)
     if state is None:
         raise OrderRejected("Invalid token id")
@@ -68,6 +69,10 @@ def submit(ex: Exchange, req: OrderRequest) -> dict[str, object]:
         raise OrderRejected(ERR_POST_ONLY_CROSS)
     marketable = order.budget_micro is not None or matching.would_cross(state, order)
     _check_funds(ex, state, order, marketable)
+    if delay and marketable and ex.config.taker_delay_ms > 0:
+        from sim.exchange.delay import hold
+
+        return hold(ex, order)
     if order.order_type in ("FOK", "FAK"):
         _kill_if_unfillable(ex, state, order)
     ex._seq += 1

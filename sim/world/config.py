@@ -115,6 +115,8 @@ class SeriesConfig:
     rule: ResolutionRule = ResolutionRule.TWAP
     resolution_delay_s: int | None = None  # None: default_resolution_delay_s(window_s)
     windows_ahead: int = WINDOWS_AHEAD
+    #: Run the series as Protocol V2 markets (Gamma ``version: "v2"``, ExchangeV3, position ids).
+    protocol_v2: bool = False
 
     @property
     def delay_s(self) -> int:

@@ -158,6 +158,8 @@ def market_object(
         "orderMinSize": _num(Decimal(terms.min_size_micro) / 10**6),
         "endDateIso": _date(window.end_s), "startDateIso": _date(window.created_s),
         "clobTokenIds": json.dumps(list(ids.token_ids)),
+        # Protocol V2 markets are "v2" and their outcome ids are position ids (a real array).
+        "version": "v2" if window.series.protocol_v2 else "v1", "positionIds": list(ids.token_ids),
         "acceptingOrders": window.accepting_orders, "acceptingOrdersTimestamp": created,
         "rewardsMinSize": _num(Decimal(terms.rewards_min_size_micro) / 10**6),
         "rewardsMaxSpread": _num(terms.rewards_max_spread_cents),

@@ -55,5 +55,17 @@ def derive_ids(
     )
 
 
+def v2_ids(ids: MarketIds) -> MarketIds:
+    """The same window as a Protocol V2 market of the binary module: the condition id is a 31-byte
+    structural market id (module byte 0x01, bits 40..103 zero, as the official SDK's
+    ``is_v2_position_id`` tells them apart) padded with a zero byte; each outcome's position id is
+    that market id followed by the outcome index."""
+    h = bytes.fromhex(ids.condition_id[2:])
+    market = b"\x01" + h[:18] + b"\0" * 8 + h[18:22]
+    positions = tuple(str(int.from_bytes(market + bytes([i]), "big")) for i in (0, 1))
+    return MarketIds(ids.question_id, _hex(market + b"\0"), (positions[0], positions[1]),
+                     ids.gamma_market_id, ids.gamma_event_id)  # fmt: skip
+
+
 def series_id(seed: int, series_slug: str) -> str:
     return str(int.from_bytes(keccak(f"series:{seed}:{series_slug}".encode()), "big") % 100_000)

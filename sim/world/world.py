@@ -12,7 +12,7 @@ from sim.world.config import (
     WorldConfig,
 )
 from sim.world.feeds import AssetFeeds, FeedTick
-from sim.world.ids import SIM_ORACLE_ADDRESS, MarketIds, derive_ids
+from sim.world.ids import SIM_ORACLE_ADDRESS, MarketIds, derive_ids, v2_ids
 from sim.world.pricepath import PricePath, RegimePath, ReplayPath, load_chainlink_file
 from sim.world.windows import SeriesSchedule, Window, WindowAction
 
@@ -50,7 +50,11 @@ class World:
         def ids(slug: str) -> MarketIds:
             return derive_ids(cfg.seed, slug, oracle, cfg.collateral_address)
 
-        self.schedules = [SeriesSchedule(s, cfg.seed, cfg.history_keep_s, ids) for s in cfg.series]
+        def v2(slug: str) -> MarketIds:
+            return v2_ids(ids(slug))
+
+        self.schedules = [SeriesSchedule(s, cfg.seed, cfg.history_keep_s, v2 if s.protocol_v2 else ids)
+                          for s in cfg.series]  # fmt: skip
         self._now_ms = start_ms
         self._first = True
 
@@ -94,6 +98,10 @@ class World:
             if slug.startswith(prefix) and slug[len(prefix):].isdigit():
                 return schedule.windows.get(int(slug[len(prefix):]))
         return None
+
+    def window_by_condition(self, condition_id: str) -> Window | None:
+        wanted = condition_id.lower()
+        return next((w for w in self.windows() if w.ids.condition_id.lower() == wanted), None)
 
     def open_windows(self) -> list[Window]:
         """Windows accepting orders whose time range has begun (the ones traders trade)."""

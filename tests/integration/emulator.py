@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -52,3 +53,33 @@ def venue_env(url: str) -> dict[str, str]:
             "UPDOWN_VENUE__WS_MARKET_URL": f"{ws}/ws/market", "UPDOWN_VENUE__WS_USER_URL": f"{ws}/ws/user",
             "UPDOWN_VENUE__RTDS_URL": f"{ws}/rtds", "UPDOWN_VENUE__POLYBOLT_URL": f"{ws}/ws-live-v2/ws",
             "UPDOWN_VENUE__CHAIN_RPC_URL": f"{url}/chain/rpc"}  # fmt: skip
+
+
+def approve_exchange(url: str, private_key: str) -> None:
+    """What a live user does once before trading (reference §8.2), for a wallet the emulator's chain
+    backs: ``collateral.approve(exchange, max)`` and ``CTF.setApprovalForAll(exchange, true)``. The
+    emulator refuses that wallet's BUYs and SELLs until then."""
+    import requests
+    from web3 import HTTPProvider, Web3
+
+    info = httpx.get(f"{url}/sim/chain", timeout=10).json()
+    with requests.Session() as session:  # closed here: no socket left for a later test to trip on
+        _approve(Web3(HTTPProvider(f"{url}/chain/rpc", session=session)), info, private_key)
+
+
+def _approve(w3: Any, info: dict[str, Any], private_key: str) -> None:
+    from eth_account import Account
+    from web3 import Web3
+
+    from common.chain.abi import CTF_ABI
+    from workers.merger.chain import ERC20_APPROVAL_ABI, MAX_UINT256
+
+    account = Account.from_key(private_key)
+    exchange = Web3.to_checksum_address(info["exchange"])
+    collateral = w3.eth.contract(address=Web3.to_checksum_address(info["collateral"]), abi=ERC20_APPROVAL_ABI)
+    ctf = w3.eth.contract(address=Web3.to_checksum_address(info["ctf"]), abi=CTF_ABI)
+    for call in (collateral.functions.approve(exchange, MAX_UINT256), ctf.functions.setApprovalForAll(exchange, True)):
+        tx = call.build_transaction({"from": account.address, "chainId": w3.eth.chain_id,
+                                     "nonce": w3.eth.get_transaction_count(account.address)})  # fmt: skip
+        sent = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+        w3.eth.wait_for_transaction_receipt(sent, timeout=30)

@@ -24,6 +24,7 @@ from common.schemas.market import MarketLifecycle
 from common.schemas.user import OrderEvent
 from common.series import series_keys
 from workers.credentials import api_creds, order_signer, wait_for_credentials
+from workers.executor.allowances import wait_for_allowances
 from workers.executor.core import DEFAULT_CONFIG, ExecutorCore
 from workers.executor.core.modes import Mode
 from workers.executor.driver import Driver
@@ -75,6 +76,9 @@ async def setup(ctx: Context) -> None:
             if not await ctx.sleep(START_RETRY_S):
                 await client.aclose()
                 return
+    if not await wait_for_allowances(ctx, client):
+        await client.aclose()
+        return  # stopping
     await build(ctx, LiveGateway(client, signer), watch_user_feed=True)
 
 

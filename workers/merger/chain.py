@@ -31,6 +31,10 @@ POLYGON_PUSD = "0xC011a7E12a19f7B1f670d46F03B03f3342E82DFB"
 POLYGON_CTF_COLLATERAL_ADAPTER = "0xAdA100Db00Ca00073811820692005400218FcE1f"
 POLYGON_EXCHANGE_V2 = "0xE111180000d2663C0091e4f400237545B87B996B"
 POLYGON_NEG_RISK_EXCHANGE_V2 = "0xe2222d279d744050d28e00520010520000310F59"
+#: Protocol V2 markets: orders settle on ExchangeV3, whose outcome tokens the PositionManager holds
+#: (reference §8.1; the official SDK approves it as the ERC-1155 of V2 position ids for SELLs).
+POLYGON_EXCHANGE_V3 = "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"
+POLYGON_POSITION_MANAGER = "0x006F54F7f9A22e0000CC2AB60031000000ae9fEF"
 MAX_UINT256 = 2**256 - 1
 #: An allowance below this is topped up to the maximum (it is spent down by every BUY).
 LOW_ALLOWANCE_MICRO = 10**15
@@ -51,6 +55,10 @@ class ChainSetup:
     #: The collateral the exchange takes for BUYs (pUSD), and the spenders to approve for it and the CTF.
     trading_collateral: str
     spenders: tuple[str, ...]
+    #: Protocol V2 markets' exchange and the ERC-1155 it moves (None where there is none: the emulator
+    #: runs V2 markets without its chain).
+    v2_exchange: str | None = None
+    position_manager: str | None = None
 
 
 async def chain_setup(settings: Settings) -> ChainSetup:
@@ -64,21 +72,27 @@ async def chain_setup(settings: Settings) -> ChainSetup:
     contracts = ChainContracts(ctf=POLYGON_CTF, target=POLYGON_CTF_COLLATERAL_ADAPTER,
                                collateral_argument=POLYGON_PUSD, position_collateral=POLYGON_USDC_E,
                                payout_token=POLYGON_PUSD)
-    return ChainSetup(contracts, POLYGON_PUSD, (POLYGON_EXCHANGE_V2, POLYGON_NEG_RISK_EXCHANGE_V2))
+    return ChainSetup(contracts, POLYGON_PUSD, (POLYGON_EXCHANGE_V2, POLYGON_NEG_RISK_EXCHANGE_V2),
+                      POLYGON_EXCHANGE_V3, POLYGON_POSITION_MANAGER)
 
 
 async def ensure_exchange_approvals(w3: AsyncWeb3[Any], private_key: SecretStr, setup: ChainSetup,
                                     store: IntentStore, chain_id: int,
                                     settings: GatewaySettings | None = None) -> list[str]:
     """``collateral.approve(spender, max)`` and ``CTF.setApprovalForAll(spender, true)`` for every
-    spender that lacks them; idempotent (reads first, persisted intents). Returns the tx hashes."""
+    spender that lacks them, and for Protocol V2 markets the same to ExchangeV3 with the
+    PositionManager as the ERC-1155; idempotent (reads first, persisted intents). Returns the tx hashes."""
     account = Account.from_key(private_key.get_secret_value())
     address = to_checksum_address(account.address)
     sender = TxSender(w3, account, address, store, chain_id, settings or GatewaySettings(), asyncio.sleep)
     collateral = w3.eth.contract(address=to_checksum_address(setup.trading_collateral), abi=ERC20_APPROVAL_ABI)
     ctf = w3.eth.contract(address=to_checksum_address(setup.contracts.ctf), abi=CTF_ABI)
+    pairs = [(ctf, to_checksum_address(s)) for s in setup.spenders]
+    if setup.v2_exchange is not None and setup.position_manager is not None:
+        manager = w3.eth.contract(address=to_checksum_address(setup.position_manager), abi=CTF_ABI)
+        pairs.append((manager, to_checksum_address(setup.v2_exchange)))
     sent: list[str] = []
-    for spender in (to_checksum_address(s) for s in setup.spenders):
+    for erc1155, spender in pairs:
         async with sender.lock():
             intent = await sender.intent(f"approve:collateral:{spender}", "approve", b"", 0)
             intent, _ = await sender.settle(intent)
@@ -88,8 +102,8 @@ async def ensure_exchange_approvals(w3: AsyncWeb3[Any], private_key: SecretStr, 
                 sent.append(tx.tx_hash)
             intent = await sender.intent(f"approve:ctf:{spender}", "approve", b"", 0)
             intent, _ = await sender.settle(intent)
-            if not await ctf.functions.isApprovedForAll(address, spender).call():
-                intent, tx = await sender.send(intent, ctf.functions.setApprovalForAll(spender, True), 0)
+            if not await erc1155.functions.isApprovedForAll(address, spender).call():
+                intent, tx = await sender.send(intent, erc1155.functions.setApprovalForAll(spender, True), 0)
                 await sender.confirm(intent, tx)
                 sent.append(tx.tx_hash)
     return sent

@@ -23,6 +23,7 @@ from common.bus.envelope import Envelope
 from common.chain import EoaGateway, FileIntentStore
 from common.chain.retry import is_retryable
 from common.clob.client import AsyncClobClient
+from common.clob.protocol import conditional_asset_type, is_v2_position_id
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle
 from common.schemas.positions import MarketPosition
@@ -136,6 +137,13 @@ async def tick(ctx: Context) -> None:
     held = await positions(ctx)
     core: MergerCore = ctx.resources["core"]
     for action in core.next_actions(held, ctx.clock.now_ms()):
+        if any(is_v2_position_id(o.token_id) for o in held[action.market].outcomes):
+            # Protocol V2 markets merge and redeem through the Router and PositionManager, which
+            # this merger does not speak yet: leave their sets alone rather than send a CTF no-op.
+            ctx.log.warning("v2_market_not_recycled", market=action.market, action=action.kind)
+            core.merged(action.market, ctx.clock.now_ms()) if action.kind == "merge" else core.redeemed(
+                action.market, ctx.clock.now_ms(), tokens_left=True)
+            continue
         try:
             if action.kind == "merge":
                 await merge(ctx, action.market, action.slug, action.amount_micro)
@@ -203,7 +211,8 @@ async def refresh(ctx: Context, token_ids: Sequence[str]) -> None:
     try:
         await client.balance_allowance("COLLATERAL", signature_type=sig, refresh=True)
         for token in token_ids:
-            await client.balance_allowance("CONDITIONAL", token_id=token, signature_type=sig, refresh=True)
+            await client.balance_allowance(conditional_asset_type(token), token_id=token, signature_type=sig,
+                                           refresh=True)  # fmt: skip
     except Exception as exc:  # the venue also refreshes on its own; a missed refresh only delays it
         ctx.log.warning("balance_refresh_failed", error=repr(exc))
 

@@ -40,7 +40,7 @@ class Emulator:
 async def start_emulator(config: ExchangeConfig | None = None, settings: ApiSettings | None = None,
                          seed: int = 5) -> Emulator:  # fmt: skip
     clock = Clock()
-    exchange = Exchange(clock, random.Random(seed), config or ExchangeConfig())
+    exchange = Exchange(clock, random.Random(seed), config or ExchangeConfig(taker_delay_ms=0))  # takers at once
     exchange.add_market(market_spec())
     faults = Faults(FaultProfile("forced-only"), seed, lambda: int(clock() * 1000))
     app = web.Application(middlewares=[rest_fault_middleware(faults)])

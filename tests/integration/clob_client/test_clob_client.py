@@ -32,7 +32,7 @@ def buy(signer: OrderSigner, token: str, price_micro: int, size_micro: int = 5_0
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = await start_emulator(ExchangeConfig(order_burst=60, order_rate_per_s=40))
+    emu = await start_emulator(ExchangeConfig(order_burst=60, order_rate_per_s=40, taker_delay_ms=0))
     yield emu
     await emu.server.close()
 
@@ -218,6 +218,27 @@ async def test_an_engine_restart_is_a_425_to_wait_out(client, emulator: Emulator
         await c.post_orders([buy(signer, UP, 300_000)])
 
     assert busy.value.status == 425 and is_retryable(busy.value)
+
+
+async def test_post_only_and_cancel_only_modes_answer_503_to_what_they_forbid(client, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]
+    c, signer = client
+    resting = buy(signer, UP, 200_000)
+    emulator.faults.force(FaultKind.POST_ONLY_MODE, 60_000)
+
+    with pytest.raises(VenueBusy) as post_only:
+        await c.post_orders([PostOrder(buy(signer, UP, 210_000).order, "GTC", post_only=False)])
+    allowed = await c.post_orders([resting])
+    emulator.faults.force(FaultKind.POST_ONLY_MODE, 0)
+    emulator.faults.force(FaultKind.CANCEL_ONLY_MODE, 60_000)
+    with pytest.raises(VenueBusy) as cancel_only:
+        await c.post_orders([buy(signer, UP, 220_000)])
+    canceled = await c.cancel_orders([resting.order.order_id])
+    emulator.faults.force(FaultKind.CANCEL_ONLY_MODE, 0)
+
+    assert post_only.value.status == 503 and "post-only mode" in str(post_only.value)
+    assert allowed[0].accepted
+    assert cancel_only.value.status == 503 and "cancel-only" in str(cancel_only.value)
+    assert canceled.canceled == (resting.order.order_id,)
 
 
 async def test_a_lost_answer_after_the_engine_took_the_order_is_an_unknown_outcome(client, emulator: Emulator) -> None:  # type: ignore[no-untyped-def]

@@ -64,6 +64,7 @@ async def test_a_missing_allowance_is_named_until_the_wallet_approves_the_exchan
         after = await examine(settings, SystemClock())
 
     failing = [c for c in before if not c.ok]
-    assert {c.name for c in failing} == {"collateral allowance", "conditional allowance"}
+    assert {c.name for c in failing} == {"collateral allowance", "conditional allowance", "conditional-v2 allowance"}
     assert "pUSD.approve" in next(c.fix for c in failing if c.name == "collateral allowance")
+    assert "PositionManager.setApprovalForAll" in next(c.fix for c in failing if c.name == "conditional-v2 allowance")
     assert all(c.ok for c in after), [c.line() for c in after if not c.ok]

@@ -33,7 +33,7 @@ from common.config import load_settings
 from common.schemas.inventory import InventoryAction
 from common.schemas.positions import MarketPosition, OutcomePosition
 from tests.integration.bus.procs import start_worker, stop, wait_for
-from tests.integration.emulator import emulator, venue_env
+from tests.integration.emulator import approve_exchange, emulator, venue_env
 from workers.merger.journal import Journal
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -110,8 +110,11 @@ def test_full_sets_are_merged_once_and_winners_redeemed_and_collateral_matches(r
         assert (str(up_id), str(down_id)) == tokens
         me = ClobClient(url, chain_id=137, key=key)
         me.set_api_creds(me.create_or_derive_api_key())
-        other = ClobClient(url, chain_id=137, key=Account.create().key.hex())
+        other_key = Account.create().key.hex()
+        other = ClobClient(url, chain_id=137, key=other_key)
         other.set_api_creds(other.create_or_derive_api_key())
+        for wallet in (key, other_key):  # the emulator refuses orders of a wallet that never approved
+            approve_exchange(url, wallet)
         buy(me, tokens[0], 0.40, 30)
         buy(me, tokens[1], 0.55, 25)
         buy(other, tokens[1], 0.60, 30)

@@ -40,7 +40,8 @@ class ServerThread:
     def __init__(
         self, config: ExchangeConfig | None = None, settings: ApiSettings | None = None, seed: int = 1
     ) -> None:
-        self.exchange = Exchange(time.time, random.Random(seed), config or ExchangeConfig())
+        # Takers execute at once unless a test configures the venue's taker delay.
+        self.exchange = Exchange(time.time, random.Random(seed), config or ExchangeConfig(taker_delay_ms=0))
         self.exchange.add_market(market_spec())
         self._settings = settings or ApiSettings(advance_interval_s=0.05)
         self._loop = asyncio.new_event_loop()

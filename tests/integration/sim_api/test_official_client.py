@@ -163,7 +163,7 @@ def test_heartbeats_chain_and_a_stale_id_is_refused_with_the_expected_one(server
         client.post_heartbeat(first)
 
     assert first != second
-    assert _error(stale) == (400, {"error": "Invalid Heartbeat ID", "heartbeat_id": second})
+    assert _error(stale) == (400, {"error_msg": "Invalid Heartbeat ID", "heartbeat_id": second})
 
 
 def test_a_wrong_hmac_secret_is_unauthorized(server: ServerThread) -> None:

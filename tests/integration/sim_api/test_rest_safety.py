@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def env() -> AsyncIterator[tuple[ClientSession, Any, Any]]:
-    config = ExchangeConfig(order_rate_per_s=1, order_burst=20, cancel_rate_per_s=1, cancel_burst=5)
+    config = ExchangeConfig(order_rate_per_s=1, order_burst=20, cancel_rate_per_s=1, cancel_burst=5, taker_delay_ms=0)
     server, exchange, clock = await start(config, ApiSettings(page_limit=2, auth_skew_s=3_600))
     async with ClientSession(base_url=str(server.make_url(""))) as http:
         yield http, exchange, clock
@@ -69,7 +69,7 @@ async def test_the_dead_man_cancels_orders_placed_over_rest_once_heartbeats_stop
     assert open_orders["data"] == []
     assert exchange.order(placed["orderID"]).status == "CANCELED"
     assert exchange.open_orders(creds.api_key) == []
-    assert stale == {"error": "Invalid Heartbeat ID", "heartbeat_id": ""}  # disarmed: start again from ""
+    assert stale == {"error_msg": "Invalid Heartbeat ID", "heartbeat_id": ""}  # disarmed: start again from ""
 
 
 async def test_open_orders_paginate_from_the_initial_to_the_end_cursor(env: Any) -> None:

@@ -38,7 +38,8 @@ def make_exchange(
     seed: int = 7, config: ExchangeConfig | None = None
 ) -> tuple[Exchange, ManualClock, list[Event]]:
     clock = ManualClock()
-    ex = Exchange(clock, random.Random(seed), config or ExchangeConfig())
+    # No taker delay unless a test asks for it: these tests are about matching (the delay: test_taker_delay).
+    ex = Exchange(clock, random.Random(seed), config or ExchangeConfig(taker_delay_ms=0))
     ex.add_market(make_spec())
     events: list[Event] = []
     ex.subscribe(events.append)

@@ -133,4 +133,4 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
 
 def _spec(intent: Intent, slot: Slot, want: DesiredOrder, tick_ms: float | None, *, replace: bool) -> PlaceSpec:
     return PlaceSpec(slot, intent.intent_id, want.price_micro, want.size_micro, want.order_type,
-                     want.post_only, intent.tick_micro, tick_ms, replace)  # fmt: skip
+                     want.post_only, intent.tick_micro, tick_ms, replace, intent.protocol_v2)  # fmt: skip

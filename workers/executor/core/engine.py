@@ -162,7 +162,8 @@ class ExecutorCore:
             self._takers_done.popitem(last=False)
         specs = [PlaceSpec(Slot(intent.condition_id, t.token_id, t.side, -1 - i, intent.intent_id),
                            intent.intent_id, t.price_cap_micro, t.size_micro, t.order_type, False,
-                           intent.tick_micro, tick_ms) for i, t in enumerate(takers)]  # fmt: skip
+                           intent.tick_micro, tick_ms, protocol_v2=intent.protocol_v2)
+                 for i, t in enumerate(takers)]  # fmt: skip
         self.budget.spend_orders(self.local_ms(now_ms), len(specs))
         return Step(place_batches=_batches(specs, self.cfg.batch_limit))
 

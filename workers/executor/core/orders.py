@@ -78,3 +78,5 @@ class PlaceSpec:
     tick_micro: int
     tick_ms: float | None = None
     replace: bool = False
+    #: Sign for ExchangeV3 (a Protocol V2 market) rather than the CTF Exchange V2.
+    protocol_v2: bool = False

@@ -12,7 +12,8 @@ from workers.executor.core.orders import PlaceSpec
 def sign_spec(signer: OrderSigner, spec: PlaceSpec, now_ms: int) -> PostOrder:
     """Sign ``spec``; the leg's ``order.order_id`` is the hash to record before the POST."""
     order = signer.sign(token_id=spec.slot.token_id, side=spec.slot.side, price_micro=spec.price_micro,
-                        size_micro=spec.size_micro, tick_size_micro=spec.tick_micro, timestamp_ms=now_ms)  # fmt: skip
+                        size_micro=spec.size_micro, tick_size_micro=spec.tick_micro, timestamp_ms=now_ms,
+                        protocol_v2=spec.protocol_v2)  # fmt: skip
     return PostOrder(order, spec.order_type, post_only=spec.post_only)
 
 

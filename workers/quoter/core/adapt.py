@@ -45,6 +45,7 @@ def market_from_record(record: MarketRecord, *, rewards_enabled: bool = False) -
         up_token_id=up_token,
         down_token_id=down_token,
         tick_micro=record.tick_size_micro,
+        protocol_v2=record.protocol_version == "v2",
         window_end_ms=record.window_end_ms,
         min_size_micro=record.min_size_micro,
         rewards_enabled=rewards_enabled and record.rewards_min_size_micro > 0,

@@ -104,6 +104,7 @@ class QuoterCore:
             slug=market.slug,
             condition_id=market.condition_id,
             tick_micro=market.tick_micro,
+            protocol_v2=market.protocol_v2,
             created_ms=inputs.now_ms,
             valid_until_ms=valid_until_ms,
             mode=intent_mode(inputs),

@@ -45,6 +45,8 @@ class MarketMeta:
     tick_micro: int
     window_end_ms: int
     min_size_micro: int = 5_000_000
+    #: A Protocol V2 market (Gamma ``version: "v2"``): its orders are signed for ExchangeV3.
+    protocol_v2: bool = False
     rewards_enabled: bool = False
     reward_min_size_micro: int = 0
     #: The reward band: the most an order may sit from the adjusted midpoint and still score.

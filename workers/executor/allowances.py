@@ -1,0 +1,47 @@
+"""Before the first order: the venue must see our wallet's approvals (reference §8.2).
+
+A live venue refuses a BUY without the collateral allowance and a SELL without the token approval
+("not enough balance / allowance"); so does the emulator with its chain. The merger sends the
+approvals at its start (``workers.merger.chain.ensure_exchange_approvals``); the executor waits
+until the venue reports them for the exchange, asking it to re-read the chain on each look, and
+only then places anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from py_clob_client_v2.config import get_contract_config
+
+from common.clob.client import AsyncClobClient
+from common.runner import Context
+
+
+def approved(allowances: Mapping[str, int], spender: str) -> bool:
+    return any(k.lower() == spender.lower() and v > 0 for k, v in allowances.items()) or (
+        set(allowances) == {""} and allowances[""] > 0  # the older single ``allowance`` field
+    )
+
+
+async def wait_for_allowances(ctx: Context, client: AsyncClobClient) -> bool:
+    """True once collateral and tokens are approved for the exchange; False when asked to stop."""
+    settings = ctx.settings
+    spender = get_contract_config(settings.venue.chain_id).exchange_v2
+    signature_type = settings.wallet.signature_type
+    warned = False
+    while True:
+        try:
+            cash = await client.balance_allowance("COLLATERAL", signature_type=signature_type, refresh=True)
+            tokens = await client.balance_allowance("CONDITIONAL", signature_type=signature_type, refresh=True)
+            if approved(cash.allowances_micro, spender) and approved(tokens.allowances_micro, spender):
+                ctx.log.info("allowances_seen", spender=spender)
+                return True
+            problem = "the venue reports no allowance for the exchange yet"
+        except Exception as exc:  # the venue busy or restarting: look again
+            problem = repr(exc)[:200]
+        if not warned:
+            ctx.log.warning("allowances_missing", problem=problem,
+                            hint="the merger approves the exchange at its start; it needs gas (POL)")  # fmt: skip
+            warned = True
+        if not await ctx.sleep(settings.executor.allowance_poll_s):
+            return False
