@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, ClientWebSocketResponse, WSMsgType
 
-from sim.exchange import Event
+from sim.exchange import Event, ExchangeConfig
 from tests.shared_data import SHARED_DATA, needs_shared_data
 
 from .harness import Trader, start
@@ -64,7 +64,9 @@ def _assert_shaped_like(
 
 @pytest.fixture
 async def session() -> AsyncIterator[tuple[ClientSession, Any, Any]]:
-    server, exchange, clock = await start()
+    # No taker delay: these tests compare event shapes with the captures, and the captured taker
+    # was answered "matched" (the delay has tests of its own: tests/unit/sim_exchange/test_taker_delay.py).
+    server, exchange, clock = await start(ExchangeConfig(taker_delay_ms=0))
     async with ClientSession(base_url=str(server.make_url(""))) as http:
         yield http, exchange, clock
     await server.close()
