@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from polymarket import AsyncSecureClient, OrderHeartbeatMismatchError, RequestRejectedError, SecureClient
-from polymarket.streams import MarketSpec, UserSpec
+from polymarket.streams import CryptoPriceSpec, CryptoTwapPriceSpec, MarketSpec, UserSpec
 
 from tests.integration.bus.procs import wait_for
 from tests.integration.emulator import emulator
@@ -150,6 +150,28 @@ async def test_the_market_and_user_websockets_stream_a_placement(sim_url: str, w
         await user.close()
         await client.cancel_all()
         await client.close()
+
+
+async def test_polybolt_serves_the_sdk_both_price_channels(sim_url: str) -> None:
+    account = Account.create()
+    client = await AsyncSecureClient.create(private_key=account.key.hex(), wallet=account.address,
+                                            environment=sim_environment(sim_url))  # fmt: skip
+    spot = await client.subscribe(CryptoPriceSpec(symbols=["btcusd"]))
+    twap = await client.subscribe(CryptoTwapPriceSpec(symbols=["btcusd"]))
+    try:
+        spot_first = await asyncio.wait_for(anext(aiter(spot)), STREAM_WAIT_S)
+        twap_first = await asyncio.wait_for(anext(aiter(twap)), STREAM_WAIT_S)
+        spot_next = await asyncio.wait_for(anext(aiter(spot)), STREAM_WAIT_S)
+    finally:
+        await spot.close()
+        await twap.close()
+        await client.close()
+
+    assert spot_first.topic == "prices.crypto" and twap_first.topic == "prices.crypto.twap"
+    assert (spot_first.type, twap_first.type) == ("subscribe", "subscribe")
+    assert spot_first.payload.symbol == twap_first.payload.symbol == "btcusd"
+    assert twap_first.payload.window_seconds == 60
+    assert spot_next.type == "update" and spot_next.payload.symbol == "btcusd" and spot_next.seq == spot_first.seq + 1
 
 
 async def _next_of(handle: Any, kind: str) -> Any:

@@ -22,7 +22,7 @@ def sim_environment(url: str) -> Environment:
     config = dataclasses.replace(
         PRODUCTION_CONFIG, clob_url=url, gamma_url=f"{url}/gamma", clob_market_ws_url=f"{ws}/ws/market",
         clob_user_ws_url=f"{ws}/ws/user", rpc_url=f"{url}/chain/rpc", data_url=f"{url}/data",
-        relayer_url=f"{url}/relayer",
+        relayer_url=f"{url}/relayer", realtime_ws_url=f"{ws}/ws-live-v2/ws",
     )  # fmt: skip
     return create_environment(name="updown-sim", config=config)
 
