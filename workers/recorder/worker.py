@@ -70,7 +70,9 @@ async def record(ctx: Context) -> None:
                 next_flush = ctx.clock.monotonic() + cfg.flush_interval_s
         await _flush(ctx, rec)
     finally:
-        rec.files.flush()  # Redis went away (or a crash): on disk now, acked after the restart's dedupe
+        # Redis went away (or a crash): on disk now, acked after the restart's dedupe.
+        with contextlib.suppress(OSError):
+            rec.files.flush()
 
 
 async def _rescan(ctx: Context, rec: Recording) -> None:
@@ -160,7 +162,12 @@ def _take(ctx: Context, rec: Recording, stream: str, entry_id: str, fields: Any)
 async def _flush(ctx: Context, rec: Recording) -> None:
     """Buffered lines to disk (fsynced), then their acks: never an ack before the bytes are down."""
     before = rec.files.bytes_written
-    rec.files.flush()
+    try:
+        rec.files.flush()
+    except OSError as exc:
+        # Nothing is acked: the entries stay pending in Redis and are written once the disk takes them.
+        ctx.log.critical("recording_write_failed", dir=str(rec.files.root), error=repr(exc))
+        raise
     metrics.RECORD_BYTES.labels(ctx.name).inc(rec.files.bytes_written - before)
     if not rec.acks:
         return

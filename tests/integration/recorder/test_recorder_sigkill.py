@@ -132,3 +132,26 @@ def test_entries_on_disk_but_not_acked_when_it_died_are_acked_not_written_again(
 
     # Assert
     assert [eid for eid, _ in recorded(tmp_path / "record")["fills"]] == ids
+
+
+def test_a_disk_that_refuses_writes_gets_nothing_acked_and_everything_once_it_takes_them(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # Arrange: the recording's folder is a file, so no write can succeed
+    client = redis.Redis.from_url(redis_url)
+    root = tmp_path / "elsewhere"
+    root.write_text("not a folder")
+    ids = [client.xadd("fills", {b"type": b"test", b"body": body("fills", i)}).decode() for i in range(20)]
+    recorder = start_worker("recorder", redis_url, tmp_path, "recorder-0", UPDOWN_RECORDER__DIR=str(root), **ENV)
+
+    # Act: it reads, fails to write, acks nothing; then the disk takes writes again
+    log = tmp_path / "recorder-0.log"
+    wait_for(lambda: "recording_write_failed" in log.read_text(), 60, "the failed write")
+    assert client.xpending("fills", "recorder")["pending"] == 20
+    root.unlink()
+    root.mkdir()
+    wait_for(lambda: caught_up(client, ("fills",)), 60, "the recorder catching up")
+    assert stop(recorder) == 0
+
+    # Assert
+    assert [eid for eid, _ in recorded(root)["fills"]] == ids
