@@ -74,8 +74,9 @@ WORKERS: tuple[WorkerUser, ...] = (
     WorkerUser("merger", inputs=("markets",), keys=("inventory", "state:positions")),
     WorkerUser("rewards", inputs=("fills", "markets"),
                keys=("rewards", "state:markets", "state:orders", "state:book:*")),
-    # The recorder: every stream (found with SCAN), read through its own group and acked.
-    WorkerUser("recorder", keys=("*",), commands=("scan",)),
+    # The recorder: every stream (found with SCAN), read through its own group and acked; its group
+    # dropped from a stream no longer recorded.
+    WorkerUser("recorder", keys=("*",), commands=("scan", "xgroup|destroy")),
     # The control API: reads every state, writes control, audit and its idempotency claims.
     WorkerUser("control", keys=("health:*", "state:*", "signal.*", "audit", "ctl:*"),
                commands=("scan", "hdel", "xrevrange")),

@@ -44,6 +44,8 @@ class Recording:
     cursors: dict[str, str] = field(default_factory=dict)
     #: Ids to ack once the buffered lines are on disk.
     acks: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: Streams found and not recorded (each checked once for a group left by an earlier setting).
+    ignored: set[str] = field(default_factory=set)
     entries: int = 0
     lag_entries: int = 0
     lag_ms: int = 0
@@ -80,9 +82,12 @@ async def _rescan(ctx: Context, rec: Recording) -> None:
     cfg = ctx.settings.recorder
     async for raw in ctx.redis.scan_iter(count=1_000, _type="stream"):
         stream = raw.decode() if isinstance(raw, bytes) else str(raw)
-        if stream in rec.cursors or not wanted(stream, cfg.include_prefixes, cfg.exclude_prefixes):
+        if stream in rec.cursors or stream in rec.ignored:
             continue
-        await _join(ctx, rec, stream)
+        if wanted(stream, cfg.include_prefixes, cfg.exclude_prefixes):
+            await _join(ctx, rec, stream)
+        else:
+            await _leave(ctx, rec, stream)
     lag_entries, lag_ms = 0, 0
     for stream in list(rec.cursors):
         st = await GroupReader(ctx.redis, stream=stream, group=GROUP, consumer=ctx.instance, cfg=ctx.settings.bus,
@@ -106,6 +111,14 @@ async def _join(ctx: Context, rec: Recording, stream: str) -> None:
     last = rec.files.recover(stream)
     rec.cursors[stream] = "0"
     ctx.log.info("recording_stream", stream=stream, last_id_on_disk=f"{last[0]}-{last[1]}")
+
+
+async def _leave(ctx: Context, rec: Recording, stream: str) -> None:
+    """A stream no longer recorded loses our group: its pending entries would hold its trimming back."""
+    rec.ignored.add(stream)
+    if any(_text(g["name"]) == GROUP for g in await ctx.redis.xinfo_groups(stream)):
+        await ctx.redis.xgroup_destroy(stream, GROUP)
+        ctx.log.info("recording_stopped", stream=stream, reason="excluded by recorder.include/exclude_prefixes")
 
 
 async def _read(ctx: Context, rec: Recording) -> None:

@@ -155,3 +155,24 @@ def test_a_disk_that_refuses_writes_gets_nothing_acked_and_everything_once_it_ta
 
     # Assert
     assert [eid for eid, _ in recorded(root)["fills"]] == ids
+
+
+def test_a_stream_no_longer_recorded_loses_the_recorder_s_group_and_others_are_recorded(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # Arrange: an earlier recorder's group on hb, with entries pending (they hold hb's trimming back)
+    client = redis.Redis.from_url(redis_url)
+    client.xadd("hb", {b"type": b"test", b"body": b"x"})
+    client.xgroup_create("hb", "recorder", id="0")
+    client.xreadgroup("recorder", "recorder-0", {"hb": ">"})
+    fill = client.xadd("fills", {b"type": b"test", b"body": b"y"}).decode()
+
+    # Act
+    recorder = start_worker("recorder", redis_url, tmp_path, "recorder-0", UPDOWN_RECORDER__EXCLUDE_PREFIXES='["hb"]',
+                            **ENV)  # fmt: skip
+    wait_for(lambda: caught_up(client, ("fills",)), 60, "the recorder catching up")
+    wait_for(lambda: not client.xinfo_groups("hb"), 30, "the group gone from hb")
+    assert stop(recorder) == 0
+
+    # Assert
+    assert recorded(tmp_path / "record") == {"fills": [(fill, b"y")]}
