@@ -54,15 +54,13 @@ class Recording:
 async def record(ctx: Context) -> None:
     cfg = ctx.settings.recorder
     rec = Recording(StreamFiles(record_root(ctx.settings), cfg.rotate_bytes))
-    next_scan = next_flush = 0.0
+    next_scan, next_flush = 0.0, ctx.clock.monotonic() + cfg.flush_interval_s
     try:
         while not ctx.stopping.is_set():
             now = ctx.clock.monotonic()
             if now >= next_scan:
                 await _rescan(ctx, rec)
                 next_scan = now + cfg.rescan_interval_s
-            if next_flush == 0.0:
-                next_flush = now + cfg.flush_interval_s
             if rec.cursors:
                 await _read(ctx, rec)
             else:
@@ -106,8 +104,11 @@ async def _rescan(ctx: Context, rec: Recording) -> None:
 
 
 async def _join(ctx: Context, rec: Recording, stream: str) -> None:
-    with contextlib.suppress(ResponseError):  # BUSYGROUP: joined in an earlier run
+    try:
         await ctx.redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):  # BUSYGROUP: joined in an earlier run
+            raise
     last = rec.files.recover(stream)
     rec.cursors[stream] = "0"
     ctx.log.info("recording_stream", stream=stream, last_id_on_disk=f"{last[0]}-{last[1]}")
