@@ -29,6 +29,10 @@ SCAN_CHUNK_BYTES = 64 * 1024
 GZIP_LEVEL = 6
 
 
+class WriteFailed(OSError):
+    """The disk refused a write (full, gone, read-only): the file may end in a torn member."""
+
+
 def _hour_of(ms: int) -> tuple[str, str]:
     t = datetime.fromtimestamp(ms / 1000, UTC)
     return t.strftime("%Y-%m-%d"), t.strftime("%H")
@@ -144,11 +148,14 @@ class StreamFiles:
         if not cur.buffer:
             return
         member = gzip.compress(b"".join(cur.buffer), compresslevel=GZIP_LEVEL, mtime=0)
-        cur.path.parent.mkdir(parents=True, exist_ok=True)
-        with cur.path.open("ab") as f:
-            f.write(member)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            cur.path.parent.mkdir(parents=True, exist_ok=True)
+            with cur.path.open("ab") as f:
+                f.write(member)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise WriteFailed(exc.errno, f"cannot write {cur.path}: {exc.strerror or exc}") from exc
         cur.size += len(member)
         self.bytes_written += len(member)
         cur.buffer.clear()

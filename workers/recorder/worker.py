@@ -11,7 +11,6 @@ having.
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,13 +23,15 @@ from common import metrics
 from common.bus.reader import GroupReader
 from common.config.settings import Settings
 from common.runner import Context, WorkerSpec, health
-from workers.recorder.files import StreamFiles, delete_older_than
+from workers.recorder.files import StreamFiles, WriteFailed, delete_older_than
 from workers.recorder.records import Record, wanted
 
 #: The recorder's consumer group on every stream.
 GROUP = "recorder"
 #: A cursor meaning "this stream's pending entries are read; now only new ones".
 NEW = ">"
+#: Where the recording's state lives across restarts of the loop (``ctx.resources``).
+RECORDING = "recording"
 
 
 def record_root(settings: Settings) -> Path:
@@ -50,10 +51,15 @@ class Recording:
     lag_entries: int = 0
     lag_ms: int = 0
 
+    def restart(self) -> None:
+        """After Redis went away: every stream's own pending entries first again, none to ack."""
+        self.cursors = dict.fromkeys(self.cursors, "0")
+        self.acks.clear()
+
 
 async def record(ctx: Context) -> None:
     cfg = ctx.settings.recorder
-    rec = Recording(StreamFiles(record_root(ctx.settings), cfg.rotate_bytes))
+    rec = _recording(ctx)
     next_scan, next_flush = 0.0, ctx.clock.monotonic() + cfg.flush_interval_s
     try:
         while not ctx.stopping.is_set():
@@ -70,9 +76,24 @@ async def record(ctx: Context) -> None:
                 next_flush = ctx.clock.monotonic() + cfg.flush_interval_s
         await _flush(ctx, rec)
     finally:
-        # Redis went away (or a crash): on disk now, acked after the restart's dedupe.
-        with contextlib.suppress(OSError):
-            rec.files.flush()
+        # Redis went away: on disk now, acked after the restart's dedupe.
+        if ctx.resources.get(RECORDING) is rec:
+            try:
+                rec.files.flush()
+            except WriteFailed:
+                del ctx.resources[RECORDING]
+
+
+def _recording(ctx: Context) -> Recording:
+    kept = ctx.resources.get(RECORDING)
+    if isinstance(kept, Recording):  # the loop restarted (Redis went away): what it knows of the files holds
+        kept.restart()
+        return kept
+    # First start, or after a failed write: what is on disk is read again.
+    rec = ctx.resources[RECORDING] = Recording(
+        StreamFiles(record_root(ctx.settings), ctx.settings.recorder.rotate_bytes)
+    )
+    return rec
 
 
 async def _rescan(ctx: Context, rec: Recording) -> None:
@@ -178,9 +199,11 @@ async def _flush(ctx: Context, rec: Recording) -> None:
     before = rec.files.bytes_written
     try:
         rec.files.flush()
-    except OSError as exc:
-        # Nothing is acked: the entries stay pending in Redis and are written once the disk takes them.
-        ctx.log.critical("recording_write_failed", dir=str(rec.files.root), error=repr(exc))
+    except WriteFailed as exc:
+        # Nothing is acked: the entries stay pending in Redis and are written once the disk takes
+        # them, after the files are read again (a torn member cut off).
+        ctx.log.critical("recording_write_failed", dir=str(rec.files.root), error=str(exc))
+        ctx.resources.pop(RECORDING, None)
         raise
     metrics.RECORD_BYTES.labels(ctx.name).inc(rec.files.bytes_written - before)
     if not rec.acks:
