@@ -46,8 +46,8 @@ def test_a_redis_killed_and_restarted_from_its_aof_loses_the_recorder_nothing_it
         producer.start()
         wait_for(lambda: any((tmp_path / "record").rglob("*.jsonl.gz")), 60, "the recorder writing")
 
-        # Act
-        time.sleep(1.0)
+        # Act (once appendfsync everysec has surely written the recorder's group)
+        time.sleep(2.5)
         server.kill()
         time.sleep(1.5)
         assert recorder.poll() is None, "the recorder died while Redis was away"
@@ -64,6 +64,9 @@ def test_a_redis_killed_and_restarted_from_its_aof_loses_the_recorder_nothing_it
         assert len(ids) == len(set(ids)), "an entry recorded twice"
         assert [parse_id(i) for i in ids] == sorted(parse_id(i) for i in ids)
         assert set(kept) <= set(ids), f"{len(set(kept) - set(ids))} entries Redis kept are not recorded"
+        log = (tmp_path / "recorder-0.log").read_text()
+        assert '"event":"redis_unavailable"' in log
+        assert log.count('"event":"recording_stream","stream":"fills"') == 1, "the files read again after the outage"
         client.close()
     finally:
         server.stop()
