@@ -176,3 +176,27 @@ def test_a_stream_no_longer_recorded_loses_the_recorder_s_group_and_others_are_r
 
     # Assert
     assert recorded(tmp_path / "record") == {"fills": [(fill, b"y")]}
+
+
+def test_a_stop_writes_and_acks_what_it_holds_without_waiting_for_the_next_flush(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # Arrange: flushes far apart, so that only the stop can write
+    client = redis.Redis.from_url(redis_url)
+    ids = [client.xadd("orders", {b"type": b"test", b"body": body("orders", i)}).decode() for i in range(30)]
+    slow = {**ENV, "UPDOWN_RECORDER__FLUSH_INTERVAL_S": "600", "UPDOWN_RECORDER__FLUSH_ENTRIES": "100000"}
+    recorder = start_worker("recorder", redis_url, tmp_path, "recorder-0", **slow)
+
+    def all_read() -> bool:
+        groups = client.xinfo_groups("orders")
+        return any(g["name"] == b"recorder" and g["pending"] == len(ids) for g in groups)
+
+    wait_for(all_read, 60, "every entry read")
+    assert not list((tmp_path / "record").rglob("*.jsonl.gz"))
+
+    # Act
+    assert stop(recorder) == 0
+
+    # Assert
+    assert [eid for eid, _ in recorded(tmp_path / "record")["orders"]] == ids
+    assert client.xpending("orders", "recorder")["pending"] == 0
