@@ -120,12 +120,12 @@ class EmbeddedRedis:
             proc.stderr.close()
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would (the append-only file keeps what its last fsync wrote)."""
+        """SIGKILL (a crash: no AOF flush beyond what the kernel holds); ``start`` may follow."""
         if self._proc and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait(5)
         if self._proc and self._proc.stderr:
-            self._proc.stderr.close()  # its pipe, else left open for the garbage collector to warn about
+            self._proc.stderr.close()
 
     def __enter__(self) -> EmbeddedRedis:
         return self.start()
