@@ -49,14 +49,14 @@ async def on_connect(ctx: Context, send: Send) -> None:
 async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     recv_ms = int(received_ms)  # the ticks' own receive stamp is whole ms; the envelope's is finer
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
-    batcher: Batcher = ctx.resources["batcher"]
-    keep_raw_frame(ctx, batcher, FEED, raw, received_ms)
+    keep_raw_frame(ctx, ctx.resources["batcher"], FEED, raw, received_ms)
     try:
         ticks = ctx.resources["transport"].parse(raw, recv_ms)
     except VenueParseError as exc:
         await dead_letter_frame_or_log(ctx, FEED, raw, str(exc), recv_ms)
         return
     staleness: Staleness = ctx.resources["staleness"]
+    batcher: Batcher = ctx.resources["batcher"]
     for tick in ticks:
         staleness.observe(tick)
         fields = ctx.writer.fields(tick, key=tick.source, event_ms=tick.venue_ts_ms, ingest_ms=received_ms)
