@@ -59,3 +59,11 @@ FEED_GAP_SECONDS = Counter("updown_feed_gap_seconds_total", "Time spent down", [
 FEED_LAG_MS = Histogram("updown_feed_lag_ms", "Venue timestamp to receive time", ["worker", "feed"],
                         buckets=FEED_LAG_BUCKETS_MS)  # fmt: skip
 WINDOWS_MISSING = Counter("updown_windows_missing_total", "Windows not found in time", ["worker", "series"])
+
+RECORD_BYTES = Counter("updown_record_bytes_total", "Compressed bytes the recorder wrote to disk", ["worker"])
+RECORD_ENTRIES = Counter("updown_record_entries_total", "Entries the recorder wrote to disk", ["worker", "stream"])
+RECORD_DUPLICATES = Counter("updown_record_duplicates_total",
+                            "Redelivered entries the recorder had written already (skipped)", ["worker"])  # fmt: skip
+RECORD_LOST = Counter("updown_record_lost_total",
+                      "Entries trimmed away while the recorder had them pending (not yet on disk)",
+                      ["worker", "stream"])  # fmt: skip

@@ -12,7 +12,7 @@ from common.bus.batcher import UNWRITABLE, Batcher, OnWritten
 from common.net.ws import Link
 from common.retry import Backoff
 from common.runner import Context, health
-from common.schemas.feed import FeedStatus
+from common.schemas.feed import FeedStatus, RawFrame
 
 #: Where a feed's unparseable frames go, with the parse error.
 RAW_DLQ = "feed.raw:dlq"
@@ -39,6 +39,18 @@ async def publish_status(ctx: Context, status: FeedStatus) -> None:
         metrics.FEED_GAPS.labels(ctx.name, status.feed).inc()
     log = ctx.log.info if up else ctx.log.warning
     log("feed_status", feed=status.feed, state=status.state, gap_ms=status.gap_ms, reason=status.reason)
+
+
+def keep_raw_frame(ctx: Context, batcher: Batcher, feed: str, raw: str | bytes, received_ms: float) -> None:
+    """Put the frame as received on ``raw.<feed>`` (when ``recorder.raw_frames`` is on), ahead of
+    the events parsed from it, through the feed's batcher (in order, held through Redis outages)."""
+    cfg = ctx.settings.recorder
+    if not cfg.raw_frames:
+        return
+    text = raw if isinstance(raw, str) else raw.decode(errors="replace")
+    fields = ctx.writer.fields(RawFrame(feed=feed, text=text), key=feed, event_ms=int(received_ms),
+                               ingest_ms=received_ms)  # fmt: skip
+    batcher.add(streams.raw(feed), fields, cfg.raw_frames_maxlen)
 
 
 async def dead_letter_frame(ctx: Context, feed: str, raw: str | bytes, error: str, recv_ms: int) -> None:

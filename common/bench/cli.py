@@ -10,6 +10,7 @@ BENCHES = {
     "feed-book": "common.bench.feed_book",
     "quoter": "workers.quoter.bench",
     "pipeline": "workers.executor.bench_pipeline",
+    "recorder": "workers.recorder.bench",
 }
 
 

@@ -1,7 +1,8 @@
 """Every stream name in one place, with its retention policy: every stream is bounded.
 
 - ``book.*``, ``ref.*``, ``signal.*``, ``hb*``, ``feeds``: BOUNDED to ``bus.market_data_maxlen``
-  (``feeds``: 10 000) by its writer on every XADD.
+  (``feeds``: 10 000) by its writer on every XADD; ``raw.*`` (the feeds' raw frames, when
+  ``recorder.raw_frames`` is on) to ``recorder.raw_frames_maxlen``.
 - ``fills``, ``orders``, ``exec``, ``positions``, ``inventory``, ``rewards``, ``markets``:
   PENDING_SAFE, trimmed by its one writer every ``bus.trim_interval_s`` (``retention.Trimmer``),
   and never longer than ``bus.stream_maxlen``.
@@ -64,6 +65,11 @@ def intent(series: str) -> str:
     return f"intent.{series}"
 
 
+def raw(feed: str) -> str:
+    """A feed's raw frames (``recorder.raw_frames``)."""
+    return f"raw.{feed}"
+
+
 def dlq(stream: str) -> str:
     return f"{stream}:dlq"
 
@@ -83,7 +89,7 @@ class Retention(Enum):
     DEAD_LETTERS = "dead-letters"
 
 
-_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", HEARTBEAT, FEEDS)
+_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", "raw.", HEARTBEAT, FEEDS)
 _CAPPED = frozenset({CTL, AUDIT, ALERTS})
 
 

@@ -232,8 +232,8 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
     return 0 if code == 0 else code
 
 
-#: Programs stopped last: the books, the venue and the control API.
-LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert", "feed-user")
+#: Programs stopped last: the books, the venue, the control API and the recorder (which records them).
+LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert", "feed-user", "recorder")
 #: How long the ledger gets to book the last fills and cancels before it is stopped.
 LEDGER_DRAIN_S = 10.0
 

@@ -19,6 +19,7 @@ USAGE = """updown COMMAND [ARGS]
   ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
   config                       print the effective configuration (secrets redacted)
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
+  bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,

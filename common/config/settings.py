@@ -232,6 +232,36 @@ class LedgerSettings(_Section):
     closed_window_retention_s: int = Field(3_600, ge=0)
 
 
+class RecorderSettings(_Section):
+    """The recorder: every stream to rotating gzip'd JSON-lines files, and the feeds' raw frames."""
+
+    #: Where the recording goes (``<dir>/<UTC date>/<stream>.<hour>.<n>.jsonl.gz``); empty means
+    #: ``<data_dir>/record``.
+    dir: str = ""
+    #: Streams recorded: those whose name starts with one of these ("" is every stream)...
+    include_prefixes: tuple[str, ...] = ("",)
+    #: ...and with none of these.
+    exclude_prefixes: tuple[str, ...] = ()
+    #: How often Redis is scanned for streams that appeared (``SCAN TYPE stream``), lag measured
+    #: and old days deleted.
+    rescan_interval_s: float = Field(5.0, gt=0)
+    #: Entries read per XREADGROUP call (over every stream at once).
+    read_count: int = Field(1_000, ge=1)
+    #: Buffered entries are written (one gzip member per file), fsynced and then acked this often...
+    flush_interval_s: float = Field(2.0, gt=0)
+    #: ...or as soon as this many are buffered, whichever comes first.
+    flush_entries: int = Field(5_000, ge=1)
+    #: A stream's file is closed and the next one started past this many bytes (and every UTC hour).
+    rotate_bytes: int = Field(64 * 1024 * 1024, ge=1_024)
+    #: Days of recordings kept; older ``<UTC date>`` folders are deleted. 0 keeps everything.
+    retention_days: int = Field(14, ge=0)
+    #: The feeds (feed-book, feed-ref) also put every frame they receive, before parsing, on
+    #: ``raw.<feed>``, so that a replay can run the feeds themselves.
+    raw_frames: bool = False
+    #: Approximate length bound of each ``raw.<feed>`` stream (trimmed on every write).
+    raw_frames_maxlen: int = Field(100_000, ge=100)
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -265,3 +295,4 @@ class Settings(BaseSettings):
     feed_ref: FeedRefSettings = FeedRefSettings()
     quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()
+    recorder: RecorderSettings = RecorderSettings()

@@ -53,8 +53,8 @@ WORKERS: tuple[WorkerUser, ...] = (
     WorkerUser("hb-relay", inputs=("hb",), keys=("hb.seen",)),
     WorkerUser("discovery", keys=("markets", "state:markets"), commands=("hdel",)),
     WorkerUser("feed-book", inputs=("markets",),
-               keys=("book.*", "feeds", "state:feeds", "state:book:*", "state:markets")),
-    WorkerUser("feed-ref", keys=("ref.*", "feeds", "state:feeds")),
+               keys=("book.*", "raw.book", "feeds", "state:feeds", "state:book:*", "state:markets")),
+    WorkerUser("feed-ref", keys=("ref.*", "raw.ref", "feeds", "state:feeds")),
     WorkerUser("feed-user", inputs=("markets",),
                keys=("fills", "orders", "feeds", "state:feeds", "state:markets", "seen:fill:*", "feed-user:*")),
     WorkerUser("alpha", inputs=("book.*", "ref.*", "fills", "markets"), keys=("signal.*", "state:markets")),
@@ -74,6 +74,9 @@ WORKERS: tuple[WorkerUser, ...] = (
     WorkerUser("merger", inputs=("markets",), keys=("inventory", "state:positions")),
     WorkerUser("rewards", inputs=("fills", "markets"),
                keys=("rewards", "state:markets", "state:orders", "state:book:*")),
+    # The recorder: every stream (found with SCAN), read through its own group and acked; its group
+    # dropped from a stream no longer recorded.
+    WorkerUser("recorder", keys=("*",), commands=("scan", "xgroup|destroy")),
     # The control API: reads every state, writes control, audit and its idempotency claims.
     WorkerUser("control", keys=("health:*", "state:*", "signal.*", "audit", "ctl:*"),
                commands=("scan", "hdel", "xrevrange")),

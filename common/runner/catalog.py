@@ -25,6 +25,7 @@ WORKER_MODULES: dict[str, str] = {
     "ledger": "workers.ledger.worker",
     "merger": "workers.merger.worker",
     "rewards": "workers.rewards.worker",
+    "recorder": "workers.recorder.worker",
 }
 
 #: The names a control command may target, besides ``*`` (every worker).

@@ -24,3 +24,17 @@ class FeedStatus(Message):
     reason: str = ""
     #: Consecutive failed connection attempts so far.
     attempts: int = 0
+
+
+class RawFrame(Message):
+    """A frame a feed received, as received (before parsing), on ``raw.<feed>`` when
+    ``recorder.raw_frames`` is on: the feed's input, so that a replay can run the feed itself.
+    The envelope's ``ingest_ms`` is when it arrived."""
+
+    TYPE = "feed.raw"
+    VERSION = 1
+
+    #: ``book`` or ``ref``.
+    feed: str
+    #: The frame's text (a binary frame decoded as UTF-8, undecodable bytes replaced).
+    text: str

@@ -21,7 +21,7 @@ from common.runner import Context, Emit, Input, WorkerSpec
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.venue.errors import VenueParseError
 from workers.feed_book.core import BookKeeper
-from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, run_feed
+from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, keep_raw_frame, run_feed
 from workers.markets_view import MarketsView, load_view
 
 FEED = "book"
@@ -86,13 +86,14 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     meters: _Meters = ctx.resources["meters"]
     meters.frames.inc()
     keeper: BookKeeper = ctx.resources["keeper"]
+    batcher: Batcher = ctx.resources["batcher"]
+    keep_raw_frame(ctx, batcher, FEED, raw, received_ms)
     try:
         events = keeper.on_frame(raw, recv_ms)
     except VenueParseError as exc:
         await dead_letter_frame_or_log(ctx, FEED, raw, str(exc), recv_ms)
         return
     view: MarketsView = ctx.resources["view"]
-    batcher: Batcher = ctx.resources["batcher"]
     maxlen = ctx.settings.bus.market_data_maxlen
     stamp = received_ns  # one latency sample per frame: reported once all of its events are written
     for event in events:

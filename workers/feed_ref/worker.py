@@ -20,7 +20,7 @@ from common.venue.errors import VenueParseError
 from workers.credentials import wait_for_credentials
 from workers.feed_ref.core import RefTransport, RtdsTransport, SourceStatus, Staleness
 from workers.feed_ref.polybolt import PolyBoltTransport
-from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, run_feed
+from workers.feeds import FeedReport, dead_letter_frame_or_log, every, feed_batcher, keep_raw_frame, run_feed
 
 FEED = "ref"
 #: How often per-source staleness is checked.
@@ -62,6 +62,7 @@ async def on_connect(ctx: Context, send: Send) -> None:
 async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     recv_ms = int(received_ms)  # the ticks' own receive stamp is whole ms; the envelope's is finer
     metrics.FEED_FRAMES.labels(ctx.name, FEED).inc()
+    keep_raw_frame(ctx, ctx.resources["batcher"], FEED, raw, received_ms)
     try:
         ticks = ctx.resources["transport"].parse(raw, recv_ms)
     except VenueParseError as exc:

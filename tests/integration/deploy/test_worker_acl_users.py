@@ -58,7 +58,8 @@ def acl_redis(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         deadline = time.monotonic() + START_WAIT_S
         while True:
             try:
-                redis.Redis(port=port, username="healthcheck", password="-").ping()
+                with redis.Redis(port=port, username="healthcheck", password="-") as probe:
+                    probe.ping()
                 break
             except redis.ConnectionError:
                 assert time.monotonic() < deadline, "redis-server did not start"
@@ -85,8 +86,10 @@ def test_no_worker_user_nor_the_passwordless_one_may_stop_blind_or_flush_the_ser
             with pytest.raises(redis.exceptions.NoPermissionError):
                 client.execute_command(*command)
                 pytest.fail(f"{user} may run {' '.join(command)}")
-    with pytest.raises(redis.exceptions.AuthenticationError):
-        redis.Redis(port=port).ping()  # the default user is off
+    with pytest.raises(redis.exceptions.AuthenticationError), redis.Redis(port=port) as default:
+        default.ping()  # the default user is off
+    for client in clients.values():
+        client.close()
 
 
 @pytest.mark.slow
@@ -119,6 +122,7 @@ def test_every_worker_runs_as_its_own_user_and_redis_refuses_none_of_its_command
             paused = api.post("/control/pause?target=hb-relay", headers={"Idempotency-Key": "acl-1"})
             again = api.post("/control/pause?target=hb-relay", headers={"Idempotency-Key": "acl-1"})
             resumed = api.post("/control/resume?target=hb-relay")
+            api.close()
             assert (paused.status_code, again.status_code, resumed.status_code) == (200, 200, 200)
             time.sleep(5)  # a few more rounds of every loop after the commands
         finally:
@@ -126,6 +130,7 @@ def test_every_worker_runs_as_its_own_user_and_redis_refuses_none_of_its_command
 
     # Assert: nothing refused, by the server's own record and in the workers' logs
     refused = admin.execute_command("ACL", "LOG")
+    admin.close()
     assert refused == [], "\n".join(str(entry) for entry in refused)
     logs = {name: (tmp_path / f"{name}.log").read_text() for name in WORKERS}
     assert not [name for name, text in logs.items() if "NOPERM" in text or "NoPermission" in text]

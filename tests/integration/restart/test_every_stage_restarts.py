@@ -30,7 +30,7 @@ from tests.integration.emulator import emulator, venue_env
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 #: Every stage of a sim run (``executor-paper`` is the paper mode's executor: not part of it).
 STAGES = ("hb-producer", "hb-relay", "discovery", "feed-book", "feed-ref", "feed-user", "ledger", "alpha",
-          "quoter", "executor", "merger", "rewards", "control")  # fmt: skip
+          "quoter", "executor", "merger", "rewards", "control", "recorder")  # fmt: skip
 #: The quoter's intents of the series run (the bus names ``btc-5m`` ``btc-updown-5m``).
 INTENTS = streams.intent("btc-updown-5m")
 #: A restarted stage must stay up this long (a setup that fails exits within it).

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-#: Long enough for every stage (13) to be killed once at one kill every 9 s, Redis half way.
+#: Long enough for every stage (14) to be killed once at one kill every 9 s, Redis half way.
 SOAK = ("--minutes", "3", "--kill-every", "9", "--kill-redis", "--every-stage", "--faults", "chaos", "--seed", "3")
 
 

@@ -1,0 +1,1 @@
+"""The recorder: every stream to rotating compressed files (see README, "Recording")."""
