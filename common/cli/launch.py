@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from common.cli import keys, redis_url, report
+from common.cli import keys, redis_url, report, supervisor_conf
+from common.cli.console import RunView, say, waiting
 from common.cli.main import parser
 from common.config import Mode, Settings, load_settings
 from common.config.loader import secrets_dir
@@ -172,7 +173,11 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
                UPDOWN_SIM_AUTOSTART="true" if sim else "false",
                UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true",
                UPDOWN_PAPER_AUTOSTART="true" if settings.mode is Mode.PAPER else "false")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(CONF), "-n"],
+    # The run's config names its user and puts a password on the socket (supervisord's CRIT
+    # warnings, answered); -s keeps supervisord's own log lines in var/log/supervisord.log.
+    run_conf = supervisor_conf.write(Path(settings.data_dir), secrets_dir())
+    env[CONF_ENV] = str(run_conf)
+    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(run_conf), "-n", "-s"],
                             env=env, start_new_session=True)  # fmt: skip
     stop = {"asked": False}
 
@@ -184,24 +189,34 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
     started = time.monotonic()
     reported = False
     problems: list[str] = []
-    say(f"supervisord started (pid {proc.pid}); "
+    say(f"supervisord started (pid {proc.pid}, its log: {Path(settings.data_dir) / 'log' / 'supervisord.log'}); "
         + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
     if sim:
-        prefix = keys.derive_credentials(load_settings(), secrets_dir(), CREDENTIALS_WAIT_S)
+        current = load_settings()
+        with waiting(f"waiting for the emulator to answer at {current.venue.clob_url}"):
+            prefix = keys.derive_credentials(current, secrets_dir(), CREDENTIALS_WAIT_S)
         say(f"API credentials {prefix}... derived from the emulator (L1 auth, official client)")
-    while proc.poll() is None and not stop["asked"]:
-        elapsed = time.monotonic() - started
-        if not reported and elapsed >= STARTUP_S:
-            reported = True
-            status = ctl(env, "status")
-            say("programs:\n" + status)
-            problems += unhealthy(status)
-            hooks.started(env, embedded)
-        if reported:
-            hooks.tick(elapsed)
-        if duration_s and elapsed >= duration_s:
-            break
-        time.sleep(0.2)
+    view: RunView | None = None
+    try:
+        while proc.poll() is None and not stop["asked"]:
+            elapsed = time.monotonic() - started
+            if not reported and elapsed >= STARTUP_S:
+                reported = True
+                status = ctl(env, "status")
+                say(started_line(status))
+                problems += unhealthy(status)
+                hooks.started(env, embedded)
+                view = RunView(url)
+            if reported:
+                hooks.tick(elapsed)
+            if view is not None:
+                view.tick()
+            if duration_s and elapsed >= duration_s:
+                break
+            time.sleep(0.2)
+    finally:
+        if view is not None:
+            view.close()
     if proc.poll() is not None:
         say(f"supervisord exited on its own with {proc.returncode}")
         return proc.returncode or 1
@@ -251,6 +266,18 @@ def _check_against_emulator(url: str) -> list[str]:
     return [] if verdict.ok else ["ledger or orders disagree with the emulator (see above)"]
 
 
+def started_line(status: str) -> str:
+    """``started: a, b, c`` and, on their own, the programs in another state than RUNNING."""
+    states: dict[str, list[str]] = {}
+    for line in status.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            states.setdefault(parts[1], []).append(parts[0])
+    running = states.pop("RUNNING", [])
+    others = "; ".join(f"{state.lower()}: {', '.join(names)}" for state, names in sorted(states.items()))
+    return f"started {len(running)} programs: {', '.join(running)}" + (f"; {others}" if others else "")
+
+
 def programs(status: str) -> list[str]:
     return [line.split()[0] for line in status.splitlines() if line.split()]
 
@@ -269,8 +296,13 @@ def _wait_for_ledger(url: str) -> None:
         client.close()
 
 
+#: The environment variable that carries the run's supervisord config to ``ctl``.
+CONF_ENV = "UPDOWN_SUPERVISOR_CONF"
+
+
 def ctl(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(CONF), *args],
+    conf = env.get(CONF_ENV, str(CONF))
+    done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", conf, *args],
                           env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
     return done.stdout.strip() or done.stderr.strip()
 
@@ -280,6 +312,3 @@ def _status_summary(env: dict[str, str]) -> str:
                           capture_output=True, text=True, timeout=30)  # fmt: skip
     return "final status:\n" + (done.stdout.strip() or done.stderr.strip())
 
-
-def say(text: str) -> None:
-    print(f"[updown run] {text}", flush=True)

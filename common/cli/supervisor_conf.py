@@ -44,7 +44,7 @@ def current_user() -> str:
 
 def render(source_text: str, here: Path, user: str, password: str) -> str:
     """The source config with ``%(here)s`` pinned to its folder, the user and the socket's auth."""
-    digest = hashlib.sha1(password.encode()).hexdigest()  # noqa: S324 - the hash form supervisord reads
+    digest = hashlib.sha1(password.encode()).hexdigest()  # the hash form supervisord reads
     text = source_text.replace("%(here)s", str(here))
     additions = {
         "[supervisord]": f"user={user}",

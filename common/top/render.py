@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import time
 
-from rich.console import Console, Group, RenderableType
 from rich.columns import Columns
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from common.top.view import View
+from common.top.view import SeriesRow, View
 
 #: Width of the text frame printed by ``--once`` and by tests.
 TEXT_WIDTH = 140
@@ -38,7 +38,7 @@ def _ladder(rungs: tuple[tuple[str, int, int], ...]) -> str:
 
 
 def render(view: View) -> RenderableType:
-    head = Text(f"updown top  {_clock(view.now_ms)} UTC   mode {view.trading_mode}   "
+    title = Text(f"updown top  {_clock(view.now_ms)} UTC   mode {view.trading_mode}   "
                 f"day: fills {view.day_fills}  pnl {money(view.day_pnl_micro)}   "
                 f"tick-to-order p50/p99 {_ms(view.tick_to_order_p50_ms)}/{_ms(view.tick_to_order_p99_ms)} ms   "
                 f"venue heartbeat {view.venue_heartbeat}", style="bold")  # fmt: skip
@@ -48,15 +48,13 @@ def render(view: View) -> RenderableType:
                    "position", "unpaired", "fills", "window pnl"):
         markets.add_column(column)
     for row in view.series:
+        head = [row.series, _window(row), f"{row.time_left_ms // 1000} s", price(row.fair_up_ppm), row.regime]
+        tail = [shares(row.unpaired_micro), str(row.window_fills), money(row.window_pnl_micro)]
         for i, o in enumerate(row.outcomes):
-            first = i == 0
-            markets.add_row(
-                row.series if first else "", f"{_clock(row.window_start_ms)}-{_clock(row.window_end_ms)}" if first else "", f"{row.time_left_ms // 1000} s" if first else "",
-                price(row.fair_up_ppm) if first else "", row.regime if first else "", o.outcome,
-                price(o.best_bid_micro), price(o.best_ask_micro), _ladder(o.ladder), shares(o.shares_micro),
-                shares(row.unpaired_micro) if first else "", str(row.window_fills) if first else "",
-                money(row.window_pnl_micro) if first else "",
-            )  # fmt: skip
+            shown = i == 0  # the window's own cells on its first outcome's row only
+            markets.add_row(*(head if shown else [""] * len(head)), o.outcome, price(o.best_bid_micro),
+                            price(o.best_ask_micro), _ladder(o.ladder), shares(o.shares_micro),
+                            *(tail if shown else [""] * len(tail)))  # fmt: skip
     if not view.series:
         markets.add_row("(no window yet)", *[""] * 12)
     feeds = Table(title="feeds")
@@ -77,7 +75,11 @@ def render(view: View) -> RenderableType:
     if not view.alerts:
         alerts.add_row("-", "none", "", "")
     quarantine = Text(f"quarantined markets: {', '.join(view.quarantined) or 'none'}")
-    return Group(head, markets, Columns([feeds, workers]), quarantine, alerts)
+    return Group(title, markets, Columns([feeds, workers]), quarantine, alerts)
+
+
+def _window(row: SeriesRow) -> str:
+    return f"{_clock(row.window_start_ms)}-{_clock(row.window_end_ms)}"
 
 
 def _ms(value: float | None) -> str:

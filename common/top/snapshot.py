@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
+from common.latency import LATENCY_KEY
 from common.runner.control import TRADING_MODE_KEY
 from common.runner.health import KEY_PREFIX
-from common.latency import LATENCY_KEY
+from common.schemas.base import Message
 from common.schemas.book import BookSnapshot
 from common.schemas.feed import FeedStatus
 from common.schemas.market import MarketRecord
 from common.schemas.ops import AlertRaised
 from common.schemas.positions import AccountPosition, MarketPosition, WindowSummary
 from common.schemas.signal import Signal
+
+M = TypeVar("M", bound=Message)
 
 #: The executor's status hash (mode, venue heartbeat, quarantined markets).
 EXEC_STATUS_KEY = "state:exec"
@@ -56,8 +59,8 @@ def _s(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _hash(client: redis.Redis, key: str, model: Any) -> dict[str, Any]:
-    out = {}
+def _hash(client: redis.Redis, key: str, model: type[M]) -> dict[str, M]:
+    out: dict[str, M] = {}
     for k, v in client.hgetall(key).items():
         name = _s(k)
         if state.model_of(key, name) is model:
