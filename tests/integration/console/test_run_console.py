@@ -20,6 +20,22 @@ TOP_RUN_S = 170
 QUOTES_WAIT_S = 140
 
 
+#: How long a test waits for another run on this machine to free the ports before skipping.
+PORTS_WAIT_S = 240
+
+
+def _ports_free() -> None:
+    """``updown run`` refuses to start beside another run (same metrics and emulator ports)."""
+    from common.cli.launch import busy_ports
+    from common.config import load_settings
+
+    deadline = time.monotonic() + PORTS_WAIT_S
+    while busy := busy_ports(load_settings(env={})):
+        if time.monotonic() > deadline:
+            pytest.skip(f"another updown run holds the ports this run needs: {', '.join(busy)}")
+        time.sleep(3)
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("UPDOWN_")}
     env["PYTHONPATH"] = str(ROOT)
@@ -39,8 +55,9 @@ def _noisy(text: str) -> list[str]:
 
 @pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_a_clean_run_prints_no_error_and_no_crit_line_when_not_interactive(tmp_path: Path) -> None:
+    _ports_free()
     out = tmp_path / "run.log"
     proc = _run(40, out)
     code = proc.wait(timeout=280)
@@ -62,14 +79,16 @@ def _view_complete(url: str) -> bool:
         view = frame(client)
     finally:
         client.close()
-    return any(row.fair_up_ppm is not None and all(o.best_bid_micro is not None for o in row.outcomes)
-               and any(o.ladder for o in row.outcomes) for row in view.series) and view.tick_to_order_p50_ms is not None  # fmt: skip
+    quoted = any(row.fair_up_ppm is not None and all(o.best_bid_micro is not None for o in row.outcomes)
+                 and any(o.ladder for o in row.outcomes) for row in view.series)  # fmt: skip
+    return quoted and view.tick_to_order_p50_ms is not None
 
 
 @pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(700)
 def test_top_once_against_a_real_run_shows_every_element(tmp_path: Path) -> None:
+    _ports_free()
     out = tmp_path / "run.log"
     url_file = ROOT / "var" / "run" / "redis.url"
     proc = _run(TOP_RUN_S, out)
