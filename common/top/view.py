@@ -60,7 +60,7 @@ class View:
     tick_to_order_p99_ms: float | None
     venue_heartbeat: str
     quarantined: tuple[str, ...]
-    #: (severity, kind, where, detail)
+    #: (severity, kind, what it is about and who raised it, detail), latest first
     alerts: tuple[tuple[str, str, str, str], ...]
 
 
@@ -130,7 +130,8 @@ def build(snap: Snapshot) -> View:
         tick_to_order_p50_ms=_latency(snap.latency, "p50_ms"), tick_to_order_p99_ms=_latency(snap.latency, "p99_ms"),
         venue_heartbeat=str(snap.exec_status.get("heartbeat", "-")),
         quarantined=tuple(str(q) for q in snap.exec_status.get("quarantined_markets", ())),
-        alerts=tuple((a.severity, a.kind, a.process, a.detail) for a in snap.alerts),
+        alerts=tuple((a.severity, a.kind, f"{a.subject} ({a.process})" if a.subject else a.process, a.detail)
+                     for a in snap.alerts),
     )  # fmt: skip
 
 
