@@ -26,7 +26,7 @@ PORTS_WAIT_S = 240
 
 def _ports_free() -> None:
     """``updown run`` refuses to start beside another run (same metrics and emulator ports)."""
-    from common.cli.launch import busy_ports
+    from common.cli.launch_checks import busy_ports
     from common.config import load_settings
 
     deadline = time.monotonic() + PORTS_WAIT_S
