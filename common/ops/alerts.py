@@ -17,7 +17,7 @@ from typing import Any
 
 from common.bus import streams
 from common.schemas import ops
-from common.schemas.feed import FeedStatus
+from common.schemas.feed import NEVER_DELIVERED, FeedStatus
 from common.schemas.ops import AlertRaised
 
 #: Heartbeat health values that raise an alert (the executor's ``HeartbeatHealth``).
@@ -27,8 +27,9 @@ LIMIT_REASONS = frozenset({"daily_loss_limit"})
 
 
 def feed_down(previous: FeedStatus | None, status: FeedStatus, raised_by: str, now_ms: int) -> AlertRaised | None:
-    """A feed that was up is down (a feed still connecting for the first time is not an alert)."""
-    if status.state != "down" or previous is None or previous.state != "up":
+    """A feed that was up is down (a feed still connecting for the first time, or a source whose
+    start-up grace ran out before it delivered anything, is not an alert)."""
+    if status.state != "down" or previous is None or previous.state != "up" or status.reason == NEVER_DELIVERED:
         return None
     return AlertRaised(kind=ops.FEED_DOWN, severity="critical", process=raised_by, group=raised_by, subject=status.feed,
                        detail=status.reason[:500], raised_ms=now_ms)  # fmt: skip

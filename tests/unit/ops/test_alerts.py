@@ -19,14 +19,17 @@ from common.logs import get_logger
 from common.ops import alerts
 from common.runner import Context
 from common.schemas import ops
-from common.schemas.feed import FeedStatus
+from common.schemas.feed import NEVER_DELIVERED, FeedStatus
 from common.schemas.ops import AlertRaised
+from common.schemas.ref import RefTick
 from tests.unit.executor_loop.fakes import MARKET, FakeGateway, make_driver
 from tests.unit.ledger_loop.harness import Bus
 from tests.unit.quoter_loop.test_quoter_risk_modes import account, market, start_quoter
 from tests.unit.quoter_loop.test_user_feed_pull import envelope, signal_for
 from workers import feeds
 from workers.executor.core import DEFAULT_CONFIG
+from workers.feed_ref.core import Staleness
+from workers.feed_ref.worker import as_feed_status
 from workers.ledger import start_cash
 from workers.ledger.core import Ledger
 from workers.ledger.ops import Books
@@ -54,6 +57,23 @@ def test_a_feed_that_was_up_going_down_is_an_alert_but_one_still_connecting_for_
     alert = alerts.feed_down(status("up"), status("down", "closed: 1006"), "feed-book", T0)
     assert alert is not None and alert.kind == ops.FEED_DOWN and alert.subject == "book"
     assert alert.detail == "closed: 1006" and alert.severity == "critical"
+
+
+def test_a_reference_source_that_never_delivered_going_stale_after_its_start_up_grace_is_not_an_alert() -> None:
+    clock = ManualClock(T0)
+    staleness = Staleness(clock, [("binance", "btc")], {"binance": 3_000})
+    [graced] = [as_feed_status(s, clock.now_ms()) for s in staleness.changes()]  # "up" during the grace
+    clock.advance(3_500)
+    [never] = [as_feed_status(s, clock.now_ms()) for s in staleness.changes()]
+    staleness.observe(RefTick(source="binance", asset="btc", symbol="btcusdt", value_e18=1,
+                              venue_ts_ms=clock.now_ms(), recv_ts_ms=clock.now_ms()))  # fmt: skip
+    [working] = [as_feed_status(s, clock.now_ms()) for s in staleness.changes()]
+    clock.advance(3_500)
+    [stale] = [as_feed_status(s, clock.now_ms()) for s in staleness.changes()]
+
+    assert graced.state == "up" and never.state == "down" and never.reason == NEVER_DELIVERED
+    assert alerts.feed_down(graced, never, "feed-ref", T0) is None
+    assert alerts.feed_down(working, stale, "feed-ref", T0) is not None and stale.reason == "stale"
 
 
 def test_a_heartbeat_turning_late_then_failed_raises_twice_and_staying_late_raises_nothing_more() -> None:
