@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TOP_RUN_S = 170
 #: How long to wait for the first window with our quotes on it.
 QUOTES_WAIT_S = 140
+#: How long the feeds and the executor get to notice the venue gone.
+ALERTS_WAIT_S = 40
 
 
 #: How long a test waits for another run on this machine to free the ports before skipping.
@@ -84,10 +86,25 @@ def _view_complete(url: str) -> bool:
     return quoted and view.tick_to_order_p50_ms is not None
 
 
+def _top_once() -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "common.cli.main", "top", "--once", "--width", "200"],
+                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def _alerts(url: str) -> list[str]:
+    from common.cli.top import frame
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        return [kind for _, kind, _, _ in frame(client).alerts]
+    finally:
+        client.close()
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.timeout(700)
-def test_top_once_against_a_real_run_shows_every_element(tmp_path: Path) -> None:
+def test_top_once_against_a_real_run_shows_every_element_then_the_alerts_of_a_venue_gone(tmp_path: Path) -> None:
     _ports_free()
     out = tmp_path / "run.log"
     url_file = ROOT / "var" / "run" / "redis.url"
@@ -103,10 +120,19 @@ def test_top_once_against_a_real_run_shows_every_element(tmp_path: Path) -> None
                 except redis.RedisError:
                     complete = False
         assert complete, out.read_text(errors="replace")[-3000:]
-
-        done = subprocess.run([sys.executable, "-m", "common.cli.main", "top", "--once", "--width", "200"],
-                              cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = _top_once()
         frame = done.stdout
+
+        # Then the venue goes away (stopped through the run's authenticated supervisorctl): the feeds
+        # that were up go down and the executor's heartbeat turns late; top shows the alerts.
+        url = url_file.read_text().strip()
+        stopped = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c",
+                                  str(ROOT / "var" / "run" / "supervisord.conf"), "stop", "sim"],
+                                 capture_output=True, text=True, timeout=60)  # fmt: skip
+        deadline = time.monotonic() + ALERTS_WAIT_S
+        while time.monotonic() < deadline and not {"feed_down", "heartbeat_late"} <= set(_alerts(url)):
+            time.sleep(1)
+        alerted = _top_once().stdout
     finally:
         proc.wait(timeout=TOP_RUN_S + 120)
 
@@ -124,5 +150,8 @@ def test_top_once_against_a_real_run_shows_every_element(tmp_path: Path) -> None
         assert re.search(rf"{re.escape(feed)} +│ up", frame), (feed, frame)
     for worker in ("alpha", "quoter", "executor", "ledger", "feed-book"):
         assert re.search(rf"{worker} +│ running", frame), (worker, frame)
-    assert proc.returncode == 0
-    assert _noisy(out.read_text(errors="replace")) == []
+    assert re.search(r"│ - +│ none", frame), frame  # a clean run raised no alert
+
+    assert "sim: stopped" in stopped.stdout, stopped
+    assert re.search(r"critical +│ feed_down +│ (book|user|ref) \(feed-", alerted), alerted
+    assert re.search(r"(warning|critical) +│ heartbeat_late +│ venue \(executor\)", alerted), alerted
