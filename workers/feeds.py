@@ -10,6 +10,7 @@ from common import metrics, state
 from common.bus import streams
 from common.bus.batcher import UNWRITABLE, Batcher, OnWritten
 from common.net.ws import Link
+from common.ops import alerts
 from common.retry import Backoff
 from common.runner import Context, health
 from common.schemas.feed import FeedStatus, RawFrame
@@ -24,9 +25,13 @@ HEALTH_FIELD_PREFIX = "feed."
 
 async def publish_status(ctx: Context, status: FeedStatus) -> None:
     """Record a feed's up/down on the ``feeds`` stream, the ``state:feeds`` hash and the worker's
-    health hash."""
+    health hash; a feed that was up and is now down is also an alert."""
+    previous = await state.get(ctx.redis, state.FEEDS, status.feed, FeedStatus)
+    alert = alerts.feed_down(previous, status, ctx.instance, ctx.clock.now_ms())
     pipe = ctx.redis.pipeline(transaction=True)
     state.put(pipe, state.FEEDS, status.feed, status)
+    if alert is not None:
+        alerts.add(pipe, ctx.writer.fields(alert, key=alert.kind))
     pipe.xadd(streams.FEEDS, ctx.writer.fields(status, key=status.feed), maxlen=10_000, approximate=True)
     pipe.hset(health.key(ctx.instance), f"{HEALTH_FIELD_PREFIX}{status.feed}", status.state)
     pipe.pexpire(health.key(ctx.instance), ctx.settings.runner.health_ttl_s * 1000)

@@ -9,7 +9,7 @@
 - ``intent.*``: STALE_AFTER, as PENDING_SAFE and nothing older than ``bus.intent_max_age_s``
   (trimmed by the quoter).
 - ``ctl``, ``audit``, ``alerts``: CAPPED (several writers), each XADD trims to ``CTL_MAXLEN``,
-  ``AUDIT_MAXLEN`` or the fatal listener's ``ALERTS_MAXLEN``.
+  ``AUDIT_MAXLEN`` or ``ALERTS_MAXLEN``.
 - ``<stream>:dlq``: DEAD_LETTERS, kept to ``bus.dlq_maxlen`` by the readers of ``<stream>``.
 
 Market data is bounded by length: old ticks are worthless. Money streams are never trimmed below
@@ -42,8 +42,11 @@ AUDIT = "audit"
 CTL_MAXLEN = 10_000
 #: Audit entries kept (approximately): written by the CLI and the control API, each XADD trims.
 AUDIT_MAXLEN = 10_000
-#: Operations alerts (a worker gone FATAL, ...).
+#: Operations alerts (a worker gone FATAL, a feed down, ...: ``common.schemas.ops``).
 ALERTS = "alerts"
+#: Alerts kept (approximately): an operator reads the recent ones, history is in the logs; every
+#: writer's XADD trims.
+ALERTS_MAXLEN = 10_000
 #: The demo pair that proves the spine: producer -> HEARTBEAT -> relay -> HEARTBEAT_SEEN.
 HEARTBEAT = "hb"
 HEARTBEAT_SEEN = "hb.seen"
@@ -90,7 +93,9 @@ class Retention(Enum):
 
 
 _BOUNDED_PREFIXES = ("book.", "ref.", "signal.", "raw.", HEARTBEAT, FEEDS)
-_CAPPED = frozenset({CTL, AUDIT, ALERTS})
+#: Each CAPPED stream's length: every writer's XADD trims to it (approximately).
+CAPPED_MAXLEN = {CTL: CTL_MAXLEN, AUDIT: AUDIT_MAXLEN, ALERTS: ALERTS_MAXLEN}
+_CAPPED = frozenset(CAPPED_MAXLEN)
 
 
 def retention(stream: str) -> Retention:

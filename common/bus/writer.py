@@ -57,8 +57,9 @@ class Writer:
     def maxlen(self, stream: str) -> int:
         known = self._maxlen.get(stream)
         if known is None:
-            bounded = streams.retention(stream) is streams.Retention.BOUNDED
-            known = self._maxlen[stream] = self._cfg.market_data_maxlen if bounded else 0
+            kept = streams.retention(stream)
+            bounded = self._cfg.market_data_maxlen if kept is streams.Retention.BOUNDED else 0
+            known = self._maxlen[stream] = streams.CAPPED_MAXLEN.get(stream, bounded)
         return known
 
     def fields(

@@ -9,10 +9,16 @@ Files are created with mode 0600. Nothing here prints or logs a secret.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from eth_account import Account
 
@@ -67,28 +73,72 @@ def ensure_private_key(folder: Path) -> tuple[str, bool]:
     return account.address, True
 
 
-def derive_credentials(settings: Settings, folder: Path, wait_s: float = 0.0) -> str:
-    """Create or derive API credentials from the venue; write them; return the API key's prefix."""
-    from py_clob_client_v2 import ClobClient
+#: The official client's logger: it logs every refused connection as an error.
+CLIENT_LOGGER = "py_clob_client_v2"
+#: How often to look whether the venue accepts connections while it starts.
+VENUE_POLL_S = 0.25
 
+
+def wait_for_venue(url: str, wait_s: float) -> bool:
+    """True once something accepts TCP connections at ``url``'s host and port (False after ``wait_s``).
+    Connection refused while the emulator starts is expected: nothing is logged."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=VENUE_POLL_S * 4):
+                return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(VENUE_POLL_S)
+
+
+@contextlib.contextmanager
+def _client_quiet() -> Iterator[None]:
+    """The official client logs each failed try as an error; while we retry, a failed try is not one
+    (the last failure is raised with its reason)."""
+    logger = logging.getLogger(CLIENT_LOGGER)
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def derive_credentials(settings: Settings, folder: Path, wait_s: float = 0.0) -> str:
+    """Create or derive API credentials from the venue; write them; return the API key's prefix.
+
+    With ``wait_s``, first wait up to that long for the venue to accept connections (the emulator
+    starting), then keep trying until that deadline."""
     key = settings.wallet.private_key
     if key is None:
         raise SystemExit(f"updown keys: no private key (run `updown keys new`, or put one in {folder / PRIVATE_KEY})")
     deadline = time.monotonic() + wait_s
+    if wait_s:
+        wait_for_venue(settings.venue.clob_url, wait_s)
+    with _client_quiet():
+        creds = _derive(settings, key.get_secret_value(), deadline)
+    write_api_credentials(folder, creds.api_key, creds.api_secret, creds.api_passphrase)
+    return str(creds.api_key)[:8]
+
+
+def _derive(settings: Settings, key: str, deadline: float) -> Any:
+    from py_clob_client_v2 import ClobClient
+
     while True:
         try:
-            client = ClobClient(settings.venue.clob_url, chain_id=settings.venue.chain_id,
-                                key=key.get_secret_value(), signature_type=settings.wallet.signature_type,
+            client = ClobClient(settings.venue.clob_url, chain_id=settings.venue.chain_id, key=key,
+                                signature_type=settings.wallet.signature_type,
                                 funder=settings.wallet.funder)  # fmt: skip
-            creds = client.create_or_derive_api_key()
-            break
+            return client.create_or_derive_api_key()
         except Exception as exc:  # the venue may still be starting
             if time.monotonic() >= deadline:
                 raise SystemExit(f"updown keys: the venue at {settings.venue.clob_url} did not give credentials: "
                                  f"{type(exc).__name__}: {exc}") from None  # fmt: skip
             time.sleep(0.5)
-    write_api_credentials(folder, creds.api_key, creds.api_secret, creds.api_passphrase)
-    return str(creds.api_key)[:8]
 
 
 def main(argv: list[str]) -> int:

@@ -6,25 +6,22 @@ program through supervisord, stops the embedded Redis, and exits 0 when everythi
 
 from __future__ import annotations
 
-import configparser
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common.cli import keys, redis_url, report
+from common.cli import keys, redis_url, report, supervisor_conf
+from common.cli.console import RunView, say, waiting
+from common.cli.launch_checks import CONF, busy_ports, live_preflight, programs, started_line, unhealthy
 from common.cli.main import parser
 from common.config import Mode, Settings, load_settings
 from common.config.loader import secrets_dir
 from common.redis_server import EmbeddedRedis
 
-#: The supervisord config, beside the packages.
-CONF = Path(__file__).resolve().parents[2] / "supervisord.conf"
 #: How long programs get to reach RUNNING before the launcher reports them.
 STARTUP_S = 8.0
 #: How long supervisord gets to stop everything before its process group is killed.
@@ -100,61 +97,6 @@ def launch(settings: Settings, duration_s: float, hooks: RunHooks | None = None)
 CREDENTIALS_WAIT_S = 60.0
 
 
-def live_preflight(settings: Settings, confirmed: bool) -> bool:
-    """Live mode starts only when asked for explicitly and when every doctor check passes."""
-    if not (confirmed or os.environ.get("UPDOWN_LIVE_CONFIRM") == "yes"):
-        say("refusing live mode: real keys, real money. Pass --i-understand-this-trades-real-money "
-            "(or UPDOWN_LIVE_CONFIRM=yes) once `updown doctor` passes")  # fmt: skip
-        return False
-    import asyncio
-
-    from common.clock import SYSTEM_CLOCK
-    from common.doctor.run import examine
-
-    results = asyncio.run(examine(settings, SYSTEM_CLOCK))
-    for check in results:
-        say(check.line())
-    if any(not c.ok for c in results):
-        say("refusing live mode: the preflight (updown doctor) failed")
-        return False
-    return True
-
-
-def busy_ports(settings: Settings) -> list[str]:
-    """The loopback ports this run needs that something else already holds."""
-    wanted = {f"metrics port of {name}": port for name, port in metrics_ports().items()}
-    if settings.mode is Mode.SIM:
-        wanted["the emulator's port (sim.port)"] = settings.sim.port
-    busy = []
-    for what, port in wanted.items():
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                busy.append(f"{port} ({what})")
-    return busy
-
-
-def metrics_ports() -> dict[str, int]:
-    parser = configparser.RawConfigParser()
-    parser.read(CONF)
-    ports = {}
-    for section in parser.sections():
-        env = parser.get(section, "environment", fallback="")
-        found = re.search(r'UPDOWN_RUNNER__METRICS_PORT="(\d+)"', env)
-        if section.startswith("program:") and found:
-            ports[section.removeprefix("program:")] = int(found.group(1))
-    return ports
-
-
-def unhealthy(status: str) -> list[str]:
-    """Programs supervisord reports in a state other than RUNNING or deliberately STOPPED."""
-    bad = []
-    for line in status.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] in ("FATAL", "BACKOFF", "EXITED", "STARTING", "UNKNOWN"):
-            bad.append(f"{parts[0]} {parts[1]}")
-    return bad
-
-
 def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks | None = None,
               embedded: EmbeddedRedis | None = None) -> int:  # fmt: skip
     hooks = hooks or RunHooks()
@@ -172,7 +114,11 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
                UPDOWN_SIM_AUTOSTART="true" if sim else "false",
                UPDOWN_KEYED_AUTOSTART="false" if settings.mode is Mode.PAPER else "true",
                UPDOWN_PAPER_AUTOSTART="true" if settings.mode is Mode.PAPER else "false")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(CONF), "-n"],
+    # The run's config names its user and puts a password on the socket (supervisord's CRIT
+    # warnings, answered); -s keeps supervisord's own log lines in var/log/supervisord.log.
+    run_conf = supervisor_conf.write(Path(settings.data_dir), secrets_dir())
+    env[CONF_ENV] = str(run_conf)
+    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(run_conf), "-n", "-s"],
                             env=env, start_new_session=True)  # fmt: skip
     stop = {"asked": False}
 
@@ -184,24 +130,34 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
     started = time.monotonic()
     reported = False
     problems: list[str] = []
-    say(f"supervisord started (pid {proc.pid}); "
+    say(f"supervisord started (pid {proc.pid}, its log: {Path(settings.data_dir) / 'log' / 'supervisord.log'}); "
         + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
     if sim:
-        prefix = keys.derive_credentials(load_settings(), secrets_dir(), CREDENTIALS_WAIT_S)
+        current = load_settings()
+        with waiting(f"waiting for the emulator to answer at {current.venue.clob_url}"):
+            prefix = keys.derive_credentials(current, secrets_dir(), CREDENTIALS_WAIT_S)
         say(f"API credentials {prefix}... derived from the emulator (L1 auth, official client)")
-    while proc.poll() is None and not stop["asked"]:
-        elapsed = time.monotonic() - started
-        if not reported and elapsed >= STARTUP_S:
-            reported = True
-            status = ctl(env, "status")
-            say("programs:\n" + status)
-            problems += unhealthy(status)
-            hooks.started(env, embedded)
-        if reported:
-            hooks.tick(elapsed)
-        if duration_s and elapsed >= duration_s:
-            break
-        time.sleep(0.2)
+    view: RunView | None = None
+    try:
+        while proc.poll() is None and not stop["asked"]:
+            elapsed = time.monotonic() - started
+            if not reported and elapsed >= STARTUP_S:
+                reported = True
+                status = ctl(env, "status")
+                say(started_line(status))
+                problems += unhealthy(status)
+                hooks.started(env, embedded)
+                view = RunView(url)
+            if reported:
+                hooks.tick(elapsed)
+            if view is not None:
+                view.tick()
+            if duration_s and elapsed >= duration_s:
+                break
+            time.sleep(0.2)
+    finally:
+        if view is not None:
+            view.close()
     if proc.poll() is not None:
         say(f"supervisord exited on its own with {proc.returncode}")
         return proc.returncode or 1
@@ -251,10 +207,6 @@ def _check_against_emulator(url: str) -> list[str]:
     return [] if verdict.ok else ["ledger or orders disagree with the emulator (see above)"]
 
 
-def programs(status: str) -> list[str]:
-    return [line.split()[0] for line in status.splitlines() if line.split()]
-
-
 def _wait_for_ledger(url: str) -> None:
     import redis as sync_redis
 
@@ -269,8 +221,13 @@ def _wait_for_ledger(url: str) -> None:
         client.close()
 
 
+#: The environment variable that carries the run's supervisord config to ``ctl``.
+CONF_ENV = "UPDOWN_SUPERVISOR_CONF"
+
+
 def ctl(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(CONF), *args],
+    conf = env.get(CONF_ENV, str(CONF))
+    done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", conf, *args],
                           env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
     return done.stdout.strip() or done.stderr.strip()
 
@@ -280,6 +237,3 @@ def _status_summary(env: dict[str, str]) -> str:
                           capture_output=True, text=True, timeout=30)  # fmt: skip
     return "final status:\n" + (done.stdout.strip() or done.stderr.strip())
 
-
-def say(text: str) -> None:
-    print(f"[updown run] {text}", flush=True)

@@ -14,6 +14,7 @@ USAGE = """updown COMMAND [ARGS]
   run [--duration S]           start Redis (unless REDIS_URL) and every worker under supervisord
   worker NAME [--instance I]   run one worker in the foreground (supervisord runs them this way)
   status                       every worker (state, health age), stream (length, last id) and group
+  top [--once] [--every S]     live view: windows, books vs our ladder, position, PnL, feeds, workers, alerts
   tail STREAM [--count N] [--follow]    print decoded entries of a stream
   dlq list|replay STREAM [--count N] [--id ID ...|--all]   a stream's dead letters; put them back
   ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
@@ -45,6 +46,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "worker": _lazy("common.cli.worker"),
     "status": _lazy("common.cli.status"),
     "tail": _lazy("common.cli.tail"),
+    "top": _lazy("common.cli.top"),
     "dlq": _lazy("common.cli.dlq"),
     "ctl": _lazy("common.cli.ctl"),
     "config": _lazy("common.cli.config_cmd"),

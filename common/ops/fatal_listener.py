@@ -18,14 +18,14 @@ from collections.abc import Callable
 from typing import BinaryIO, Literal, Protocol
 
 from common import logs
+from common.bus import streams
 from common.bus.codec import encode
 from common.clock import Clock, SystemClock
 from common.schemas.ops import AlertRaised
 
-#: The stream alerts go on.
-ALERTS_STREAM = "alerts"
-#: Alerts kept (approximately): an operator reads the recent ones, history is in the logs.
-ALERTS_MAXLEN = 10_000
+#: The stream alerts go on, and how many are kept.
+ALERTS_STREAM = streams.ALERTS
+ALERTS_MAXLEN = streams.ALERTS_MAXLEN
 #: Connect and socket timeout to Redis: short, because supervisord waits for our answer.
 REDIS_TIMEOUT_S = 2.0
 #: The events that raise an alert, and how bad each is.

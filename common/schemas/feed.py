@@ -7,6 +7,9 @@ from typing import Literal
 from common.schemas.base import Message
 
 FeedState = Literal["up", "down"]
+#: The reason of a source that is down without ever having delivered since its worker started (its
+#: start-up grace ran out): not an outage of a feed that was working, so not an alert.
+NEVER_DELIVERED = "no data since start"
 
 
 class FeedStatus(Message):

@@ -8,7 +8,11 @@ from common.schemas.base import Message
 
 
 class AlertRaised(Message):
-    """Something that loses money if nobody looks: here, a worker supervisord gave up on."""
+    """Something that loses money if nobody looks, raised by the stage that knows it.
+
+    ``kind`` is one of :data:`KINDS` (supervisord's event name for a worker gone FATAL); ``process``
+    is who raised it (the FATAL listener names the program that died); ``subject`` is what it is
+    about (a feed, a market's condition id, the account)."""
 
     TYPE = "ops.alert"
     VERSION = 1
@@ -22,3 +26,19 @@ class AlertRaised(Message):
     host: str = ""
     detail: str = ""
     raised_ms: int
+    subject: str = ""
+
+
+#: A worker supervisord gave up on (raised by the FATAL listener).
+WORKER_FATAL = "PROCESS_STATE_FATAL"
+#: A feed that was up went down (raised by the feed's worker).
+FEED_DOWN = "feed_down"
+#: The venue heartbeat is late or failed: the venue cancels everything soon (raised by the executor).
+HEARTBEAT_LATE = "heartbeat_late"
+#: A limit stopped the quoting (the daily loss limit; raised by the quoter).
+TRADING_HALTED = "trading_halted"
+#: A market the executor will not trade until a clean reconciliation (raised by the executor).
+MARKET_QUARANTINED = "market_quarantined"
+#: The ledger's cash differs from the venue's balance (raised by the ledger).
+LEDGER_VENUE_MISMATCH = "ledger_venue_mismatch"
+KINDS = (WORKER_FATAL, FEED_DOWN, HEARTBEAT_LATE, TRADING_HALTED, MARKET_QUARANTINED, LEDGER_VENUE_MISMATCH)

@@ -16,6 +16,7 @@ import contextlib
 
 from common import state
 from common.bus import streams
+from common.ops import alerts
 from common.schemas.feed import FeedStatus
 from workers.executor.core import OrderState
 from workers.executor.driver import Driver
@@ -61,6 +62,9 @@ class Upkeep:
         self._reconciled_ms = mono - RECONCILE_MIN_INTERVAL_MS
         self._status_ms = mono
         self._status_key: tuple[object, ...] | None = None
+        #: The heartbeat health and quarantined markets last published (alerts are raised on changes).
+        self._heartbeat_seen: str | None = None
+        self._quarantine_seen: tuple[str, ...] = ()
         self._latency_ms = mono - LATENCY_WRITE_INTERVAL_MS
         self._forgot_ms = mono
 
@@ -186,6 +190,12 @@ class Upkeep:
         pipe = d.ctx.redis.pipeline(transaction=False)
         pipe.xadd(streams.EXEC, d.ctx.writer.fields(status, key="status"))
         state.put(pipe, EXEC_STATE_KEY, "status", status)
+        raised = [alerts.heartbeat(self._heartbeat_seen, status.heartbeat, d.ctx.instance, now),
+                  *alerts.quarantined(self._quarantine_seen, d.core.quarantined, d.ctx.instance, now)]  # fmt: skip
+        self._heartbeat_seen, self._quarantine_seen = status.heartbeat, status.quarantined_markets
+        for alert in raised:
+            if alert is not None:
+                alerts.add(pipe, d.ctx.writer.fields(alert, key=alert.kind))
         await pipe.execute()
 
     # -- stop -------------------------------------------------------------------------------------

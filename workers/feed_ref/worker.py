@@ -14,7 +14,7 @@ from common.bus import streams
 from common.bus.batcher import Batcher
 from common.net.ws import Link, LinkConfig, Send
 from common.runner import Context, WorkerSpec
-from common.schemas.feed import FeedStatus
+from common.schemas.feed import NEVER_DELIVERED, FeedStatus
 from common.series import parse_series
 from common.venue.errors import VenueParseError
 from workers.credentials import wait_for_credentials
@@ -96,7 +96,8 @@ def as_feed_status(status: SourceStatus, now_ms: int) -> FeedStatus:
     feed = f"ref.{status.source}.{status.asset}"
     if status.up:
         return FeedStatus(feed=feed, state="up", since_ms=now_ms)
-    return FeedStatus(feed=feed, state="down", since_ms=status.stale_since_ms or now_ms, reason="stale")
+    reason = "stale" if status.last_recv_ms is not None else NEVER_DELIVERED
+    return FeedStatus(feed=feed, state="down", since_ms=status.stale_since_ms or now_ms, reason=reason)
 
 
 async def watch_staleness(ctx: Context) -> None:

@@ -26,6 +26,7 @@ from common.clock import Clock
 from common.config import load_settings
 from common.config.settings import Mode, Settings
 from common.errors import UpdownError
+from common.ops import alerts
 from common.retry import Backoff
 from common.runner import Context
 from workers.ledger import store
@@ -114,9 +115,12 @@ async def check_against_venue(ctx: Context, books: Books) -> None:
     if balance is None:
         return
     expected = books.ledger.cash_micro() + await cash_effect_of_streams(ctx.redis, books)
-    if expected != balance:
+    alert = alerts.ledger_mismatch(expected, balance, ctx.instance, ctx.clock.now_ms())
+    if alert is not None:
         ctx.log.warning("venue_cash_mismatch", books_micro=expected, venue_micro=balance,
                         difference_micro=balance - expected)  # fmt: skip
+        await ctx.redis.xadd(streams.ALERTS, ctx.writer.fields(alert, key=alert.kind),
+                             maxlen=streams.ALERTS_MAXLEN, approximate=True)  # fmt: skip
 
 
 async def cash_effect_of_streams(redis: Any, books: Books | None = None, group: str = GROUP) -> int:

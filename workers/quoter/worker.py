@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.config.settings import Settings
+from common.ops import alerts
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import control_mode, report_flat
 from common.schemas.book import BestBidAsk
@@ -31,7 +32,9 @@ from common.schemas.signal import Signal
 from common.series import series_keys
 from workers.quoter import ledger_watch, metrics
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
+from workers.quoter.core.config import QuoterConfig
 from workers.quoter.core.engine import QuoterCore
+from workers.quoter.core.limits import blocked_reason
 from workers.quoter.core.types import Books, BookTop, QuoterInputs, TradingMode
 from workers.quoter.view import USER_FEED, View, left_to_flatten, load, positions_of, remember, see_account
 
@@ -93,10 +96,22 @@ def decide(ctx: Context, series: str) -> list[Emit]:
     mode = view.mode if view.user_feed_up else TradingMode.HALTED
     inputs = QuoterInputs(now_ms=now_ms, signal=signal, market=meta, books=books, positions=positions_of(view, meta),
                           mode=mode, hints=hints, positions_stale=view.positions_stale)  # fmt: skip
-    intent = ctx.resources["core"].decide(inputs)
+    core = ctx.resources["core"]
+    intent = core.decide(inputs)
     metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
-    return [Emit(streams.intent(series), intent, key=meta.condition_id)]
+    return [Emit(streams.intent(series), intent, key=meta.condition_id), *limit_alert(ctx, inputs, core.config)]
+
+
+def limit_alert(ctx: Context, inputs: QuoterInputs, config: QuoterConfig) -> list[Emit]:
+    """An alert when a limit newly stops the quoting (once per change, across every series)."""
+    reason = blocked_reason(inputs, config)
+    previous = ctx.resources.get("limit_reason")
+    ctx.resources["limit_reason"] = reason
+    alert = alerts.trading_halted(previous, reason, ctx.instance, inputs.now_ms,
+                                  detail=f"day pnl {inputs.positions.daily_pnl_micro} micro-pUSD, "
+                                  f"limit -{config.daily_loss_limit_micro}")  # fmt: skip
+    return [] if alert is None else [Emit(streams.ALERTS, alert, key=alert.kind)]
 
 
 async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:

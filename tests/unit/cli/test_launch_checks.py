@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from common.cli.launch import busy_ports, metrics_ports, unhealthy
+from common.cli.launch_checks import busy_ports, metrics_ports, unhealthy
 from common.config import load_settings
 
 
@@ -35,7 +35,7 @@ def test_every_worker_program_has_its_own_metrics_port() -> None:
 
 
 def test_live_mode_is_refused_without_an_explicit_confirmation(monkeypatch: object, capsys: object) -> None:
-    from common.cli.launch import live_preflight
+    from common.cli.launch_checks import live_preflight
 
     monkeypatch.delenv("UPDOWN_LIVE_CONFIRM", raising=False)  # type: ignore[attr-defined]
 
