@@ -20,6 +20,7 @@ USAGE = """updown COMMAND [ARGS]
   config                       print the effective configuration (secrets redacted)
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   sim [--port P] ...           the venue emulator, flags defaulted from the config
+  sim realism [--minutes M] [--seed S] [--series btc-15m]   the emulator's market against the real one
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
