@@ -9,6 +9,8 @@ came from here). Derived:
   before (``rtds-chainlink-binance-oct2025``), weights normalised to sum to one so the oracle follows
   the level; the residual, as an i.i.d. level noise of sd ``residual / sqrt(2)`` (a level noise
   adds twice its variance to a one-second return);
+- the lead's own smoothing: weights (a, 1 - a) on the market now and one second before whose
+  returns have the real lead's lag-1 autocorrelation rho: a(1-a) / (a^2 + (1-a)^2) = rho;
 - the lead's basis: the median of Binance / Chainlink - 1, in basis points;
 - both feeds' publication lags: the median relay delay after the payload stamp;
 - the volatility regimes: annualised realised volatility of 60-s Chainlink returns in each
@@ -24,7 +26,7 @@ import math
 from pathlib import Path
 
 from sim.realism.real_data import DEFAULT_DATA_DIR, oracle_and_lead
-from sim.realism.stats import log_returns, quantile
+from sim.realism.stats import lagged_correlation, log_returns, quantile
 from sim.world.pricepath import load_chainlink_file
 
 #: Seconds before the oracle's stamp whose lead returns explain its return (0, 1, 2).
@@ -66,6 +68,15 @@ def oracle_smoothing(oracle: dict[int, float], lead: dict[int, float]) -> tuple[
     return [x / total for x in w], sd * 10_000 / math.sqrt(2)
 
 
+def lead_weights(lead: dict[int, float]) -> tuple[float, float]:
+    """(a, 1 - a) with a(1-a) / (a^2 + (1-a)^2) equal to the lead's lag-1 autocorrelation."""
+    rl = log_returns(lead)
+    rho = max(0.0, lagged_correlation(rl, rl, -1))
+    x = rho / (1 + 2 * rho)  # a(1-a)
+    a = (1 + math.sqrt(1 - 4 * x)) / 2
+    return a, 1 - a
+
+
 def block_vols(path: Path) -> list[float]:
     reports = load_chainlink_file(path)
     blocks: dict[int, list[float]] = {}
@@ -102,11 +113,15 @@ def regimes(data: Path) -> tuple[list[float], float]:
 def derive(data: Path) -> dict[str, object]:
     oracle, lead, oracle_delays, lead_delays = oracle_and_lead(data)
     weights, noise_bp = oracle_smoothing(oracle, lead)
+    a, b = lead_weights(lead)
+    lead_returns = list(log_returns(lead).values())
+    market_sd_bp = math.sqrt(sum(r * r for r in lead_returns) / len(lead_returns) / (a * a + b * b)) * 10_000
     basis = [(lead[s] / oracle[s] - 1) * 10_000 for s in oracle if s in lead]
     vols, duration_s = regimes(data)
     return {
         "ORACLE_WEIGHTS": tuple(round(w, 3) for w in weights),
-        "ORACLE_NOISE_BPS": round(noise_bp, 3),
+        "ORACLE_NOISE_RATIO": round(noise_bp / market_sd_bp, 3),
+        "LEAD_WEIGHTS": (round(a, 3), round(b, 3)),
         "BINANCE_BASIS_BPS": round(quantile(basis, 0.5), 2),
         "CHAINLINK_PUBLISH_LAG_MS": int(quantile([float(d) for d in oracle_delays], 0.5)),
         "BINANCE_PUBLISH_LAG_MS": int(quantile([float(d) for d in lead_delays], 0.5)),
