@@ -13,6 +13,8 @@ came from here). Derived:
   returns have the real lead's lag-1 autocorrelation rho: a(1-a) / (a^2 + (1-a)^2) = rho;
 - the lead's basis: the median of Binance / Chainlink - 1, in basis points;
 - both feeds' publication lags: the median relay delay after the payload stamp;
+- the noise flow of 5-minute windows against 15-minute ones: the ratio of their median market's
+  volume per minute (``pm-bbo-60s-aug2026/outcomes.csv.gz``);
 - the volatility regimes: annualised realised volatility of 60-s Chainlink returns in each
   15-minute block of the two recorded days (``chainlink/``), the mean of each third of the blocks
   (calm, normal, volatile), and the mean run of consecutive blocks in the same third.
@@ -25,8 +27,8 @@ import itertools
 import math
 from pathlib import Path
 
-from sim.realism.real_data import DEFAULT_DATA_DIR, oracle_and_lead
-from sim.realism.stats import lagged_correlation, log_returns, quantile
+from sim.realism.real_data import DEFAULT_DATA_DIR, market_volumes, oracle_and_lead
+from sim.realism.stats import lagged_correlation, log_returns, quantile, volume_per_minute
 from sim.world.pricepath import load_chainlink_file
 
 #: Seconds before the oracle's stamp whose lead returns explain its return (0, 1, 2).
@@ -118,6 +120,8 @@ def derive(data: Path) -> dict[str, object]:
     market_sd_bp = math.sqrt(sum(r * r for r in lead_returns) / len(lead_returns) / (a * a + b * b)) * 10_000
     basis = [(lead[s] / oracle[s] - 1) * 10_000 for s in oracle if s in lead]
     vols, duration_s = regimes(data)
+    per_min_5m = volume_per_minute(market_volumes(data, 5), 5)
+    per_min_15m = volume_per_minute(market_volumes(data, 15), 15)
     return {
         "ORACLE_WEIGHTS": tuple(round(w, 3) for w in weights),
         "ORACLE_NOISE_RATIO": round(noise_bp / market_sd_bp, 3),
@@ -127,6 +131,7 @@ def derive(data: Path) -> dict[str, object]:
         "BINANCE_PUBLISH_LAG_MS": int(quantile([float(d) for d in lead_delays], 0.5)),
         "REGIME_VOLS": tuple(round(v, 3) for v in vols),
         "REGIME_MEAN_DURATION_S": round(duration_s),
+        "VOLUME_SCALE_5M": round(per_min_5m / per_min_15m, 1),
     }
 
 

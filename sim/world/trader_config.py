@@ -45,8 +45,13 @@ class MakerConfig:
 
 @dataclass(frozen=True)
 class NoiseConfig:
-    #: Random takers' orders per minute per open window (Poisson).
+    #: Random takers' orders per minute per open 15-minute window (Poisson), tuned to the recorded
+    #: 15-minute markets' volume.
     orders_per_min: float = 30.0
+    #: Windows of other lengths trade more or less a minute: this many times the 15-minute rate, by
+    #: window length (the nearest entry applies). Derived from ``pm-bbo-60s-aug2026/outcomes``: the
+    #: median 5-minute market trades 9,409 $ a minute, the median 15-minute one 1,596 (x5.9).
+    volume_scale_by_window_s: tuple[tuple[int, float], ...] = ((300, 5.9), (900, 1.0))
     #: Order sizes are log-normal: this median (micro-shares) and log standard deviation...
     median_size_micro: int = 30_000_000
     size_log_sd: float = 1.2

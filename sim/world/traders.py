@@ -20,7 +20,9 @@ class NoiseTaker(Trader):
         cfg = ctx.cfg.noise
         p = cfg.orders_per_min * dt_ms / 60_000
         for window in ctx.windows:
-            if self.rng.random() >= p:
+            w = window.series.window_s
+            _, scale = min(cfg.volume_scale_by_window_s, key=lambda entry: abs(math.log(entry[0] / w)))
+            if self.rng.random() >= p * scale:
                 continue
             token = window.ids.token_ids[self.rng.randrange(2)]
             ask = ctx.best_ask(token)

@@ -17,6 +17,7 @@ from sim.realism.run import RealismRun, run_emulator
 from sim.realism.stats import BookSample, oracle_profile, spread_stats
 from sim.world import config
 from sim.world.config import SeriesConfig
+from sim.world.trader_config import NoiseConfig
 from tests.shared_data import SHARED_DATA, needs_shared_data
 
 #: The command's default length (two 15-minute windows, so both window ends are measured); the
@@ -97,6 +98,8 @@ def test_the_oracle_profile_finds_a_one_second_lag():
 def test_the_worlds_feed_and_volatility_defaults_are_what_the_data_gives():
     derived = derive(SHARED_DATA)
 
+    scale_5m = derived.pop("VOLUME_SCALE_5M")
+    assert dict(NoiseConfig().volume_scale_by_window_s)[300] == scale_5m
     recorded = {name: getattr(config, name) for name in derived}
     assert recorded["ORACLE_WEIGHTS"] == derived["ORACLE_WEIGHTS"]
     assert recorded["LEAD_WEIGHTS"] == derived["LEAD_WEIGHTS"]
