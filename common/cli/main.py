@@ -22,6 +22,7 @@ USAGE = """updown COMMAND [ARGS]
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
   sim [--port P] ...           the venue emulator, flags defaulted from the config
+  sim realism [--minutes M] [--seed S] [--series btc-15m]   the emulator's market against the real one
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
                                and which price transport (PolyBolt or RTDS) is live

@@ -1,6 +1,7 @@
 """``updown sim``: the venue emulator, with its flags defaulted from the configuration.
 
 Every flag given on the command line wins over the configuration (``updown sim --help``).
+``updown sim realism`` compares the emulator's market with the recorded one (``common.cli.realism``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from common.config import load_settings
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["realism"]:
+        from common.cli.realism import main as realism
+
+        return realism(argv[1:])
     from sim.cli import run
 
     if any(a in ("-h", "--help") for a in argv):

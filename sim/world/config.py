@@ -14,18 +14,34 @@ from pathlib import Path
 #: Prices inside the world are integers scaled by this (Chainlink's ``full_accuracy_value`` scale).
 E18 = 10**18
 
-#: Chainlink reports reach RTDS about 1.1-1.6 s after their (second-aligned) timestamp in the real file.
-CHAINLINK_PUBLISH_LAG_MS = 1_200
-#: The oracle's report for second s reflects the market this long before s (so the lead feed leads).
-CHAINLINK_VALUE_LAG_MS = 1_000
+# Feed parameters below marked "derived" are the output of ``python -m sim.realism.calibrate`` on
+# ``../shared/data`` (``rtds-chainlink-binance-oct2025``: 22 min of BTC on RTDS, 2025-10-29).
+
+#: RTDS delivers a Chainlink report this long after its (second-aligned) stamp (derived: median).
+CHAINLINK_PUBLISH_LAG_MS = 1_012
+#: Extra lag of the oracle behind the market before its smoothing (the weights below carry the lag).
+CHAINLINK_VALUE_LAG_MS = 0
+#: The oracle's report for second s is exp(sum_k w_k * log(market at s - k seconds)), k = 0, 1, 2:
+#: mostly the market one second earlier, smoothed (derived: least squares of Chainlink's 1-s return
+#: on Binance's at 0-2 s before, normalised to sum to one).
+ORACLE_WEIGHTS = (0.364, 0.564, 0.072)
+#: I.i.d. noise on each report's level, as a multiple of the market's one-second move in the current
+#: regime (derived: the regression's residual / sqrt 2, over the market's 1-s sd: the lead's, with its
+#: smoothing taken out), so the oracle's profile holds in calm and volatile regimes alike.
+ORACLE_NOISE_RATIO = 0.302
 #: The "Binance" feed's cadence; RTDS ``crypto_prices`` is about 1 Hz.
 BINANCE_INTERVAL_MS = 1_000
-#: How long after its timestamp a Binance print is published.
-BINANCE_PUBLISH_LAG_MS = 100
-#: BTCUSDT trades a little above BTC/USD because USDT trades a little under USD.
-BINANCE_BASIS_BPS = 3.0
-#: Standard deviation of the Binance print's idiosyncratic noise, in basis points.
-BINANCE_NOISE_BPS = 1.0
+#: RTDS delivers a Binance print this long after its stamp (derived: median).
+BINANCE_PUBLISH_LAG_MS = 148
+#: BTCUSDT against Chainlink's BTC/USD, in basis points (derived: median of Binance / Chainlink - 1).
+BINANCE_BASIS_BPS = -1.35
+#: A Binance print at t is exp(sum_k w_k * log(market at t - k seconds)): the RTDS lead is itself a
+#: little smoothed (derived: the weights whose 1-s returns have the real lead's lag-1
+#: autocorrelation, +0.13).
+LEAD_WEIGHTS = (0.887, 0.113)
+#: Idiosyncratic noise of a Binance print, in basis points: none, since the real lead's 1-s returns
+#: are positively autocorrelated (+0.13), which print noise would push negative.
+BINANCE_NOISE_BPS = 0.0
 #: Binance prints are quantised to this many decimals (BTCUSDT ticks at 0.01).
 BINANCE_DECIMALS = 2
 #: The settlement TWAP's lookback (``crypto_prices_twap_sixty``).
@@ -33,10 +49,13 @@ TWAP_WINDOW_S = 60
 
 #: Time step of the simulated underlying price.
 PATH_STEP_MS = 200
-#: Annualised volatility of each regime (calm, normal, volatile).
-REGIME_VOLS = (0.25, 0.45, 0.90)
-#: Mean time spent in a regime before switching, in seconds.
-REGIME_MEAN_DURATION_S = 1_800.0
+#: Annualised volatility of each regime (calm, normal, volatile). Derived by
+#: ``python -m sim.realism.calibrate``: the mean realised volatility (60-s returns) of each third of the
+#: 15-minute blocks of the two recorded Chainlink days (``chainlink/BTCUSD-prices-*.csv.gz``).
+REGIME_VOLS = (0.179, 0.384, 0.655)
+#: Mean time spent in a regime before switching, in seconds (derived: mean run of 15-minute blocks
+#: in the same third, same files).
+REGIME_MEAN_DURATION_S = 2_449.0
 #: Jumps per hour of the underlying (Poisson).
 JUMP_RATE_PER_HOUR = 0.5
 #: Standard deviation of a jump's log size, in basis points.
@@ -94,6 +113,9 @@ class FeedConfig:
     binance_basis_bps: float = BINANCE_BASIS_BPS
     binance_noise_bps: float = BINANCE_NOISE_BPS
     binance_decimals: int = BINANCE_DECIMALS
+    oracle_weights: tuple[float, ...] = ORACLE_WEIGHTS
+    lead_weights: tuple[float, ...] = LEAD_WEIGHTS
+    oracle_noise_ratio: float = ORACLE_NOISE_RATIO
     twap_window_s: int = TWAP_WINDOW_S
 
 

@@ -11,6 +11,7 @@ of the per-second Chainlink values over the 60 seconds ending at s, inclusive.
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from collections import deque
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from enum import StrEnum
 
 from sim.world.config import E18, FeedConfig
 from sim.world.pricepath import PricePath
+from sim.world.realized_vol import RealizedVol
 
 #: Published ticks of each source kept for subscription snapshots.
 RECENT_TICKS_KEPT = 300
@@ -71,6 +73,8 @@ class AssetFeeds:
         self._done_s = now_ms // 1000 - warmup_s - 1  # last Chainlink second processed
         self._done_binance_ms = self._done_s * 1000
         self._now_ms = now_ms
+        #: The volatility a trader estimates from the Binance prints published so far.
+        self.vol = RealizedVol()
         self.advance(now_ms)
 
     @property
@@ -102,6 +106,7 @@ class AssetFeeds:
             tick = FeedTick(Source.BINANCE, self.asset, binance_symbol(self.asset), t,
                             t + cfg.binance_publish_lag_ms, self._binance_value(t))
             self.recent[Source.BINANCE].append(tick)
+            self.vol.update(t, tick.value_e18 / E18)
             out.append(tick)
             self._done_binance_ms = t
             t += step
@@ -146,11 +151,16 @@ class AssetFeeds:
         if len(self._held) > n:
             self._held_sum -= self._held.popleft()
 
+    def market_at(self, t_ms: int) -> float:
+        """The market's own price at an instant (a direct exchange feed: no basis, no smoothing)."""
+        return self._path.true_at(t_ms) / E18
+
     def _binance_value(self, t_ms: int) -> int:
         cfg = self._cfg
         # prints are made once each, in time order, so one sequential RNG is as reproducible as a hash
-        noise = self._noise_rng.gauss(0.0, cfg.binance_noise_bps)
-        price = self._path.true_at(t_ms) / E18 * (1 + (cfg.binance_basis_bps + noise) / 10_000)
+        noise = self._noise_rng.gauss(0.0, cfg.binance_noise_bps) if cfg.binance_noise_bps else 0.0
+        log = sum(w * math.log(self.market_at(t_ms - k * 1000)) for k, w in enumerate(cfg.lead_weights))
+        price = math.exp(log) * (1 + (cfg.binance_basis_bps + noise) / 10_000)
         scale: int = 10**cfg.binance_decimals
         quantum: int = 10 ** (18 - cfg.binance_decimals)
         return round(price * scale) * quantum

@@ -17,6 +17,8 @@ import csv
 import gzip
 import math
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -37,13 +39,34 @@ class PricePath(Protocol):
     def report_at(self, s: int) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class OracleModel:
+    """How the oracle reports a simulated market: a weighted geometric mean of the market's price
+    0, 1, 2, ... seconds before its stamp, times an i.i.d. level noise seeded per second whose sd is
+    ``noise_ratio`` times the market's one-second move at that time."""
+
+    weights: tuple[float, ...]
+    noise_ratio: float
+    seed: str
+
+    def report(self, price_at: Callable[[int], int], s: int, lag_ms: int, sd_1s: float) -> int:
+        log = sum(w * math.log(price_at(s * 1000 - lag_ms - k * 1000) / E18) for k, w in enumerate(self.weights))
+        if self.noise_ratio:
+            log += random.Random(f"{self.seed}:{s}").gauss(0.0, self.noise_ratio * sd_1s)
+        scaled: int = round(math.exp(log) * 10**MODEL_PRICE_DECIMALS) * 10 ** (18 - MODEL_PRICE_DECIMALS)
+        return scaled
+
+
 class RegimePath:
     """Log-price diffusion whose volatility follows a 3-state Markov chain (calm/normal/volatile),
-    plus Poisson jumps. The Chainlink report for second s is the true price ``value_lag_ms`` earlier."""
+    plus Poisson jumps. The Chainlink report for second s is the true price ``value_lag_ms`` earlier,
+    or, with an ``oracle`` model, its smoothed and noisy report of the prices before that."""
 
     def __init__(
-        self, rng: random.Random, start_price_e18: int, origin_ms: int, cfg: PathConfig, value_lag_ms: int
+        self, rng: random.Random, start_price_e18: int, origin_ms: int, cfg: PathConfig, value_lag_ms: int,
+        oracle: OracleModel | None = None,
     ) -> None:
+        self._oracle = oracle
         self._rng = rng
         self._cfg = cfg
         self._value_lag_ms = value_lag_ms
@@ -89,7 +112,16 @@ class RegimePath:
             raise ValueError(f"price at {t_ms} ms is older than the kept history")
         return self._prices[k - self._base]
 
+    def sd_1s_at(self, t_ms: int) -> float:
+        """The log price's one-second standard deviation in the regime at ``t_ms`` (no jumps)."""
+        k = max(0, (t_ms - self._origin_ms) // self._cfg.step_ms)
+        self.true_at(t_ms)
+        regime = self.regimes[min(k - self._base, len(self.regimes) - 1)]
+        return self._cfg.regime_vols[regime] / math.sqrt(SECONDS_PER_YEAR)
+
     def report_at(self, s: int) -> int | None:
+        if self._oracle is not None:
+            return self._oracle.report(self.true_at, s, self._value_lag_ms, self.sd_1s_at(s * 1000))
         return self.true_at(s * 1000 - self._value_lag_ms)
 
 

@@ -6,36 +6,58 @@ from dataclasses import dataclass, field
 
 #: pUSD each background account starts with (1,000,000 pUSD).
 TRADER_PUSD_MICRO = 1_000_000_000_000
-#: A fixed volatility the traders price with (annualised); the path's regimes move around it.
-TRADER_VOL_ANNUAL = 0.45
+#: Every background trader prices with the volatility estimated from the lead times this: the market's
+#: premium over realised volatility (hand-set, not derived: it brings the one-second mid move to the
+#: recorded books' p90, which pricing the bare estimate overshoots by about a tick). Shared by makers
+#: and takers, so the informed taker's edge is its speed, not a better model.
+VOL_PREMIUM = 1.25
 
 
 @dataclass(frozen=True)
 class MakerConfig:
-    #: Passive makers, each its own account.
-    count: int = 2
-    #: How often a maker re-quotes a window.
-    refresh_ms: int = 4_000
-    #: Half spread around its (slow, noisy) fair value, in micro-pUSD (5 cents): a wide book.
-    half_spread_micro: int = 50_000
-    #: Extra half spread of each further maker (so makers do not sit on the same level).
-    extra_spread_per_maker_micro: int = 10_000
-    #: Price levels per side and the distance between them.
-    levels: int = 3
-    level_step_micro: int = 20_000
-    #: Size of each level, in micro-shares (drawn uniformly).
-    min_size_micro: int = 40_000_000
-    max_size_micro: int = 150_000_000
-    #: Standard deviation of the noise on a maker's fair value.
-    fair_noise: float = 0.02
+    """Competing makers at the touch: each quotes its fair value from the lead market (a direct feed,
+    slower than the informed taker's) one tick wide or so, and requotes when the lead moves.
+    Tuned until ``updown sim realism`` matches the recorded books (README: the emulator's realism)."""
+
+    #: Makers, each its own account.
+    count: int = 4
+    #: How often a maker looks at its quotes (jittered by up to a quarter).
+    check_ms: int = 100
+    #: Its feed's latency: it prices the market as it was this long ago (the informed taker is faster).
+    latency_ms: int = 150
+    #: How long a maker keeps its private noise and half spread before drawing new ones.
+    view_ms: int = 1_000
+    #: Each maker's half spread around its fair value, drawn per quote in [0, this], in micro-pUSD:
+    #: under half a tick, so the touch is one tick wide unless the fair value sits near a tick.
+    max_half_spread_micro: int = 3_000
+    #: Extra half spread: this many standard deviations of the fair value's move over the maker's
+    #: latency plus check period (what an informed taker can pick off before it requotes).
+    adverse_sds: float = 0.25
+    #: Standard deviation of a maker's private view on top of the shared fair value, in micro-pUSD.
+    fair_noise_micro: int = 2_000
+    #: Levels per side (the touch and the ones behind it) and the distance between them.
+    levels: int = 2
+    level_step_micro: int = 10_000
+    #: Size of each level, in micro-shares (drawn uniformly): about 2,000 shares at the real touch.
+    min_size_micro: int = 200_000_000
+    max_size_micro: int = 900_000_000
 
 
 @dataclass(frozen=True)
 class NoiseConfig:
-    #: Random takers' orders per minute per open window (Poisson).
-    orders_per_min: float = 6.0
+    #: Random takers' orders per minute per open 15-minute window (Poisson), tuned to the recorded
+    #: 15-minute markets' volume.
+    orders_per_min: float = 30.0
+    #: Windows of other lengths trade more or less a minute: this many times the 15-minute rate, by
+    #: window length (the nearest entry applies). Derived from ``pm-bbo-60s-aug2026/outcomes``: the
+    #: median 5-minute market trades 9,409 $ a minute, the median 15-minute one 1,596 (x5.9).
+    volume_scale_by_window_s: tuple[tuple[int, float], ...] = ((300, 5.9), (900, 1.0))
+    #: Order sizes are log-normal: this median (micro-shares) and log standard deviation...
+    median_size_micro: int = 30_000_000
+    size_log_sd: float = 1.2
+    #: ...within these bounds.
     min_size_micro: int = 5_000_000
-    max_size_micro: int = 40_000_000
+    max_size_micro: int = 2_000_000_000
     #: Share of FOK among noise orders (the rest FAK).
     fok_share: float = 0.5
     #: How far through the best ask a noise taker is willing to pay.
@@ -44,12 +66,18 @@ class NoiseConfig:
 
 @dataclass(frozen=True)
 class InformedConfig:
-    #: How often the informed taker compares the book with the lead feed.
-    check_ms: int = 500
-    #: Minimum edge (fair minus ask) before it takes, in micro-pUSD: above the taker fee.
-    edge_micro: int = 30_000
+    """Arbitrageurs on a direct exchange feed, ahead of any RTDS consumer (the bot and the makers)."""
+
+    #: How often the informed taker compares the book with its feed.
+    check_ms: int = 100
+    #: Its feed's latency: it sees the market as it was this long ago (no basis, no smoothing).
+    latency_ms: int = 50
+    #: The venue's crypto taker fee rate (``MarketTerms.fee_rate``): fee per share = rate·p·(1−p).
+    fee_rate: float = 0.07
+    #: Edge left after the fee before it takes, in micro-pUSD.
+    edge_micro: int = 10_000
     #: Largest order it sends at once.
-    max_size_micro: int = 100_000_000
+    max_size_micro: int = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -69,7 +97,7 @@ class TwapConfig:
 class TraderConfig:
     enabled: bool = True
     pusd_micro: int = TRADER_PUSD_MICRO
-    vol_annual: float = TRADER_VOL_ANNUAL
+    vol_premium: float = VOL_PREMIUM
     makers: MakerConfig = field(default_factory=MakerConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
     informed: InformedConfig = field(default_factory=InformedConfig)

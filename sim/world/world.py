@@ -13,13 +13,18 @@ from sim.world.config import (
 )
 from sim.world.feeds import AssetFeeds, FeedTick
 from sim.world.ids import SIM_ORACLE_ADDRESS, MarketIds, derive_ids, v2_ids
-from sim.world.pricepath import PricePath, RegimePath, ReplayPath, load_chainlink_file
+from sim.world.pricepath import OracleModel, PricePath, RegimePath, ReplayPath, load_chainlink_file
 from sim.world.windows import SeriesSchedule, Window, WindowAction
 
 #: Extra history generated before the first window that exists, beyond the TWAP lookback.
 WARMUP_MARGIN_S = 120
 #: The asset a ``--price-file`` replays (the files are BTC/USD).
 REPLAY_ASSET = "btc"
+#: A replayed file is the oracle itself; the lead shows its report this much earlier (the oracle's
+#: largest smoothing weight is on the market one second before its stamp: ``ORACLE_WEIGHTS``).
+REPLAY_LEAD_MS = 1_000
+#: Seconds of history before the origin the oracle's smoothing reads.
+ORACLE_HISTORY_S = 3
 SECONDS_PER_DAY = 86_400
 
 
@@ -63,11 +68,14 @@ class World:
         if self.cfg.price_file is not None and asset == REPLAY_ASSET:
             reports = load_chainlink_file(self.cfg.price_file)
             offset = replay_offset_s(self.cfg, min(reports), start_ms // 1000)
-            return ReplayPath(reports, offset, lag)
-        origin_ms = (start_ms // 1000 - warmup_s - 2) * 1000 - lag - self.cfg.path.step_ms
+            return ReplayPath(reports, offset, lag + REPLAY_LEAD_MS)
+        feed = self.cfg.feed
+        history_ms = lag + len(feed.oracle_weights) * 1000 + ORACLE_HISTORY_S * 1000
+        origin_ms = (start_ms // 1000 - warmup_s - 2) * 1000 - history_ms - self.cfg.path.step_ms
         start_usd = START_PRICES_USD.get(asset, DEFAULT_START_PRICE_USD)
         rng = random.Random(f"{self.cfg.seed}:{asset}:path")
-        return RegimePath(rng, start_usd * E18, origin_ms, self.cfg.path, lag)
+        oracle = OracleModel(feed.oracle_weights, feed.oracle_noise_ratio, f"{self.cfg.seed}:{asset}:oracle")
+        return RegimePath(rng, start_usd * E18, origin_ms, self.cfg.path, lag, oracle)
 
     @property
     def now_ms(self) -> int:

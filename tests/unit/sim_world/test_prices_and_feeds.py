@@ -25,7 +25,7 @@ class TablePath:
         return self.table.get(s)
 
     def true_at(self, t_ms: int) -> int:
-        s = t_ms // 1000
+        s = max(t_ms // 1000, min(self.table))  # before the table: its first value
         while s not in self.table:
             s -= 1
         return self.table[s]
@@ -85,7 +85,7 @@ def test_the_binance_print_leads_the_chainlink_report_of_the_same_instant():
     feeds = AssetFeeds(
         "btc",
         TablePath(table),
-        FeedConfig(binance_noise_bps=0.0, binance_basis_bps=0.0, chainlink_value_lag_ms=0),
+        FeedConfig(binance_noise_bps=0.0, binance_basis_bps=0.0, chainlink_value_lag_ms=0, lead_weights=(1.0,)),
         seed=0,
         now_ms=200_000,
         warmup_s=100,

@@ -44,16 +44,20 @@ def _trades(server: SimServer) -> list[tuple]:
     ]
 
 
-def test_makers_keep_a_two_sided_book_on_both_outcomes():
-    server, clock = _server(seed=1, start_ms=START_MS - 29_000)  # a window that has just begun
+def test_makers_keep_a_tight_two_sided_book_on_both_outcomes():
+    start_ms = (START_MS // 900_000 + 1) * 900_000 + 5_000  # a 15-minute window that has just begun
+    server, clock = _server(seed=1, window_s=900, start_ms=start_ms)
 
-    _run(server, clock, 5)
+    _run(server, clock, 20)
 
     window = server.world.open_windows()[0]
+    tops = []
     for token in window.ids.token_ids:
         bids, asks = server.exchange.book(token)
         assert bids and asks
-        assert asks[0][0] - bids[0][0] >= 20_000  # a wide book a lone market maker can quote inside
+        assert asks[0][0] - bids[0][0] <= 20_000  # competing makers at the touch: one or two ticks
+        tops.append(bids[0][0])
+    assert sum(tops) >= 980_000  # best Up and Down bids sum to 0.98-0.99, as on the venue
 
 
 def test_takers_of_every_kind_trade_against_the_makers():
