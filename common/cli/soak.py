@@ -163,9 +163,13 @@ class Soak(launch.RunHooks):
             return ["no API key to look up our orders on the emulator"]
         with httpx.Client(base_url=self.settings.venue.clob_url, timeout=10) as http:
             orders = http.get("/sim/orders", params={"api_key": key.get_secret_value()}).json()["orders"]
-            slots = soak_checks.slot_overlaps(orders, self.monitor.slots)
+            overlap = self.settings.executor.replace_overlap
+            slots = soak_checks.slot_overlaps(orders, self.monitor.slots, allow_replace_overlap=overlap)
             say(f"slots: {slots.orders_with_slot} orders of ours with a known slot, {len(slots.overlaps)} "
                 f"overlapping; {slots.orders_without_slot} resting orders without a reported slot")  # fmt: skip
+            if overlap:
+                say(f"  replaces sent with their cancel (executor.replace_overlap): {slots.replace_overlaps} rested "
+                    f"beside the order they replace, the longest {slots.longest_replace_overlap_ms} ms")  # fmt: skip
             for line in slots.overlaps[:20]:
                 say("  two live orders in one slot: " + line)
             if slots.overlaps:

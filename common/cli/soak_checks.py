@@ -3,7 +3,9 @@ bot published (the executor's reports, feed-user's fills), what went wrong. No I
 
 - An order's *slot* is the executor's (market, token, side, ladder level); it learns each order's
   slot from the executor's reports on ``exec``. Two of our orders may never rest in one slot at once:
-  by the emulator's clock, an order created before another of its slot ended is a breach.
+  by the emulator's clock, an order created before another of its slot ended is a breach, but for
+  what ``executor.replace_overlap`` (on by default) allows: a replace's successor sent with the
+  cancel of the order it replaces, at another price, resting beside it for that round trip.
 - Every fill of ours in the emulator (trade, our order, the trade's last status) must have been
   published on ``fills``; that with the ledger's cash and positions equal to the emulator's to the
   micro-unit is "booked exactly once" (a fill booked twice moves the cash).
@@ -25,10 +27,19 @@ class SlotVerdict:
     #: Resting orders of ours the executor never reported a slot for.
     orders_without_slot: int
     overlaps: tuple[str, ...]
+    #: A replace's successor resting beside the order it replaces, at another price, while the
+    #: executor's ``replace_overlap`` allows it (one round trip): counted, not a breach.
+    replace_overlaps: int = 0
+    longest_replace_overlap_ms: int = 0
 
 
-def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot]) -> SlotVerdict:
-    """Orders of one slot whose resting intervals overlap on the emulator's clock."""
+def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot],
+                  allow_replace_overlap: bool = False) -> SlotVerdict:  # fmt: skip
+    """Orders of one slot whose resting intervals overlap on the emulator's clock.
+
+    With ``allow_replace_overlap``, two orders at different prices may overlap (a replace sent
+    with its cancel); a third at once, or two at one price, is still a breach.
+    """
     by_slot: dict[Slot, list[Mapping[str, Any]]] = {}
     without = 0
     for order in orders:
@@ -37,17 +48,22 @@ def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot]
             without += order.get("order_type") in ("GTC", "GTD")
             continue
         by_slot.setdefault(slot, []).append(order)
-    overlaps = []
+    overlaps: list[str] = []
+    replaced = longest = 0
     for slot, members in by_slot.items():
         members.sort(key=lambda o: (o["created_ms"], o["order_id"]))
-        latest: Mapping[str, Any] | None = None
+        active: list[Mapping[str, Any]] = []
         for order in members:
-            if latest is not None and order["created_ms"] < _end(latest):
-                overlaps.append(f"{slot}: {latest['order_id'][:12]}... rested until {_end_text(latest)}, "
-                                f"{order['order_id'][:12]}... was created at {order['created_ms']}")  # fmt: skip
-            if latest is None or _end(order) > _end(latest):
-                latest = order
-    return SlotVerdict(sum(len(m) for m in by_slot.values()), without, tuple(overlaps))
+            active = [a for a in active if order["created_ms"] < _end(a)]
+            if len(active) == 1 and allow_replace_overlap and active[0]["price_micro"] != order["price_micro"]:
+                replaced += 1
+                longest = max(longest, int(min(_end(active[0]), _end(order), 2**62) - order["created_ms"]))
+            elif active:
+                created = order["created_ms"]
+                overlaps += [f"{slot}: {a['order_id'][:12]}... rested until {_end_text(a)}, "
+                             f"{order['order_id'][:12]}... was created at {created}" for a in active]  # fmt: skip
+            active.append(order)
+    return SlotVerdict(sum(len(m) for m in by_slot.values()), without, tuple(overlaps), replaced, longest)
 
 
 def _end(order: Mapping[str, Any]) -> float:

@@ -68,7 +68,7 @@ def test_a_clean_run_prints_no_error_and_no_crit_line_when_not_interactive(tmp_p
     assert code == 0, text[-4000:]
     assert _noisy(text) == [], "\n".join(_noisy(text))
     assert "started embedded redis-server" in text and "the bot's wallet" in text
-    assert "waiting for the emulator to answer" in text and "started 15 programs" in text, text[:3000]
+    assert "waiting for the emulator to answer" in text and re.search(r"started \d+ programs", text), text[:3000]
     assert re.search(r"\| feeds \d+/\d+ up, workers \d+/\d+ running", text), "no status line"
     assert " INFO spawned:" not in text and "success:" not in text  # supervisord's chatter: its log file
 
@@ -146,7 +146,7 @@ def test_top_once_against_a_real_run_shows_every_element_then_the_alerts_of_a_ve
     assert re.search(r"B0\.\d{3}x", frame), frame  # our ladder
     assert "mode ACTIVE" in frame and re.search(r"tick-to-order p50/p99 [\d.]+/[\d.]+ ms", frame), frame
     assert re.search(r"day: fills \d+ +pnl [+-][\d,.]+", frame), frame
-    for feed in ("book", "user", "ref.binance.btc"):
+    for feed in ("book", "user", "ref.pyth.btc"):
         assert re.search(rf"{re.escape(feed)} +│ up", frame), (feed, frame)
     for worker in ("alpha", "quoter", "executor", "ledger", "feed-book"):
         assert re.search(rf"{worker} +│ running", frame), (worker, frame)

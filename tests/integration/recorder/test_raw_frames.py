@@ -31,7 +31,9 @@ def test_feeds_keep_their_raw_frames_and_the_recorder_writes_them(redis_url: str
     # Arrange
     client = redis.Redis.from_url(redis_url)
     with emulator(tmp_path, *QUIET_5M) as url:
+        # RTDS: it needs no API credentials (PolyBolt, the sim default, does); raw frames are kept the same.
         env = {**venue_env(url), "UPDOWN_SERIES": '["btc-5m"]', "UPDOWN_RECORDER__RAW_FRAMES": "true",
+               "UPDOWN_FEED_REF__TRANSPORT": "rtds",
                "UPDOWN_RECORDER__FLUSH_INTERVAL_S": "0.2", "UPDOWN_RECORDER__RESCAN_INTERVAL_S": "0.5"}  # fmt: skip
         procs = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env)
                  for name in ("discovery", "feed-book", "feed-ref", "recorder")]  # fmt: skip

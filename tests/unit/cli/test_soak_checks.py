@@ -9,8 +9,10 @@ from common.cli.soak_checks import fills_booked, memory_lines, our_fills, slot_o
 SLOT = ("0xmarket", "tok-up", "BUY", 0)
 
 
-def order(order_id: str, created: int, ended: int | None, order_type: str = "GTC") -> dict[str, Any]:
-    return {"order_id": order_id, "created_ms": created, "ended_ms": ended, "order_type": order_type}
+def order(order_id: str, created: int, ended: int | None, order_type: str = "GTC", price: int = 500_000
+          ) -> dict[str, Any]:  # fmt: skip
+    return {"order_id": order_id, "created_ms": created, "ended_ms": ended, "order_type": order_type,
+            "price_micro": price}  # fmt: skip
 
 
 def test_a_replace_whose_successor_is_posted_when_the_cancel_lands_is_no_overlap() -> None:
@@ -37,6 +39,25 @@ def test_a_long_lived_order_overlapping_a_later_one_past_a_short_one_is_found() 
     verdict = slot_overlaps(orders, {"long": SLOT, "short": SLOT, "late": SLOT})
 
     assert len(verdict.overlaps) == 2  # short starts while long rests; late too
+
+
+def test_a_replace_sent_with_its_cancel_at_another_price_is_counted_not_a_breach_when_overlap_is_on() -> None:
+    orders = [order("old", 100, 162, price=500_000), order("new", 100 + 0, None, price=510_000)]
+    slots = {"old": SLOT, "new": SLOT}
+
+    allowed = slot_overlaps(orders, slots, allow_replace_overlap=True)
+    strict = slot_overlaps(orders, slots, allow_replace_overlap=False)
+
+    assert allowed.overlaps == () and allowed.replace_overlaps == 1 and allowed.longest_replace_overlap_ms == 62
+    assert len(strict.overlaps) == 1
+
+
+def test_with_overlap_on_two_at_one_price_or_three_at_once_are_still_breaches() -> None:
+    same_price = [order("a", 100, 200), order("b", 150, None)]
+    three = [order("a", 100, 300, price=1), order("b", 150, 300, price=2), order("c", 200, None, price=3)]
+
+    assert len(slot_overlaps(same_price, {"a": SLOT, "b": SLOT}, allow_replace_overlap=True).overlaps) == 1
+    assert len(slot_overlaps(three, dict.fromkeys("abc", SLOT), allow_replace_overlap=True).overlaps) == 2
 
 
 def test_orders_in_different_slots_never_overlap_and_unknown_resting_ones_are_counted() -> None:
