@@ -46,6 +46,12 @@ def write_api_credentials(folder: Path, api_key: str, secret: str, passphrase: s
         write_secret(folder, name, value)
 
 
+def forget_api_credentials(folder: Path) -> None:
+    """Remove the API credentials (the wallet key stays): the venue that issued them is gone."""
+    for name in API_FILES:
+        (folder / name).unlink(missing_ok=True)
+
+
 def write_wallet(folder: Path, private_key: str, creds: ApiCreds) -> None:
     """A wallet's key and its API credentials, as the workers read them (benches and tests)."""
     write_secret(folder, PRIVATE_KEY, private_key)

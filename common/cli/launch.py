@@ -67,11 +67,7 @@ def launch(settings: Settings, duration_s: float, hooks: RunHooks | None = None)
         (data / sub).mkdir(parents=True, exist_ok=True)
     embedded: EmbeddedRedis | None = None
     if settings.mode is Mode.SIM:
-        # Every sim run is a fresh emulator (new windows, new balances): books, streams and the
-        # merger's journal of a previous run would not match it. Keys and logs are kept.
-        for stale in (data / "redis", data / "merger"):
-            if stale.exists():
-                shutil.rmtree(stale)
+        fresh_sim_state(data, secrets_dir())
     if settings.redis.url:
         url = settings.redis.url.get_secret_value()
         say(f"using Redis at {settings.redis.url} (from REDIS_URL / config); starting none")
@@ -91,6 +87,18 @@ def launch(settings: Settings, duration_s: float, hooks: RunHooks | None = None)
         if embedded is not None:
             embedded.stop()
             say("embedded redis-server stopped")
+
+
+def fresh_sim_state(data: Path, secrets: Path) -> None:
+    """Every sim run is a fresh emulator (new windows, new balances, new API keys): the books,
+    streams and merger journal of a previous run would not match it, and the API credentials it
+    handed out are refused by the new one (a worker starting with them is turned away: a feed down
+    at every start). The workers wait for the credentials derived anew. The wallet key, the control
+    token and the logs are kept."""
+    for stale in (data / "redis", data / "merger"):
+        if stale.exists():
+            shutil.rmtree(stale)
+    keys.forget_api_credentials(secrets)
 
 
 #: How long the launcher waits for the emulator to hand out API credentials.
