@@ -38,6 +38,8 @@ REDIS_DOWN_S = 3.0
 MONITOR_EVERY_S = 1.0
 #: How long the end waits for restarted programs to reach RUNNING.
 SETTLE_S = 45.0
+#: The soak's own consumer group on ``exec`` and ``fills``.
+MONITOR_GROUP = "soak"
 #: How long the end retries the fill check while the last trade statuses are still arriving.
 FILLS_SETTLE_S = 10.0
 _STATUS_LINE = re.compile(r"^(\S+)\s+(\S+)(?:\s+pid (\d+))?")
@@ -78,24 +80,32 @@ def main(argv: list[str]) -> int:
 
 @dataclass
 class Monitor:
-    """Reads ``exec`` and ``fills`` as they grow (no group: it takes nothing from anyone)."""
+    """Reads ``exec`` and ``fills`` through a consumer group of its own (``NOACK``), so that the
+    streams' pending-safe trimming waits for it: a plain reader that fell behind a trim would miss
+    entries and report fills as never published."""
 
     slots: dict[str, soak_checks.Slot] = field(default_factory=dict)
     fills: list[soak_checks.FillKey] = field(default_factory=list)
-    last: dict[str, str] = field(default_factory=lambda: {streams.EXEC: "0", streams.FILLS: "0"})
 
     def poll(self, client: sync_redis.Redis) -> None:
-        for stream, last in self.last.items():
-            for entry_id, fields in client.xrange(stream, min=f"({last}" if last != "0" else "-", count=10_000):
-                self.last[stream] = entry_id.decode()
-                try:
-                    body = decode(fields, self.last[stream]).body
-                except DecodeError:
-                    continue
-                if isinstance(body, ExecReport) and body.order_id and body.level >= 0:
-                    self.slots[body.order_id] = (body.market, body.token_id, body.side, body.level)
-                elif isinstance(body, Fill):
-                    self.fills.append((body.trade_id, body.order_id, body.status))
+        wanted = {streams.EXEC: ">", streams.FILLS: ">"}
+        for stream in wanted:
+            with contextlib.suppress(sync_redis.ResponseError):  # BUSYGROUP: it exists (it survives Redis restarts)
+                client.xgroup_create(stream, MONITOR_GROUP, id="0", mkstream=True)
+        while reply := client.xreadgroup(MONITOR_GROUP, MONITOR_GROUP, wanted, count=10_000, noack=True):
+            for _stream, entries in reply:
+                for entry_id, fields in entries:
+                    self._take(entry_id.decode(), fields)
+
+    def _take(self, entry_id: str, fields: dict[bytes, bytes]) -> None:
+        try:
+            body = decode(fields, entry_id).body
+        except DecodeError:
+            return
+        if isinstance(body, ExecReport) and body.order_id and body.level >= 0:
+            self.slots[body.order_id] = (body.market, body.token_id, body.side, body.level)
+        elif isinstance(body, Fill):
+            self.fills.append((body.trade_id, body.order_id, body.status))
 
 
 class Soak(launch.RunHooks):
