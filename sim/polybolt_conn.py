@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from sim.ws_queue import drain
+
 CHANNELS = ("price.crypto", "price.crypto.twap")
 TWAP_WINDOW_S = 60
 
@@ -90,9 +92,4 @@ class Conn:
         return str(sub["channel"]), filt["symbol"].lower()
 
     async def write(self) -> None:
-        ws, queue = self.ws, self.queue
-        while not ws.closed:
-            await self.wakeup.wait()
-            self.wakeup.clear()
-            while queue and not ws.closed:
-                await ws.send_str(queue.popleft())
+        await drain(self.ws, self.queue, self.wakeup)

@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from sim.faults import MALFORMED_BURST, MALFORMED_FRAME, FaultKind, Faults, websocket_faults
 from sim.world.config import E18
 from sim.world.feeds import FeedTick, Source
+from sim.ws_queue import drain
 
 RTDS_PATH = "/rtds"
 TOPICS = {Source.BINANCE: "crypto_prices", Source.CHAINLINK: "crypto_prices_chainlink",
@@ -199,13 +200,10 @@ class RtdsHub:
         return ws
 
     async def _write(self, conn: _Connection) -> None:
-        ws, queue = conn.ws, conn.queue
-        while not ws.closed:
-            await conn.wakeup.wait()
-            conn.wakeup.clear()
-            while queue and not ws.closed:
-                await ws.send_str(queue.popleft())
-                self.sent += 1
+        await drain(conn.ws, conn.queue, conn.wakeup, self._count_sent)
+
+    def _count_sent(self) -> None:
+        self.sent += 1
 
     def _on_text(self, conn: _Connection, text: str) -> None:
         stripped = text.strip()
