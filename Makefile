@@ -51,7 +51,7 @@ test-fast: $(STAMP) $(NATIVE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy common workers
+	$(BIN)/mypy common workers cli bench
 	$(BIN)/mypy --strict sim
 
 bench: $(STAMP) $(NATIVE)

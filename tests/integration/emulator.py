@@ -26,7 +26,7 @@ def emulator(tmp: Path, *args: str) -> Iterator[str]:
     """Yield the emulator's base URL; stop it (SIGTERM) afterwards."""
     port = free_port()
     with open(tmp / "sim.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "common.cli.main", "sim", "--port", str(port), *args],
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "sim", "--port", str(port), *args],
                                 cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

@@ -20,7 +20,7 @@ def start_worker(name: str, redis_url: str, tmp: Path, instance: str, **env: str
                 UPDOWN_REDIS__BLOCK_MS="200", **env)  # fmt: skip
     full.pop("SUPERVISOR_PROCESS_NAME", None)
     with open(tmp / f"{instance}.log", "ab") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen([sys.executable, "-m", "common.cli.main", "worker", name], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "worker", name], cwd=ROOT,
                                 env=full, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     STARTED.append(proc)
     return proc

@@ -13,8 +13,8 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.server import ServerConnection, serve
 
-from common.bench import bare_feed
-from common.bench.feed_book import TOKENS, book_frame, change_frame
+from bench import bare_feed
+from bench.feed_book import TOKENS, book_frame, change_frame
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ async def test_the_bare_forwarder_writes_every_change_once_and_reports_its_figur
     client = aioredis.Redis.from_url(redis_url)
     async with serve(handler, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
-        proc = subprocess.Popen([sys.executable, "-m", "common.bench.bare_feed", redis_url, f"ws://127.0.0.1:{port}",
+        proc = subprocess.Popen([sys.executable, "-m", "bench.bare_feed", redis_url, f"ws://127.0.0.1:{port}",
                                  "bare:book"], cwd=repo_root)  # fmt: skip
         try:
             await asyncio.wait_for(subscribed.wait(), 20)

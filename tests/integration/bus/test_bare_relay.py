@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from common.bench import bare_relay
+from bench import bare_relay
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 def test_the_bare_relay_relays_each_entry_once_acks_it_and_reports_its_hop(redis_url: str, repo_root: Path) -> None:
     client = redis.Redis.from_url(redis_url)
-    proc = subprocess.Popen([sys.executable, "-m", "common.bench.bare_relay", redis_url], cwd=repo_root)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_relay", redis_url], cwd=repo_root)
     try:
         deadline = time.monotonic() + 20
         while not (client.exists(streams.HEARTBEAT) and client.xinfo_groups(streams.HEARTBEAT)):

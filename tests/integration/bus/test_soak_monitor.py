@@ -7,9 +7,9 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from cli.soak import Monitor
 from common.bus import streams
 from common.bus.writer import Writer
-from common.cli.soak import Monitor
 from common.clock import SYSTEM_CLOCK
 from common.config import load_settings
 

@@ -16,9 +16,9 @@ import redis.asyncio as aioredis
 from eth_account import Account
 from pydantic import SecretStr
 
-from common.bench import bare_executor
+from bench import bare_executor
+from cli.keys import write_wallet
 from common.bus.codec import encode
-from common.cli.keys import write_wallet
 from common.clob.auth import L1Signer
 from common.clob.client import AsyncClobClient
 from common.clock import SystemClock
@@ -57,7 +57,7 @@ async def test_the_bare_executor_posts_what_is_new_cancels_what_is_gone_and_repo
                UPDOWN_DATA_DIR=str(tmp_path))  # fmt: skip
     redis = aioredis.Redis.from_url(redis_url)
     await redis.delete(bare_executor.RESULT_KEY)
-    proc = subprocess.Popen([sys.executable, "-m", "common.bench.bare_executor", redis_url, STREAM], cwd=repo_root,
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_executor", redis_url, STREAM], cwd=repo_root,
                             env=env)  # fmt: skip
     try:
         await asyncio.sleep(2.0)  # reading from "$": intents written before it reads would be missed

@@ -28,7 +28,7 @@ PORTS_WAIT_S = 240
 
 def _ports_free() -> None:
     """``updown run`` refuses to start beside another run (same metrics and emulator ports)."""
-    from common.cli.launch_checks import busy_ports
+    from cli.launch_checks import busy_ports
     from common.config import load_settings
 
     deadline = time.monotonic() + PORTS_WAIT_S
@@ -46,7 +46,7 @@ def _env() -> dict[str, str]:
 
 def _run(duration_s: int, out: Path) -> subprocess.Popen[bytes]:
     with open(out, "wb") as log:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "common.cli.main", "run", "--duration", str(duration_s)],
+        return subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--duration", str(duration_s)],
                                 cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)  # fmt: skip
 
@@ -74,7 +74,7 @@ def test_a_clean_run_prints_no_error_and_no_crit_line_when_not_interactive(tmp_p
 
 
 def _view_complete(url: str) -> bool:
-    from common.cli.top import frame
+    from cli.top import frame
 
     client = redis.Redis.from_url(url, socket_timeout=5)
     try:
@@ -87,12 +87,12 @@ def _view_complete(url: str) -> bool:
 
 
 def _top_once() -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "common.cli.main", "top", "--once", "--width", "200"],
+    return subprocess.run([sys.executable, "-m", "cli.main", "top", "--once", "--width", "200"],
                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)  # fmt: skip
 
 
 def _alerts(url: str) -> list[str]:
-    from common.cli.top import frame
+    from cli.top import frame
 
     client = redis.Redis.from_url(url, socket_timeout=5)
     try:

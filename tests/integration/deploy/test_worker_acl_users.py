@@ -14,7 +14,7 @@ import httpx
 import pytest
 import redis
 
-from common.cli.keys import CONTROL_TOKEN, write_secret
+from cli.keys import CONTROL_TOKEN, write_secret
 from common.ops import redis_acl
 from common.redis_server import find_redis_server, free_port
 from tests.integration.bus.procs import start_worker, stop_all, wait_for

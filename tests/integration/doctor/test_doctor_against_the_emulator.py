@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from common.cli.keys import derive_credentials, write_secret
+from cli.keys import derive_credentials, write_secret
 from common.clock import ManualClock, SystemClock
 from common.config import load_settings
 from common.doctor.run import examine

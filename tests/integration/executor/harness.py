@@ -15,10 +15,10 @@ import redis
 import redis.asyncio as aioredis
 from eth_account import Account
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
 from common.bus.codec import decode, encode
-from common.cli.keys import derive_credentials, write_secret
 from common.clock import SYSTEM_CLOCK
 from common.config import load_settings
 from common.runner import control

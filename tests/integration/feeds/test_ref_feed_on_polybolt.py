@@ -12,9 +12,9 @@ import pytest
 import redis
 from eth_account import Account
 
+from cli.keys import derive_credentials, write_secret
 from common.bus import streams
 from common.bus.codec import decode
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.feed import FeedStatus
 from common.schemas.ref import RefTick

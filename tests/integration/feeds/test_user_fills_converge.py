@@ -17,10 +17,10 @@ import redis
 from eth_account import Account
 from py_clob_client_v2 import ClobClient
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.redis_server import EmbeddedRedis
 from common.schemas.user import Fill

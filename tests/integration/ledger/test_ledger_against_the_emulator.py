@@ -18,10 +18,10 @@ import redis
 from eth_account import Account
 from py_clob_client_v2 import ClobClient, OrderArgsV2, OrderType, PartialCreateOrderOptions
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.positions import AccountPosition, MarketPosition
 from tests.integration.bus.procs import start_worker, stop, wait_for

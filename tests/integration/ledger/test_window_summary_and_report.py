@@ -13,10 +13,10 @@ import pytest
 import redis
 from eth_account import Account
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.positions import WindowSummary
 from tests.integration.bus.procs import ROOT, start_worker, stop_all, wait_for
@@ -70,8 +70,8 @@ def test_a_traded_window_resolves_into_a_summary_that_updown_report_prints_after
     on_stream = [decode(f).body for _, f in client.xrange(streams.POSITIONS)]
     assert [s.slug for s in on_stream if isinstance(s, WindowSummary)].count(window.slug) == 1
 
-    # What `updown report` runs (its entry in common.cli.main.COMMANDS is the lead's to add).
-    command = "import sys; from common.cli.report import main; sys.exit(main(sys.argv[1:]))"
+    # What `updown report` runs (its entry in cli.main.COMMANDS is the lead's to add).
+    command = "import sys; from cli.report import main; sys.exit(main(sys.argv[1:]))"
     report = subprocess.run([sys.executable, "-c", command], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, REDIS_URL=redis_url), timeout=30)  # fmt: skip
     assert report.returncode == 0, report.stderr

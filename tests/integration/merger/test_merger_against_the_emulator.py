@@ -21,6 +21,7 @@ from eth_account import Account
 from py_clob_client_v2 import ClobClient, OrderArgsV2, OrderType, PartialCreateOrderOptions
 from web3 import AsyncHTTPProvider, AsyncWeb3, HTTPProvider, Web3
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
 from common.bus.codec import decode
@@ -28,7 +29,6 @@ from common.chain import FileIntentStore
 from common.chain.abi import CTF_ABI, ERC20_ABI, POSITIONS_ABI
 from common.chain.ids import BINARY_PARTITION, ZERO_COLLECTION, binary_position_ids
 from common.chain.sender import GatewaySettings, TxSender
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.schemas.inventory import InventoryAction
 from common.schemas.positions import MarketPosition, OutcomePosition

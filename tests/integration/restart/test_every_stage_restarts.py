@@ -18,9 +18,9 @@ import pytest
 import redis
 from eth_account import Account
 
+from cli.keys import derive_credentials, write_secret
 from common import state
 from common.bus import streams
-from common.cli.keys import derive_credentials, write_secret
 from common.config import load_settings
 from common.redis_server import free_port
 from common.runner import health

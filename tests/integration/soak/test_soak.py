@@ -25,7 +25,7 @@ def test_every_stage_and_redis_killed_in_a_trading_run_and_the_books_still_equal
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("UPDOWN_")}
     out = tmp_path / "soak.log"
     with open(out, "wb") as log:
-        done = subprocess.run([sys.executable, "-m", "common.cli.main", "soak", *SOAK], cwd=ROOT, env=env,
+        done = subprocess.run([sys.executable, "-m", "cli.main", "soak", *SOAK], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT, timeout=560)  # fmt: skip
     text = out.read_text(errors="replace")
     tail = "\n".join(line for line in text.splitlines() if "[updown" in line or "FATAL" in line)[-6000:]

@@ -19,7 +19,7 @@ CLI_TIMEOUT_S = 60
 
 
 def updown(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "common.cli.main", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=CLI_TIMEOUT_S)  # fmt: skip
 
 

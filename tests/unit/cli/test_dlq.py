@@ -8,10 +8,10 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from cli.main import main
 from common.bus import streams
 from common.bus.codec import decode, encode
 from common.bus.writer import Writer
-from common.cli.main import main
 from common.clock import SYSTEM_CLOCK
 from common.config.settings import BusSettings
 from common.schemas.base import load_all

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.cli.keys import API_FILES, CONTROL_TOKEN, PRIVATE_KEY
-from common.cli.launch import fresh_sim_state
+from cli.keys import API_FILES, CONTROL_TOKEN, PRIVATE_KEY
+from cli.launch import fresh_sim_state
 
 
 def test_the_last_emulators_api_credentials_books_and_journal_go_the_wallet_and_token_stay(tmp_path: Path) -> None:

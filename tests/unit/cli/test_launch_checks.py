@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from common.cli.launch_checks import busy_ports, metrics_ports, unhealthy
+from cli.launch_checks import busy_ports, metrics_ports, unhealthy
 from common.config import load_settings
 
 
@@ -35,7 +35,7 @@ def test_every_worker_program_has_its_own_metrics_port() -> None:
 
 
 def test_live_mode_is_refused_without_an_explicit_confirmation(monkeypatch: object, capsys: object) -> None:
-    from common.cli.launch_checks import live_preflight
+    from cli.launch_checks import live_preflight
 
     monkeypatch.delenv("UPDOWN_LIVE_CONFIRM", raising=False)  # type: ignore[attr-defined]
 
@@ -46,7 +46,7 @@ def test_live_mode_is_refused_without_an_explicit_confirmation(monkeypatch: obje
 
 
 def test_the_end_of_run_check_passes_only_when_the_ledger_equals_the_emulator_and_nothing_rests() -> None:
-    from common.cli.sim_check import compare
+    from cli.sim_check import compare
 
     agree = compare(0, 9_961_419_100, {"7": 41_340_000}, 9_961_419_100, {"7": 41_340_000, "8": 0})
     one_micro_off = compare(0, 9_961_419_100, {"7": 41_340_000}, 9_961_419_101, {"7": 41_340_000})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from common.cli import config_cmd, launch, status
+from cli import config_cmd, launch, status
 from common.config import ConfigError, load_settings
 from common.config.redact import redact_url
 

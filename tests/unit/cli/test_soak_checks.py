@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.cli.soak_checks import fills_booked, memory_lines, our_fills, slot_overlaps
+from cli.soak_checks import fills_booked, memory_lines, our_fills, slot_overlaps
 
 SLOT = ("0xmarket", "tok-up", "BUY", 0)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from common.cli import supervisor_conf
+from cli import supervisor_conf
 
 SOURCE = textwrap.dedent("""
     [unix_http_server]

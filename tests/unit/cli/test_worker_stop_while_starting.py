@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # The worker command's slow start (its imports) stood in for by a sleep, with SIGTERM arriving in it.
 SCRIPT = """
 import os, signal, sys, time
-from common.cli import main as cli
+from cli import main as cli
 cli.COMMANDS["worker"] = lambda argv: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(10), 3)[-1]
 sys.exit(cli.main(["worker", "executor"]))
 """

@@ -3,7 +3,7 @@ that both are measured by the same sink."""
 
 from __future__ import annotations
 
-from common.bench.feed_book import MARKET, TOKENS, frame_sequence
+from bench.feed_book import MARKET, TOKENS, frame_sequence
 from common.bus.codec import encode
 from common.schemas.book import BestBidAsk, BookDelta
 

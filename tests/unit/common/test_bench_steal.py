@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from common.bench.steal import Steal, StealTimeline
+from bench.steal import Steal, StealTimeline
 
 
 def _stat(path: Path, user: int, system: int, idle: int, steal: int) -> None:

@@ -7,9 +7,9 @@ import json
 import fakeredis
 import pytest
 
+from cli.report import ledger_drained, money, print_report, render
 from common import state
 from common.bus import streams
-from common.cli.report import ledger_drained, money, print_report, render
 from common.schemas.positions import AccountPosition, WindowSummary
 from workers.ledger.store import COUNTERS_KEY, RECYCLED_KEY
 

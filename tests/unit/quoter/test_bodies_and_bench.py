@@ -1,8 +1,8 @@
+from bench.quoter import main, run
 from common.bus.codec import decode, encode
 from common.schemas.base import registry
 from tests.unit.alpha.builders import START_S, WINDOW, fed_core
 from tests.unit.quoter.builders import make_inputs
-from workers.quoter.bench import main, run
 from workers.quoter.core import Positions, QuoterCore
 
 

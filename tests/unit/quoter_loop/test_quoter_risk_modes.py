@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 import redis.asyncio as aioredis
 
+from bench.feed_book import MARKET, TOKENS, record
 from common import state
-from common.bench.feed_book import MARKET, TOKENS, record
 from common.bus import streams
 from common.bus.codec import encode
 from common.bus.writer import Emit, Writer

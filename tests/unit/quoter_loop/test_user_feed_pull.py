@@ -6,7 +6,7 @@ import time
 
 import fakeredis.aioredis
 
-from common.bench.feed_book import record
+from bench.feed_book import record
 from common.bus.envelope import Envelope
 from common.bus.writer import Writer
 from common.clock import SYSTEM_CLOCK

@@ -7,8 +7,8 @@ import json
 
 import redis
 
+from bench.feed_book import MARKET, TOKENS, record
 from common import state
-from common.bench.feed_book import MARKET, TOKENS, record
 from common.bus import streams
 from common.bus.codec import encode
 from common.latency import LATENCY_KEY
