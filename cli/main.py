@@ -18,7 +18,7 @@ USAGE = """updown COMMAND [ARGS]
   tail STREAM [--count N] [--follow]    print decoded entries of a stream
   dlq list|replay STREAM [--count N] [--id ID ...|--all]   a stream's dead letters; put them back
   ctl ACTION [--target W] [--reason R]  pause | resume | halt | reload | reduce-only | flatten
-  config                       print the effective configuration (secrets redacted)
+  config [--strategy]          print the effective configuration (secrets redacted), or each series' strategy
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
   sim [--port P] ...           the venue emulator, flags defaulted from the config

@@ -5,6 +5,7 @@ directory, the environment (``UPDOWN_SECTION__KEY``, plus the plain ``REDIS_URL`
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from pydantic_settings import (
 
 from common.config.errors import ConfigError, describe
 from common.config.settings import Mode, Settings
+from common.strategy.params import strategy_problems
 
 #: Default configuration folder: ``conf/`` beside the packages; ``UPDOWN_CONF_DIR`` overrides.
 DEFAULT_CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -96,6 +98,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         loaded = _Layered()
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
+    except tomllib.TOMLDecodeError as exc:  # a file edited by hand, then reloaded: refuse, never crash
+        raise ConfigError(f"invalid configuration: a file in {folder} is not valid TOML: {exc}") from None
+    problems = strategy_problems(loaded)
+    if problems:
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
     return loaded
 
 

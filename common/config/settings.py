@@ -262,6 +262,31 @@ class RecorderSettings(_Section):
     raw_frames_maxlen: int = Field(100_000, ge=100)
 
 
+#: A strategy or risk parameter as the configuration gives it (TOML scalars and arrays; strings also
+#: for the environment, e.g. ``UPDOWN_STRATEGY__QUOTER__LEVELS=3``). Each worker checks the names,
+#: types and ranges against the cores' parameters (common/strategy/params.py); ``updown run``,
+#: ``updown config`` and ``updown ctl reload`` check them all before anything starts or changes.
+ParamValue = bool | int | float | str | tuple[bool | int | float | str, ...]
+
+
+class SeriesStrategySettings(_Section):
+    """One series' own values, over the shared ones: ``[strategy.series.btc-5m.quoter]``."""
+
+    alpha: dict[str, ParamValue] = {}
+    quoter: dict[str, ParamValue] = {}
+    risk: dict[str, ParamValue] = {}
+
+
+class StrategySettings(_Section):
+    """The trader's strategy: any parameter of the alpha core (common/strategy/alpha.py) and of
+    the quoter core (common/strategy/quoter.py) by name, with its unit in the name. What is not
+    set keeps the core's default. Live: ``updown ctl reload`` applies a change to the next decision."""
+
+    alpha: dict[str, ParamValue] = {}
+    quoter: dict[str, ParamValue] = {}
+    series: dict[str, SeriesStrategySettings] = {}
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -296,3 +321,7 @@ class Settings(BaseSettings):
     quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()
     recorder: RecorderSettings = RecorderSettings()
+    strategy: StrategySettings = StrategySettings()
+    #: The risk limits (the quoter's: unpaired shares, window position, total exposure, daily loss),
+    #: by name; per series under ``[strategy.series.<key>.risk]``.
+    risk: dict[str, ParamValue] = {}

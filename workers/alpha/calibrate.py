@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.strategy.alpha import AlphaConfig
 from workers.alpha.calibrate_data import (
     DEFAULT_DATA_DIR,
     PRICE_SCALE,
@@ -32,7 +33,6 @@ from workers.alpha.calibrate_data import (
     load_ticks,
     settled_prices,
 )
-from workers.alpha.core.config import AlphaConfig
 from workers.alpha.core.engine import AlphaCore
 from workers.alpha.core.settlement import normal_cdf
 from workers.alpha.core.types import SettlementRule, WindowSpec

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
+from common.config.errors import ConfigError
 from common.config.settings import Settings
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import trading_mode
@@ -24,6 +25,7 @@ from common.schemas.ref import RefTick
 from common.schemas.signal import Signal
 from common.schemas.user import Fill
 from common.series import series_assets, series_keys
+from common.strategy.params import alpha_config
 from workers.alpha import metrics
 from workers.alpha.core.adapt import NotAWindow, apply_ref_tick, window_from_record
 from workers.alpha.core.engine import AlphaCore
@@ -53,7 +55,8 @@ def market_data(settings: Settings) -> list[str]:
 
 
 async def setup(ctx: Context) -> None:
-    ctx.resources["series"] = {key: SeriesState() for key in series_keys(ctx.settings)}
+    ctx.resources["series"] = {key: SeriesState(core=AlphaCore(alpha_config(ctx.settings, key)))
+                               for key in series_keys(ctx.settings)}  # fmt: skip
     # The markets stream's history is acked: rebuild the windows from the current state.
     for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
         on_record(ctx.resources["series"], record)
@@ -130,6 +133,23 @@ async def timer(ctx: Context) -> None:
 
 async def on_control(ctx: Context, cmd: ControlCommand) -> None:
     ctx.resources["halted"] = await trading_mode(ctx.redis) == "HALTED"
+    if cmd.action == "reload":
+        reconfigure(ctx, cmd)
+
+
+def reconfigure(ctx: Context, cmd: ControlCommand) -> None:
+    """The reloaded strategy's parameters for every series, or none of them (refused, with the
+    reason) when any is invalid."""
+    held: dict[str, SeriesState] = ctx.resources["series"]
+    try:
+        configs = {key: alpha_config(ctx.settings, key) for key in held}
+    except ConfigError as exc:
+        ctx.log.error("reload_refused", request_id=cmd.request_id, reason=str(exc))
+        return
+    changed = [key for key, config in configs.items() if held[key].core.config != config]
+    for key in changed:
+        held[key].core.reconfigure(configs[key])
+    ctx.log.warning("strategy_reloaded", request_id=cmd.request_id, changed=changed)
 
 
 SPEC = WorkerSpec(name="alpha", inputs=(Input(streams.MARKETS), Input(streams.FILLS), Input(market_data, start_id="$")),

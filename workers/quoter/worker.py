@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from common.bus import streams
 from common.bus.envelope import Envelope
+from common.config.errors import ConfigError
 from common.config.settings import Settings
 from common.ops import alerts
 from common.runner import Context, Emit, Input, WorkerSpec
@@ -30,12 +31,15 @@ from common.schemas.positions import AccountPosition, MarketPosition
 from common.schemas.rewards import RewardHintMessage
 from common.schemas.signal import Signal
 from common.series import series_keys
+from common.strategy.params import quoter_config
+from common.strategy.quoter import QuoterConfig
 from workers.quoter import ledger_watch, metrics
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
-from workers.quoter.core.config import QuoterConfig
+from workers.quoter.core.churn import config_digest
 from workers.quoter.core.engine import QuoterCore
 from workers.quoter.core.limits import blocked_reason
 from workers.quoter.core.types import Books, BookTop, QuoterInputs, TradingMode
+from workers.quoter.params import cores_for
 from workers.quoter.view import USER_FEED, View, left_to_flatten, load, positions_of, remember, see_account
 
 #: A book move re-quotes a series at most this often (signals always do).
@@ -58,8 +62,19 @@ def intent_streams(settings: Settings) -> list[str]:
 async def setup(ctx: Context) -> None:
     ctx.resources["view"] = await load(ctx)
     ctx.resources["started_ms"] = ctx.clock.now_ms()
-    ctx.resources["core"] = core = QuoterCore()
-    metrics.LOSS_LIMIT.set(core.config.daily_loss_limit_micro)
+    ctx.resources["cores"] = cores_for(ctx.settings, series_keys(ctx.settings))
+    show_limits(ctx)
+
+
+def core_for(ctx: Context, series: str) -> QuoterCore:
+    """A core for a series that is not configured here (its signal came anyway): its parameters."""
+    core = ctx.resources["cores"][series] = QuoterCore(quoter_config(ctx.settings, series))
+    return core
+
+
+def show_limits(ctx: Context) -> None:
+    cores: dict[str, QuoterCore] = ctx.resources["cores"]
+    metrics.LOSS_LIMIT.set(min(core.config.daily_loss_limit_micro for core in cores.values()))
 
 
 async def watch_ledger(ctx: Context) -> None:
@@ -96,7 +111,7 @@ def decide(ctx: Context, series: str) -> list[Emit]:
     mode = view.mode if view.user_feed_up else TradingMode.HALTED
     inputs = QuoterInputs(now_ms=now_ms, signal=signal, market=meta, books=books, positions=positions_of(view, meta),
                           mode=mode, hints=hints, positions_stale=view.positions_stale)  # fmt: skip
-    core = ctx.resources["core"]
+    core = ctx.resources["cores"].get(series) or core_for(ctx, series)
     intent = core.decide(inputs)
     metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
@@ -162,10 +177,26 @@ async def flat_check(ctx: Context) -> None:
 
 async def on_control(ctx: Context, cmd: ControlCommand) -> None:
     view: View = ctx.resources["view"]
+    if cmd.action == "reload":
+        reconfigure(ctx, cmd)
     view.mode = TradingMode(await control_mode(ctx.redis))
     if cmd.action == "flatten":
         view.flat_reported = False
     await flat_check(ctx)
+
+
+def reconfigure(ctx: Context, cmd: ControlCommand) -> None:
+    """The strategy and risk parameters of the reloaded configuration, from the next decision on;
+    refused with the reason (the old ones stay) when any series' are invalid."""
+    try:
+        ctx.resources["cores"] = cores_for(ctx.settings, series_keys(ctx.settings), ctx.resources["cores"])
+    except ConfigError as exc:
+        ctx.log.error("reload_refused", request_id=cmd.request_id, reason=str(exc))
+        return
+    show_limits(ctx)
+    configs = {key: core.config for key, core in ctx.resources["cores"].items()}
+    ctx.log.warning("strategy_reloaded", request_id=cmd.request_id,
+                    digests={key: config_digest(c).hex()[:12] for key, c in configs.items()})  # fmt: skip
 
 
 SPEC = WorkerSpec(

@@ -147,7 +147,7 @@ async def test_the_quoter_raises_trading_halted_once_when_the_daily_loss_limit_i
     client = aioredis.Redis.from_url(redis_url)
     ctx = await start_quoter(client)
     try:
-        limit = ctx.resources["core"].config.daily_loss_limit_micro
+        limit = ctx.resources["cores"]["btc-updown-15m"].config.daily_loss_limit_micro
         await worker.handle(ctx, envelope(account().model_copy(update={"realized_pnl_micro": -limit})))
         m = market()
         first = await worker.handle(ctx, envelope(signal_for(m.series or "", m.slug, m.window_end_ms or 0)))

@@ -4,7 +4,7 @@ from common.native import ensure_fresh
 
 ensure_fresh()  # compiled with mypyc by `make`: never a binary built from other sources
 
-from workers.alpha.core.config import AlphaConfig  # noqa: E402
+from common.strategy.alpha import AlphaConfig  # noqa: E402
 from workers.alpha.core.engine import AlphaCore  # noqa: E402
 from workers.alpha.core.types import Regime, SettlementRule, WindowSpec  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from common.schemas.signal import Signal
-from workers.alpha.core.config import AlphaConfig
+from common.strategy.alpha import AlphaConfig
 from workers.alpha.core.history import PriceHistory
 from workers.alpha.core.leadlag import LeadLag
 from workers.alpha.core.regime import RegimeInputs, classify
@@ -34,6 +34,17 @@ class AlphaCore:
         self.toxicity = ToxicityTracker()
         self._oracle_recv_ms: int | None = None
         self._lead_recv_ms: int | None = None
+
+    def reconfigure(self, config: AlphaConfig) -> None:
+        """New parameters (a live reload) without forgetting the market: the volatility estimates
+        keep their values and decay at the new half-lives from now on; the lead-lag estimate starts
+        over only when its own shape (the longest lag, its half-life) changed."""
+        c = self.config = config
+        self.vol_slow.retune(c.vol_half_life_s, c.vol_floor_per_sqrt_s)
+        self.vol_fast.retune(c.vol_fast_half_life_s, c.vol_floor_per_sqrt_s)
+        self.vol_long.retune(c.vol_long_half_life_s, c.vol_floor_per_sqrt_s)
+        if (self.lead.max_lag_s, self.lead.half_life_s) != (c.max_lag_s, c.lead_half_life_s):
+            self.lead = LeadLag(c.max_lag_s, c.lead_half_life_s)
 
     def on_oracle(self, ts_ms: int, price: float, recv_ms: int) -> None:
         """A Chainlink tick; a later tick for the same second is a correction and replaces it."""

@@ -52,6 +52,14 @@ class LeadLag:
         self._cov = [0.0] * (max_lag_s + 1)
         self.samples = 0
 
+    @property
+    def max_lag_s(self) -> int:
+        return self._max_lag_s
+
+    @property
+    def half_life_s(self) -> float:
+        return self._half_life_s
+
     def on_lead(self, second: int, price: float) -> None:
         if price <= 0:
             return

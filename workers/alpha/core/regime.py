@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from workers.alpha.core.config import AlphaConfig
+from common.strategy.alpha import AlphaConfig
 from workers.alpha.core.types import Regime
 
 

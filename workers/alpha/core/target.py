@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from workers.alpha.core.config import AlphaConfig
+from common.strategy.alpha import AlphaConfig
 from workers.alpha.core.types import Distribution
 
 

@@ -44,6 +44,11 @@ class EwmaVolatility:
         self._recent: deque[float] = deque(maxlen=self._k + 1)
         self.updates = 0
 
+    def retune(self, half_life_s: float, floor: float) -> None:
+        """New parameters from the next update on; the estimate so far is kept."""
+        self._half_life_s = half_life_s
+        self._floor = floor
+
     @property
     def sigma(self) -> float:
         """Per-second volatility of log returns, at least the floor."""

@@ -4,7 +4,7 @@ from common.native import ensure_fresh
 
 ensure_fresh()  # compiled with mypyc by `make`: never a binary built from other sources
 
-from workers.quoter.core.config import EndgameMode, QuoterConfig  # noqa: E402
+from common.strategy.quoter import EndgameMode, QuoterConfig  # noqa: E402
 from workers.quoter.core.engine import QuoterCore  # noqa: E402
 from workers.quoter.core.types import (  # noqa: E402
     Books,

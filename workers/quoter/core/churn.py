@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from common.schemas.intent import ChurnTolerance
-from workers.quoter.core.config import QuoterConfig
+from common.strategy.quoter import QuoterConfig
 from workers.quoter.core.types import QuoterInputs
 
 

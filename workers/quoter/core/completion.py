@@ -16,7 +16,7 @@ from functools import lru_cache
 from common.fees import FeeSchedule, fee_per_share
 from common.money import MICRO_PER_UNIT
 from common.schemas.intent import TakerOrder
-from workers.quoter.core.config import QuoterConfig
+from common.strategy.quoter import QuoterConfig
 from workers.quoter.core.limits import Budget
 from workers.quoter.core.types import Outcome, QuoterInputs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from common.schemas.signal import Signal
-from workers.quoter.core.config import EndgameMode, QuoterConfig
+from common.strategy.quoter import EndgameMode, QuoterConfig
 from workers.quoter.core.types import Outcome
 
 BOTH = frozenset({Outcome.UP, Outcome.DOWN})

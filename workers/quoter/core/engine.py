@@ -12,10 +12,10 @@ from typing import Literal, NamedTuple
 
 from common.money import MICRO_PER_UNIT
 from common.schemas.intent import DesiredOrder, Intent, OutcomeName, TakerOrder
+from common.strategy.quoter import QuoterConfig
 from common.ticks import TickGrid
 from workers.quoter.core.churn import churn_tolerance, config_digest, intent_id
 from workers.quoter.core.completion import complete_set_orders, completion_order
-from workers.quoter.core.config import QuoterConfig
 from workers.quoter.core.endgame import NOT_ENDGAME, endgame_plan
 from workers.quoter.core.flatten import flatten_plan
 from workers.quoter.core.ladder import ladder_prices, post_only_limit_micro

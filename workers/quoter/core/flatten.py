@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from common.money import MICRO_PER_UNIT
 from common.schemas.intent import DesiredOrder, TakerOrder
+from common.strategy.quoter import QuoterConfig
 from common.ticks import TickGrid
 from workers.quoter.core.completion import fee_per_share_micro
-from workers.quoter.core.config import QuoterConfig
 from workers.quoter.core.limits import Budget
 from workers.quoter.core.types import Outcome, QuoterInputs
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from common.money import MICRO_PER_UNIT
-from workers.quoter.core.config import QuoterConfig
+from common.strategy.quoter import QuoterConfig
 from workers.quoter.core.types import Outcome, Positions, QuoterInputs, TradingMode
 
 #: A ladder rung: (outcome, level, price, size).

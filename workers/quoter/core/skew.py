@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from common.money import MICRO_PER_UNIT
-from workers.quoter.core.config import QuoterConfig
+from common.strategy.quoter import QuoterConfig
 from workers.quoter.core.types import Outcome, Positions
 
 
