@@ -8,7 +8,12 @@ outcome by Brier score and log loss, next to two baselines:
 
 * coin flip: q = 0.5;
 * naive (ignores volatility): a normal with a fixed volatility of 50% a year (BTC's long-run
-  level), ``q = Φ(ln(S/K) / (σ₀·√τ))``, clipped like the model.
+  level), ``q = Φ(ln(S/K) / (σ₀·√τ))``, clipped like the model;
+* gbm: the same normal with the realized volatility of the last 300 s of one-second log returns
+  (the bar the issue sets: a model that cannot beat it is not worth its complexity).
+
+Each difference (model minus gbm) comes with a 95% bootstrap interval over markets (resampling
+whole markets, a fixed seed): an interval entirely below zero is a significant improvement.
 
 A market is excluded when its outcome cannot be recomputed from the file: no strike, unresolved,
 no tick at exactly the end second (a feed gap), or too little price history before the first
@@ -18,7 +23,9 @@ evaluation (warm-up).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +52,11 @@ NAIVE_SIGMA_PER_SQRT_S = 0.5 / math.sqrt(365 * 86_400)
 WARMUP_S = 900
 #: Probabilities are clipped to [ε, 1 − ε] for the log loss (the model clips the same way).
 PROB_CLIP = 1e-4
+#: The realized-volatility baseline's lookback.
+GBM_LOOKBACK_S = 300
+#: Bootstrap resamples (over markets) for the intervals of the differences, and their seed.
+BOOTSTRAP_RESAMPLES = 2_000
+BOOTSTRAP_SEED = 7
 #: The date whose markets the report uses by default.
 DEFAULT_DATE = "2026-06-08"
 
@@ -54,6 +66,7 @@ class HorizonScores:
     outcomes: list[int] = field(default_factory=list)
     model: list[float] = field(default_factory=list)
     naive: list[float] = field(default_factory=list)
+    gbm: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +95,33 @@ def log_loss(probs: Sequence[float], outcomes: Sequence[int]) -> float:
 def _naive_q(spot: float, strike: float, tau_s: int) -> float:
     q = normal_cdf(math.log(spot / strike) / (NAIVE_SIGMA_PER_SQRT_S * math.sqrt(tau_s)))
     return min(1 - PROB_CLIP, max(PROB_CLIP, q))
+
+
+def _gbm_q(core: AlphaCore, spot: float, strike: float, tau_s: int) -> float:
+    """A normal with the realized volatility of the last ``GBM_LOOKBACK_S`` one-second returns."""
+    last = core.history.last_s or 0
+    prices = [p for t in range(last - GBM_LOOKBACK_S, last + 1) if (p := core.history.at(t)) is not None]
+    returns = [math.log(b / a) for a, b in itertools.pairwise(prices) if a > 0 and b > 0]
+    sigma = math.sqrt(sum(r * r for r in returns) / len(returns)) if returns else NAIVE_SIGMA_PER_SQRT_S
+    sigma = max(sigma, 1e-7)
+    q = normal_cdf(math.log(spot / strike) / (sigma * math.sqrt(tau_s)))
+    return min(1 - PROB_CLIP, max(PROB_CLIP, q))
+
+
+def bootstrap_interval(model: Sequence[float], base: Sequence[float], outcomes: Sequence[int],
+                       score: str) -> tuple[float, float, float]:  # fmt: skip
+    """The mean difference of per-market scores (model − base) and its 95% bootstrap interval."""
+    def per(p: float, y: int) -> float:
+        if score == "brier":
+            return (p - y) ** 2
+        p = min(1 - PROB_CLIP, max(PROB_CLIP, p))
+        return -math.log(p) if y else -math.log(1 - p)
+
+    diffs = [per(m, y) - per(b, y) for m, b, y in zip(model, base, outcomes, strict=True)]
+    rng = random.Random(BOOTSTRAP_SEED)
+    n = len(diffs)
+    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(BOOTSTRAP_RESAMPLES))
+    return sum(diffs) / n, means[int(0.025 * len(means))], means[int(0.975 * len(means)) - 1]
 
 
 def _select(markets: list[RecordedMarket], final: dict[int, int]) -> tuple[list[RecordedMarket], dict[str, int], int]:
@@ -130,6 +170,7 @@ def calibrate(
         s.outcomes.append(int(market.up_won))
         s.model.append(signal.q_up_ppm / 1_000_000)
         s.naive.append(_naive_q(spot, strike, max(1, market.end_s - last_s)))
+        s.gbm.append(_gbm_q(core, spot, strike, max(1, market.end_s - last_s)))
     return CalibrationReport(date, len(markets), len(used), excluded, mismatches, scores)
 
 
@@ -139,20 +180,32 @@ def format_report(report: CalibrationReport) -> str:
         f"markets: {report.markets_total} recorded, {report.markets_used} scored; excluded: "
         + ", ".join(f"{k} {v}" for k, v in report.excluded.items())
         + f"; recomputed outcome differs from the venue's on {report.recompute_mismatches} scored",
+        f"gbm = normal with the realized volatility of the last {GBM_LOOKBACK_S} s; "
         "naive = normal with a fixed 50%/yr volatility; coin = 0.5",
-        f"{'horizon':>8} {'n':>4} | {'Brier q_up':>10} {'naive':>8} {'coin':>8} |"
-        f" {'logloss q_up':>12} {'naive':>8} {'coin':>8}",
+        f"{'horizon':>8} {'n':>4} | {'Brier q_up':>10} {'gbm':>7} {'naive':>7} {'coin':>7} |"
+        f" {'logloss q_up':>12} {'gbm':>7} {'naive':>7} {'coin':>7}",
     ]
     for h, s in report.scores.items():
         if not s.outcomes:
             continue
         coin = [0.5] * len(s.outcomes)
         lines.append(
-            f"{h:>7}s {len(s.outcomes):>4} | {brier(s.model, s.outcomes):>10.4f}"
-            f" {brier(s.naive, s.outcomes):>8.4f} {brier(coin, s.outcomes):>8.4f} |"
-            f" {log_loss(s.model, s.outcomes):>12.4f}"
-            f" {log_loss(s.naive, s.outcomes):>8.4f} {log_loss(coin, s.outcomes):>8.4f}"
+            f"{h:>7}s {len(s.outcomes):>4} | {brier(s.model, s.outcomes):>10.4f} {brier(s.gbm, s.outcomes):>7.4f}"
+            f" {brier(s.naive, s.outcomes):>7.4f} {brier(coin, s.outcomes):>7.4f} |"
+            f" {log_loss(s.model, s.outcomes):>12.4f} {log_loss(s.gbm, s.outcomes):>7.4f}"
+            f" {log_loss(s.naive, s.outcomes):>7.4f} {log_loss(coin, s.outcomes):>7.4f}"
         )
+    lines.append(f"q_up minus gbm, mean and 95% bootstrap interval over markets ({BOOTSTRAP_RESAMPLES} resamples; "
+                 "below zero is better):")  # fmt: skip
+    for h, s in report.scores.items():
+        if not s.outcomes:
+            continue
+        parts = []
+        for score in ("brier", "logloss"):
+            mean, lo, hi = bootstrap_interval(s.model, s.gbm, s.outcomes, score)
+            verdict = "better" if hi < 0 else "worse" if lo > 0 else "level"
+            parts.append(f"{score} {mean:+.4f} [{lo:+.4f}, {hi:+.4f}] {verdict:<6}")
+        lines.append(f"{h:>7}s  " + "   ".join(parts))
     return "\n".join(lines)
 
 

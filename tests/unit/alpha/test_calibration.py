@@ -1,5 +1,5 @@
 from tests.shared_data import SHARED_DATA, needs_shared_data
-from workers.alpha.calibrate import HORIZONS_S, brier, calibrate, log_loss, main
+from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, brier, calibrate, log_loss, main
 
 
 @needs_shared_data
@@ -26,3 +26,24 @@ def test_the_report_prints_a_row_per_horizon_and_the_exclusions_for_the_other_re
 def test_a_day_without_recorded_data_is_reported_not_raised(tmp_path, capsys):
     assert main(["--date", "2026-01-01", "--data-dir", str(tmp_path)]) == 2
     assert "no recorded data" in capsys.readouterr().out
+
+
+@needs_shared_data
+def test_q_up_scores_below_the_realized_volatility_gbm_at_every_horizon_on_both_recorded_days():
+    """The issue's bar for the fair value: a plain GBM with 300-s realized volatility."""
+    for date in ("2026-06-08", "2026-07-24"):
+        report = calibrate(date, SHARED_DATA)
+        for horizon in HORIZONS_S:
+            s = report.scores[horizon]
+            assert brier(s.model, s.outcomes) < brier(s.gbm, s.outcomes), (date, horizon)
+            assert log_loss(s.model, s.outcomes) < log_loss(s.gbm, s.outcomes), (date, horizon)
+
+
+def test_the_bootstrap_interval_brackets_the_mean_and_shows_a_clear_improvement():
+    outcomes = [1, 0] * 100
+    better = [0.8 if y else 0.2 for y in outcomes]
+    coin = [0.5] * len(outcomes)
+    mean, lo, hi = bootstrap_interval(better, coin, outcomes, "brier")
+    assert lo <= mean <= hi < 0 and abs(mean + 0.21) < 1e-12
+    mean, lo, hi = bootstrap_interval(coin, coin, outcomes, "logloss")
+    assert (mean, lo, hi) == (0.0, 0.0, 0.0)
