@@ -57,6 +57,8 @@ GBM_LOOKBACK_S = 300
 #: Bootstrap resamples (over markets) for the intervals of the differences, and their seed.
 BOOTSTRAP_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 7
+#: Edges of the reliability table's buckets of quoted probability.
+RELIABILITY_EDGES = (0.0, 0.02, 0.05, 0.10, 0.20, 0.35, 0.50, 0.65, 0.80, 0.90, 0.95, 0.98, 1.0)
 #: The date whose markets the report uses by default.
 DEFAULT_DATE = "2026-06-08"
 
@@ -206,7 +208,38 @@ def format_report(report: CalibrationReport) -> str:
             verdict = "better" if hi < 0 else "worse" if lo > 0 else "level"
             parts.append(f"{score} {mean:+.4f} [{lo:+.4f}, {hi:+.4f}] {verdict:<6}")
         lines.append(f"{h:>7}s  " + "   ".join(parts))
-    return "\n".join(lines)
+    return "\n".join(lines + reliability_lines(report))
+
+
+def reliability(probs: Sequence[float], outcomes: Sequence[int]) -> list[tuple[float, float, int, float, float]]:
+    """Per bucket of quoted probability: (low edge, high edge, n, mean quoted, share that came true)."""
+    rows = []
+    for lo, hi in itertools.pairwise(RELIABILITY_EDGES):
+        inside = [(p, y) for p, y in zip(probs, outcomes, strict=True) if lo <= p < hi or (hi == 1.0 and p == 1.0)]
+        if inside:
+            n = len(inside)
+            rows.append((lo, hi, n, sum(p for p, _ in inside) / n, sum(y for _, y in inside) / n))
+    return rows
+
+
+def reliability_lines(report: CalibrationReport) -> list[str]:
+    """Does a quoted 3% come true 3% of the time? Every horizon pooled, q_up beside the gbm."""
+    pooled: dict[str, tuple[list[float], list[int]]] = {"q_up": ([], []), "gbm": ([], [])}
+    for s in report.scores.values():
+        for name, probs in (("q_up", s.model), ("gbm", s.gbm)):
+            pooled[name][0].extend(probs)
+            pooled[name][1].extend(s.outcomes)
+    lines = ["reliability, every horizon pooled: quoted probability -> share that came true (n)"]
+    tables = {name: reliability(*pair) for name, pair in pooled.items()}
+    lines.append(f"{'bucket':>13} | {'q_up quoted':>11} {'true':>6} {'n':>4} | {'gbm quoted':>10} {'true':>6} {'n':>4}")
+    by_bucket = {name: {(lo, hi): row for lo, hi, *row in rows} for name, rows in tables.items()}
+    for lo, hi in itertools.pairwise(RELIABILITY_EDGES):
+        cells = []
+        for name in ("q_up", "gbm"):
+            row = by_bucket[name].get((lo, hi))
+            cells.append(f"{row[1]:>11.3f} {row[2]:>6.3f} {row[0]:>4}" if row else f"{'':>11} {'':>6} {0:>4}")
+        lines.append(f"[{lo:.2f}, {hi:.2f}) | " + " | ".join(cells))
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 from tests.shared_data import SHARED_DATA, needs_shared_data
-from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, brier, calibrate, log_loss, main
+from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, brier, calibrate, log_loss, main, reliability
 
 
 @needs_shared_data
@@ -47,3 +47,13 @@ def test_the_bootstrap_interval_brackets_the_mean_and_shows_a_clear_improvement(
     assert lo <= mean <= hi < 0 and abs(mean + 0.21) < 1e-12
     mean, lo, hi = bootstrap_interval(coin, coin, outcomes, "logloss")
     assert (mean, lo, hi) == (0.0, 0.0, 0.0)
+
+
+def test_reliability_buckets_count_what_was_quoted_and_what_came_true():
+    probs = [0.01, 0.03, 0.03, 0.5, 0.97, 1.0]
+    outcomes = [0, 1, 0, 1, 1, 1]
+    rows = {(lo, hi): (n, quoted, true) for lo, hi, n, quoted, true in reliability(probs, outcomes)}
+    assert rows[(0.0, 0.02)] == (1, 0.01, 0.0)
+    assert rows[(0.02, 0.05)] == (2, 0.03, 0.5)
+    assert rows[(0.98, 1.0)] == (1, 1.0, 1.0)  # the top edge is inside the last bucket
+    assert sum(n for n, _, _ in rows.values()) == len(probs)
