@@ -108,7 +108,8 @@ def test_replaces_are_limited_per_market_and_second_but_unwanted_orders_are_alwa
     core = ready_core()
     slow = ChurnTolerance(min_move_ticks=1, min_size_change_ppm=0, max_replaces_per_s=2)
     ids = submit_all(core, core.on_intent(intent(*ladder(4), churn=slow), T0).place_batches, T0)
-    moved = tuple(desired(UP, 300_000 - i * TICK, level=i) for i in range(3))  # level 3 no longer wanted
+    # Bids raised (not defensive: the limiter applies); level 3 no longer wanted.
+    moved = tuple(desired(UP, 600_000 - i * TICK, level=i) for i in range(3))
 
     step = core.on_intent(intent(*moved, churn=slow, now_ms=T0 + 1), T0 + 1)
 
@@ -220,3 +221,29 @@ def test_a_rejected_order_is_not_retried_for_the_same_intent() -> None:
     assert again.place_batches == []
     assert len(fresh.place_batches) == 1
     assert core.tracker.count(OrderState.REJECTED) == 1
+
+
+def test_a_defensive_move_pulls_every_exposed_order_at_once_whatever_the_replace_limiter_says() -> None:
+    """Bids repriced downward (a lead move against us) are cancelled in one step, all six, while
+    the limiter lets five replaces a second through; only the sixth successor waits for its slot."""
+    core = ready_core()
+    churn = ChurnTolerance(min_move_ticks=1, min_size_change_ppm=200_000, max_replaces_per_s=5)
+    live = submit_all(core, core.on_intent(intent(*ladder(6), churn=churn), T0).place_batches, T0)
+    lower = tuple(desired(price=o.price_micro - 10 * TICK, level=o.level) for o in ladder(6))
+
+    step = core.on_intent(intent(*lower, now_ms=T0 + 10, churn=churn), T0 + 10)
+
+    assert sorted(step.cancel_ids) == sorted(live)
+    placed = [s for b in step.place_batches for s in b]
+    assert len(placed) == 5 and all(s.replace for s in placed)  # the five successors the limiter allows
+
+
+def test_an_upward_reprice_is_not_defensive_and_waits_for_the_replace_limiter() -> None:
+    core = ready_core()
+    churn = ChurnTolerance(min_move_ticks=1, min_size_change_ppm=200_000, max_replaces_per_s=5)
+    live = submit_all(core, core.on_intent(intent(*ladder(6), churn=churn), T0).place_batches, T0)
+    higher = tuple(desired(price=o.price_micro + 2 * TICK, level=o.level) for o in ladder(6))
+
+    step = core.on_intent(intent(*higher, now_ms=T0 + 10, churn=churn), T0 + 10)
+
+    assert len(step.cancel_ids) == 5 and set(step.cancel_ids) < set(live)

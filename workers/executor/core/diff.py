@@ -7,8 +7,11 @@ canceling order and its successor, never two orders at one price); otherwise, an
 ``overlap``, only once the cancel is confirmed (the slot is free again). A slot found holding two
 orders (a cancel that failed) keeps the newest and cancels the rest. No new order ever joins an
 order of ours at its price (token, side, price), whichever level that one is. Replaces are limited to
-``max_replaces_per_s`` per market; cancels of orders no longer wanted are never limited. Orders
-whose state is in doubt (submitting, unknown, canceling) are waited for.
+``max_replaces_per_s`` per market; cancels of orders no longer wanted are never limited, and
+neither are defensive ones: a live order more exposed than desired (a BUY above the desired price,
+a SELL below it, or a larger size) is cancelled at once, as an urgent cancel, whatever the replace
+limiter says; only its successor waits for the limiter (or for the free slot). Orders whose state
+is in doubt (submitting, unknown, canceling) are waited for.
 """
 
 from __future__ import annotations
@@ -32,9 +35,17 @@ class Plan:
     cancels: list[str] = field(default_factory=list)
     #: Cancels of orders being replaced (the rest are urgent or unwanted).
     replace_cancels: list[str] = field(default_factory=list)
+    #: Urgent cancels of exposed orders whose successor is in ``places`` (a replace all the same).
+    defensive: list[str] = field(default_factory=list)
     places: list[PlaceSpec] = field(default_factory=list)
     #: Slots waiting for an order in doubt, or for the replace limiter.
     waiting: int = 0
+
+
+def exposed(live: LocalOrder, desired: DesiredOrder) -> bool:
+    """The live order risks more than the quoter wants: a better price for the taker, or more size."""
+    sign = 1 if desired.side == "BUY" else -1
+    return sign * (desired.price_micro - live.price_micro) < 0 or live.remaining_micro > desired.size_micro
 
 
 def needs_replace(live: LocalOrder, desired: DesiredOrder, churn: ChurnTolerance, tick_micro: int) -> bool:
@@ -118,14 +129,20 @@ def diff(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker, lim
             continue
         if not needs_replace(order, want, intent.churn, intent.tick_micro):
             continue
+        defensive = exposed(order, want)
         if replaces <= 0:
             plan.waiting += 1
+            if defensive:  # pulled now; its successor goes into the free slot later
+                plan.cancels.append(order.order_id)
             continue
         replaces -= 1
         limiter.note(market, now_ms)
         plan.cancels.append(order.order_id)
-        plan.replace_cancels.append(order.order_id)
+        if not defensive:
+            plan.replace_cancels.append(order.order_id)
         if overlap and (slot.token_id, slot.side, want.price_micro) not in prices:
+            if defensive:
+                plan.defensive.append(order.order_id)
             plan.places.append(_spec(intent, slot, want, tick_ms, replace=True))
             prices.add((slot.token_id, slot.side, want.price_micro))
     return plan

@@ -126,7 +126,9 @@ class ExecutorCore:
                     overlap=self.cfg.replace_overlap)  # fmt: skip
         step, local = Step(), self.local_ms(now_ms)
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
-        self._cancel(step, urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)], now_ms)
+        urgent = urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)]
+        self._cancel(step, urgent, now_ms)
+        self._replacing.update(o.slot for i in plan.defensive if i in urgent and (o := self.tracker.get(i)) is not None)
         replace = plan.replace_cancels[: self.budget.cancels_allowed(local, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
         self._cancel(step, replace, now_ms)
