@@ -23,8 +23,9 @@ class QuoterConfig:
     level_step_micro: int = 10_000
     #: Size of level 0 before the regime factor and skew (shares, micro).
     base_size_micro: int = 10_000_000
-    #: Size multiplier per level (ppm); deeper levels are safer, so they may be larger.
-    level_size_ppm: tuple[int, ...] = (1_000_000, 1_000_000, 1_500_000, 1_500_000, 2_000_000)
+    #: Size multiplier per level (ppm). Deeper levels are not larger than the touch by default: they
+    #: are filled mostly by sweeps and jumps, the fills a maker least wants more of.
+    level_size_ppm: tuple[int, ...] = (1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000)
     #: Order sizes are multiples of this (the venue truncates size to 2 decimals).
     size_quantum_micro: int = 10_000
     #: Price fall-back of the long side per unpaired share held (micro-pUSD per share).

@@ -30,7 +30,7 @@ def test_a_flat_book_at_half_gets_five_levels_a_cent_apart_on_both_outcomes_insi
     intent = CORE.decide(make_inputs(signal=make_signal(q_up_ppm=500_000, target_total_micro=960_000)))
     assert prices(intent, "UP") == [480_000, 470_000, 460_000, 450_000, 440_000]
     assert prices(intent, "DOWN") == [480_000, 470_000, 460_000, 450_000, 440_000]
-    assert sizes(intent, "UP") == [10_000_000, 10_000_000, 15_000_000, 15_000_000, 20_000_000]
+    assert sizes(intent, "UP") == [10_000_000] * 5  # deeper levels no larger than the touch
     assert intent.reason == "quoting" and intent.takers == ()
 
 
