@@ -60,5 +60,11 @@ class AlphaConfig:
     vol_half_spread_per_sd: float = 1.5
     #: Half-spread per unit of toxicity (micro per micro).
     toxicity_half_spread_ratio: float = 1.0
+    #: The venue's TWAP print (``chainlink_twap60``) is used for a TWAP-rule window's settlement
+    #: value while it is at most this old; older, the core averages its own spot history.
+    published_twap_stale_s: int = 5
+    #: Size multiplier while the lead and the oracle disagree beyond ``disagreement_log`` (ppm):
+    #: 0 stops quoting until they agree (one of the two is wrong, and we do not know which).
+    disagreement_size_ppm: int = 0
     #: How long a signal is good for.
     signal_ttl_ms: int = 2_000

@@ -31,13 +31,15 @@ def test_a_silent_lead_with_a_healthy_oracle_halves_sizes_without_halting():
     assert signal.regime == "STALE_LEAD" and signal.size_factor_ppm == 500_000
 
 
-def test_a_lead_far_from_the_oracle_is_a_warning_not_a_halt():
+def test_a_lead_far_from_the_oracle_stops_the_quoting_until_they_agree_without_a_halt():
     core, price = fed_core()
     now_ms = (START_S + 600) * 1000 + 500
     core.on_lead(now_ms, price * 1.01, now_ms)
     signal = core.evaluate(now_ms, WINDOW)
-    assert "disagreement" in signal.flags and signal.size_factor_ppm > 0
+    assert "disagreement" in signal.flags and signal.size_factor_ppm == 0
     assert signal.regime not in ("HALTED", "STALE_ORACLE")
+    core.reconfigure(replace(core.config, disagreement_size_ppm=500_000))
+    assert core.evaluate(now_ms, WINDOW).size_factor_ppm == 500_000  # a trader may quote smaller instead
 
 
 def test_control_halt_and_the_last_seconds_set_their_regimes():

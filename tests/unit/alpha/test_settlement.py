@@ -130,3 +130,55 @@ def test_student_t_tails_are_less_sure_than_the_normal_far_out_and_agree_at_the_
         1e-4,
     )
     assert prob_up(dist_far, tail_dof=5) < prob_up(dist_far)
+
+
+def published_twap(path: dict[int, float], first_s: int, last_s: int, n: int = 60) -> PriceHistory:
+    """The venue's TWAP prints: the oracle's own average over the n seconds up to each second."""
+    history = PriceHistory()
+    for t in range(first_s, last_s + 1):
+        history.add(t, sum(path[s] for s in range(t - n + 1, t + 1)) / n)
+    return history
+
+
+@given(st.integers(END - 250, END - 1), st.integers(0, 50), st.floats(-80.0, 80.0))
+@settings(max_examples=60, deadline=None)
+def test_with_the_published_twap_a_spot_source_off_by_a_basis_prices_as_the_oracle_itself(now_s, seed, basis):
+    """Our spot (Pyth on PolyBolt) sits a basis away from the oracle (Chainlink) the market settles
+    on. Averaging our own spot puts that basis into the settlement's expected value; with the
+    venue's TWAP prints it cancels, and q is the one the oracle's own history gives."""
+    oracle = walk(seed, START - 200, now_s)
+    ours = {s: p + basis for s, p in oracle.items()}
+    window = WindowSpec("s", "w", START, END, SettlementRule.TWAP, strike=oracle[START])
+    prints = published_twap(oracle, START - 100, now_s)
+
+    truth = settlement_distribution(window, history_of(oracle), now_s, oracle[now_s], 1e-4)
+    naive = settlement_distribution(window, history_of(ours), now_s, ours[now_s], 1e-4)
+    fixed = settlement_distribution(window, history_of(ours), now_s, ours[now_s], 1e-4, published=prints)
+
+    assert truth is not None and naive is not None and fixed is not None
+    assert abs(fixed.mean - truth.mean) < 1e-6 * oracle[now_s]
+    assert abs(naive.mean - truth.mean - basis) < 1e-6 * oracle[now_s]  # what it fixes
+    assert fixed.sd == naive.sd
+
+
+def test_the_strike_of_a_twap_window_is_the_venues_print_at_its_start_when_the_record_has_none():
+    oracle = walk(3, START - 200, START + 100)
+    ours = {s: p + 40.0 for s, p in oracle.items()}
+    window = WindowSpec("s", "w", START, END, SettlementRule.TWAP)
+    prints = published_twap(oracle, START - 100, START + 100)
+
+    now = START + 100
+    with_prints = settlement_distribution(window, history_of(ours), now, ours[now], 1e-4, published=prints)
+    assert with_prints is not None and with_prints.strike == prints.at(START)
+
+
+def test_a_stale_print_is_not_used():
+    oracle = walk(5, START - 200, END - 30)
+    ours = {s: p + 40.0 for s, p in oracle.items()}
+    window = WindowSpec("s", "w", START, END, SettlementRule.TWAP, strike=oracle[START])
+    prints = published_twap(oracle, START - 100, END - 40)  # the feed stopped 10 s ago
+
+    stale = settlement_distribution(window, history_of(ours), END - 30, ours[END - 30], 1e-4,
+                                    published=prints, published_stale_s=5)
+    naive = settlement_distribution(window, history_of(ours), END - 30, ours[END - 30], 1e-4)
+    assert stale == naive

@@ -53,13 +53,15 @@ def test_a_market_record_becomes_the_alphas_window_with_its_rule_and_strike():
         window_from_record(record(series=None))
 
 
-def test_chainlink_ticks_feed_the_oracle_binance_ticks_the_lead_and_the_twap_stream_neither():
+def test_chainlink_ticks_feed_the_oracle_binance_ticks_the_lead_and_the_twap_stream_its_own_history():
     core = AlphaCore()
     tick = dict(asset="btc", value_e18=int(Decimal("63000.25") * 10**18), venue_ts_ms=START_MS, recv_ts_ms=START_MS + 5)
     assert apply_ref_tick(core, RefTick(source="chainlink", symbol="btc/usd", **tick))
     assert apply_ref_tick(core, RefTick(source="binance", symbol="btcusdt", **tick))
-    assert not apply_ref_tick(core, RefTick(source="chainlink_twap60", symbol="btc/usd", **tick))
-    assert core.history.last_price() == pytest.approx(63_000.25)
+    twap = dict(tick, value_e18=int(Decimal("62990.5") * 10**18))
+    assert apply_ref_tick(core, RefTick(source="chainlink_twap60", symbol="btc/usd", **twap))
+    assert core.history.last_price() == pytest.approx(63_000.25)  # the TWAP is not a spot price
+    assert core.twap.last_price() == pytest.approx(62_990.5) and core.twap.last_s == START_MS // 1000
 
 
 def test_a_reward_hint_message_becomes_the_quoters_hint_until_it_is_stale():

@@ -35,9 +35,12 @@ def window_from_record(record: MarketRecord) -> WindowSpec:
 
 def apply_ref_tick(core: AlphaCore, tick: RefTick) -> bool:
     """Feed a ``ref.tick`` to the core: the spot is the oracle (Chainlink on RTDS, Pyth on PolyBolt,
-    which carries no Chainlink spot), Binance the lead. The TWAP stream is not an input (the core
-    averages the spot itself); returns whether it was used."""
+    which carries no Chainlink spot), Binance the lead, the venue's published 60-s TWAP the
+    settlement value of TWAP-rule windows; returns whether it was used."""
     price = tick.value_e18 / _E18
+    if tick.source == "chainlink_twap60":
+        core.on_twap(tick.venue_ts_ms, price)
+        return True
     if tick.source in ("chainlink", "pyth"):
         core.on_oracle(tick.venue_ts_ms, price, tick.recv_ts_ms)
         return True

@@ -27,6 +27,8 @@ class AlphaCore:
         self.config = config or AlphaConfig()
         c = self.config
         self.history = PriceHistory()
+        #: The venue's published TWAP prints, per second (the settlement source under the TWAP rule).
+        self.twap = PriceHistory()
         self.vol_slow = EwmaVolatility(c.vol_half_life_s, c.vol_floor_per_sqrt_s)
         self.vol_fast = EwmaVolatility(c.vol_fast_half_life_s, c.vol_floor_per_sqrt_s)
         self.vol_long = EwmaVolatility(c.vol_long_half_life_s, c.vol_floor_per_sqrt_s)
@@ -56,6 +58,10 @@ class AlphaCore:
         self.vol_long.update(second, price)
         self.lead.on_oracle(second, price)
         self._oracle_recv_ms = recv_ms if self._oracle_recv_ms is None else max(self._oracle_recv_ms, recv_ms)
+
+    def on_twap(self, ts_ms: int, price: float) -> None:
+        """A print of the venue's TWAP (``chainlink_twap60``): the average the market settles on."""
+        self.twap.add(ts_ms // 1000, price)
 
     def on_lead(self, ts_ms: int, price: float, recv_ms: int) -> None:
         """A Binance tick."""
@@ -94,7 +100,8 @@ class AlphaCore:
         dist = None
         if now_s is not None and spot is not None:
             drift = self.vol_slow.drift if c.use_drift else 0.0
-            dist = settlement_distribution(window, self.history, now_s, spot, sigma, drift)
+            dist = settlement_distribution(window, self.history, now_s, spot, sigma, drift, self.twap,
+                                           c.published_twap_stale_s)  # fmt: skip
         q_up = 0.5 if dist is None else min(1.0 - c.q_clip, max(c.q_clip, prob_up(dist, c.tail_dof)))
         fair_up_micro = round(q_up * 1_000_000)
         self.toxicity.on_fair(now_ms, fair_up_micro)

@@ -50,6 +50,8 @@ def classify(inputs: RegimeInputs, config: AlphaConfig) -> RegimeState:
         size = size * config.stale_lead_size_ppm // 1_000_000
     if volatile:
         size = size * config.volatile_size_ppm // 1_000_000
+    if inputs.disagreement:
+        size = size * config.disagreement_size_ppm // 1_000_000
     if inputs.halted:
         return RegimeState(Regime.HALTED, flags, 0)
     if oracle_stale or not inputs.strike_known:

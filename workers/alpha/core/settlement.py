@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from workers.alpha.core.history import PriceHistory
-from workers.alpha.core.types import Distribution, WindowSpec
+from workers.alpha.core.types import Distribution, SettlementRule, WindowSpec
 
 _SQRT2 = math.sqrt(2.0)
 
@@ -71,22 +71,67 @@ def _average_mean(history: PriceHistory, now_s: int, spot: float, lo: int, hi: i
     return (known + future) / n
 
 
+def published_mean_end(window: WindowSpec, history: PriceHistory, published: PriceHistory, now_s: int,
+                       spot: float, stale_s: int) -> float | None:  # fmt: skip
+    """The expected settlement under the TWAP rule from the venue's own published TWAP.
+
+    ``published`` holds the TWAP the venue printed each second (the average of the oracle's samples
+    over the ``n`` seconds up to it). Our spot history may come from another source than the oracle
+    (Pyth on PolyBolt) and sit a basis away from it; every term below is the published value or a
+    difference of our own prices, so that basis cancels:
+
+    * in the last ``n`` seconds, the settlement average is the published one now, plus the samples
+      still to come (expected at the spot), minus the old samples they push out (read from our own
+      history): ``P(now) + ((end − now)·spot − Σ hist[now−n+1 .. end−n]) / n``;
+    * earlier, every sample is still to come: ``spot − basis``, the basis being our history's mean
+      over the last ``n`` seconds minus ``P(now)``.
+
+    None (reconstruct from our own history instead) when the published TWAP is older than
+    ``stale_s`` or our history does not cover the seconds needed."""
+    n = window.samples
+    if published.last_s is None:
+        return None
+    last = min(now_s, published.last_s)
+    value = published.at(last)
+    if value is None or now_s - last > stale_s:
+        return None
+    if window.end_s - last >= n:
+        ours = history.sum_between(last - n + 1, last)
+        return None if ours is None else spot - (ours / n - value)
+    pushed_out = history.sum_between(last - n + 1, window.end_s - n) if window.end_s - n >= last - n + 1 else 0.0
+    if pushed_out is None:
+        return None
+    return value + ((window.end_s - last) * spot - pushed_out) / n
+
+
 def settlement_distribution(
-    window: WindowSpec, history: PriceHistory, now_s: int, spot: float, sigma: float, drift: float = 0.0
+    window: WindowSpec, history: PriceHistory, now_s: int, spot: float, sigma: float, drift: float = 0.0,
+    published: PriceHistory | None = None, published_stale_s: int = 5,
 ) -> Distribution | None:
-    """Settlement minus strike as a normal, or None when the strike cannot be known."""
+    """Settlement minus strike as a normal, or None when the strike cannot be known.
+
+    ``published``: the venue's TWAP prints, used under the TWAP rule for the settlement's expected
+    value (``published_mean_end``) and for the strike when the market record has none."""
     n = window.samples
     w = 1.0 / n
     end_lo, end_hi = window.end_s - n + 1, window.end_s
     start_lo, start_hi = window.start_s - n + 1, window.start_s
-    mean_end = _average_mean(history, now_s, spot, end_lo, end_hi, drift)
+    strike = window.strike
+    twap = published if window.rule is SettlementRule.TWAP else None
+    if strike is None and twap is not None and twap.first_s is not None \
+            and twap.first_s <= start_hi <= (twap.last_s or start_hi - 1):  # fmt: skip
+        strike = twap.at(start_hi)  # the venue's own print at the start
+    mean_end = None
+    if twap is not None and strike is not None:  # (a strike from our own history would carry the basis)
+        mean_end = published_mean_end(window, history, twap, now_s, spot, published_stale_s)
+    if mean_end is None:
+        mean_end = _average_mean(history, now_s, spot, end_lo, end_hi, drift)
     if mean_end is None:
         return None
     k0 = now_s + 1
     # Increments after the strike's samples and before the settlement's: full weight 1.
     flat_sq = 0.0
-    if window.strike is not None or now_s >= start_hi:
-        strike = window.strike
+    if strike is not None or now_s >= start_hi:
         if strike is None:
             strike = _average_mean(history, now_s, spot, start_lo, start_hi, 0.0)
             if strike is None:
