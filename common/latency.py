@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from prometheus_client import Histogram
+from common.fast_histogram import FastHistogram
 
 #: Redis hash of every worker's latency summary.
 LATENCY_KEY = "state:latency"
@@ -33,8 +33,8 @@ _LOG_RATIO = math.log(1.01)
 _BUCKETS = int(math.log(3_600_000 / _FLOOR_MS) / _LOG_RATIO) + 2
 
 
-def histogram(span: str, doc: str) -> Histogram:
-    return Histogram(f"updown_{span}_ms", doc, ["worker"], buckets=BUCKETS_MS)
+def histogram(span: str, doc: str) -> FastHistogram:
+    return FastHistogram(f"updown_{span}_ms", doc, ["worker"], buckets=BUCKETS_MS)
 
 
 #: Every transforming stage's hop: an input's emit stamp (its writer's clock) to this stage's
@@ -105,7 +105,7 @@ class Rolling:
 class Spans:
     """Observes named spans for one worker and keeps the rolling samples for the summary."""
 
-    def __init__(self, worker: str, histograms: dict[str, Histogram], window: int = WINDOW_SAMPLES) -> None:
+    def __init__(self, worker: str, histograms: dict[str, FastHistogram], window: int = WINDOW_SAMPLES) -> None:
         self.names = tuple(histograms)
         self._hist = {span: h.labels(worker) for span, h in histograms.items()}
         self._samples = {span: Rolling(window) for span in self.names}

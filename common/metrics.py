@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, start_http_server
+
+from common.fast_histogram import FastHistogram
 
 #: Handler latency buckets, seconds: 50 µs to 5 s.
 HANDLER_BUCKETS_S = (
@@ -14,7 +16,7 @@ FAILED = Counter("updown_failed_total", "Handler failures (the entry is retried)
 DEAD_LETTERED = Counter(
     "updown_dead_lettered_total", "Entries moved to a dead-letter stream", ["worker", "stream", "reason"]
 )
-HANDLER_SECONDS = Histogram(
+HANDLER_SECONDS = FastHistogram(
     "updown_handler_seconds", "Time to handle one entry", ["worker", "stream"], buckets=HANDLER_BUCKETS_S
 )
 CONSUMER_LAG_MS = Gauge(
@@ -56,7 +58,7 @@ FEED_GAPS = Counter("updown_feed_gaps_total", "Times the feed went down", ["work
 FEED_RESYNCS = Counter("updown_feed_resyncs_total",
                        "Reconnects forced by a hole in the stream (seq gap, server drops)", ["worker", "feed"])
 FEED_GAP_SECONDS = Counter("updown_feed_gap_seconds_total", "Time spent down", ["worker", "feed"])
-FEED_LAG_MS = Histogram("updown_feed_lag_ms", "Venue timestamp to receive time", ["worker", "feed"],
+FEED_LAG_MS = FastHistogram("updown_feed_lag_ms", "Venue timestamp to receive time", ["worker", "feed"],
                         buckets=FEED_LAG_BUCKETS_MS)  # fmt: skip
 WINDOWS_MISSING = Counter("updown_windows_missing_total", "Windows not found in time", ["worker", "series"])
 
