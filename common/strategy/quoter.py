@@ -32,6 +32,11 @@ class QuoterConfig:
     skew_micro_per_share: int = 200
     #: The long side's fall-back never exceeds this.
     max_skew_micro: int = 50_000
+    #: Scale the fall-back by 4·q(1−q), the variance of an unpaired share's payoff at resolution.
+    skew_by_uncertainty: bool = False
+    #: Share of the long side's fall-back added to the missing outcome's bids (ppm; pairs fill
+    #: passively). At 1_000_000 the combined bid at level 0 is unchanged.
+    missing_side_raise_ppm: int = 0
     #: Unpaired shares at which the long side stops bidding; sizes shrink linearly toward it.
     max_unpaired_micro: int = 100_000_000
     #: Unpaired shares at which the long side's level 0 is pulled first.

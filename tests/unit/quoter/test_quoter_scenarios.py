@@ -14,6 +14,7 @@ from workers.quoter.core import (
     TradingMode,
 )
 from workers.quoter.core.churn import needs_replace
+from workers.quoter.core.skew import inventory_skew
 
 CORE = QuoterCore()
 
@@ -56,6 +57,26 @@ def test_the_long_side_falls_back_shrinks_and_loses_level_zero_first():
     assert [o.level for o in intent.orders if o.outcome == "UP"] == [1, 2, 3, 4]
     assert sizes(intent, "UP")[0] == 6_000_000  # 10 × (1 − 40/100)
     assert prices(intent, "DOWN")[0] == 480_000
+
+
+def test_the_missing_side_rises_by_the_share_of_the_fall_back_the_trader_sets_and_never_above_fair():
+    long_up = Positions(up_micro=40_000_000, up_cost_micro=20_000_000)
+    raising = QuoterCore(replace(QuoterConfig(), missing_side_raise_ppm=1_000_000, skew_micro_per_share=500))
+    intent = raising.decide(make_inputs(positions=long_up))
+    # The fall-back is 40 × 0.0005 = 0.02: Up 0.48 → 0.46 (level 0 dropped), Down 0.48 → 0.50.
+    assert prices(intent, "DOWN")[0] == 500_000 and prices(intent, "UP")[0] == 450_000
+    huge = QuoterCore(replace(QuoterConfig(), missing_side_raise_ppm=1_000_000, skew_micro_per_share=5_000,
+                              max_skew_micro=200_000))  # fmt: skip
+    capped = huge.decide(make_inputs(positions=long_up, signal=make_signal(q_up_ppm=500_000)))
+    assert prices(capped, "DOWN")[0] <= 500_000  # the fair value of Down at q_up = 0.5
+
+
+def test_scaled_by_uncertainty_the_fall_back_vanishes_as_the_outcome_becomes_sure():
+    long_up = Positions(up_micro=40_000_000, up_cost_micro=20_000_000)
+    config = replace(QuoterConfig(), skew_by_uncertainty=True, skew_micro_per_share=1_000, max_skew_micro=100_000)
+    even = inventory_skew(long_up, config, 500_000)[Outcome.UP].fallback_micro
+    sure = inventory_skew(long_up, config, 950_000)[Outcome.UP].fallback_micro
+    assert even == 40_000 and sure == 40_000 * 4 * 95 * 5 // 10_000
 
 
 def test_an_unpaired_holding_is_completed_when_the_locked_profit_beats_fees_and_the_threshold():

@@ -152,7 +152,7 @@ class QuoterCore:
         plan = endgame_plan(signal, c)
         if not plan.sides:
             return [], plan.reason
-        skews = inventory_skew(inputs.positions, c)
+        skews = inventory_skew(inputs.positions, c, signal.q_up_ppm)
         total = signal.target_total_micro
         half = -(-(MICRO_PER_UNIT - total) // 2) + plan.extra_half_spread_micro
         q_up = min(MICRO_PER_UNIT, max(0, signal.q_up_ppm))
@@ -166,6 +166,7 @@ class QuoterCore:
             if o not in plan.sides or skew.stop or limit is None:
                 continue
             fallback = skew.fallback_micro + (c.fast_move_fallback_micro if o is at_risk else 0)
+            fallback = max(fallback, -half)  # a raise never bids above the fair value
             prices = ladder_prices(fair - half - fallback, limit, grid, c.levels, c.level_step_micro)
             factor = signal.size_factor_ppm * plan.size_ppm * skew.size_ppm
             sizes = self._sizes(factor)
