@@ -1,0 +1,74 @@
+"""``updown record import SRC... [--out DIR] [--from T] [--to T] [--series S]``."""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import sys
+from pathlib import Path
+
+from cli.record_import.convert import Options, convert
+from cli.record_import.entry import Span, parse_time
+from cli.record_import.sources import Progress, SourceError, find_sources
+from cli.record_import.write import NotEmpty, write_recording
+from common.series import parse_series
+
+#: Where an import goes when ``--out`` names no folder (beside a run's ``var/record``).
+DEFAULT_OUT = Path("var/import")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="updown record import", description=(
+        "Convert real recordings (../shared/data: the Chainlink days, the one-second BBO files, the "
+        "websocket captures, the RTDS sample) into a recording as the recorder writes it."))  # fmt: skip
+    p.add_argument("sources", nargs="+", type=Path, metavar="SRC", help="files or folders (walked)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"a new folder (default {DEFAULT_OUT})")
+    p.add_argument("--from", dest="from_", type=parse_time, metavar="T", help="keep entries from T (ISO UTC, unix s)")
+    p.add_argument("--to", type=parse_time, metavar="T", help="...and before T")
+    p.add_argument("--series", help="keep one series (btc-5m or btc-updown-5m); names the captures' series")
+    return p
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def check_out(out: Path, sources: list[Path]) -> None:
+    """Never write where the data is: not inside a source's folder or the folder holding it."""
+    target = out.resolve()
+    for source in sources:
+        folder = source.resolve() if source.is_dir() else source.resolve().parent
+        for guarded in (folder, folder.parent):
+            if target == guarded or guarded in target.parents:
+                raise NotEmpty(f"--out {out} is inside {guarded}, where the sources are: write elsewhere")
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    try:
+        series = parse_series(args.series).key if args.series else None
+    except ValueError as exc:
+        _say(f"updown record import: --series: {exc}")
+        return 2
+    options = Options(Span(args.from_, args.to), series)
+    try:
+        check_out(args.out, args.sources)
+        sources, skipped = find_sources(args.sources)
+        progress = Progress(_say)
+        converted = convert(sources, options, progress)
+        parts = [*converted.entries, converted.markets(options)]
+        total = sum(map(len, parts))
+        merged = heapq.merge(*parts, key=lambda e: e.ms)
+        counts = write_recording(merged, args.out, lambda n: progress.tick(
+            "import: written {:,} of {:,} entries ({}%)", n, total, 100 * n // max(total, 1)))  # fmt: skip
+    except (SourceError, NotEmpty) as exc:
+        _say(f"updown record import: {exc}")
+        return 2
+    for note in converted.notes:
+        print(f"  {note}")
+    for reason in skipped:
+        print(f"  skipped {reason}")
+    for stream, n in sorted(counts.items()):
+        print(f"  {stream}: {n:,} entries")
+    print(f"record import: {sum(counts.values()):,} entries in {len(counts)} streams -> {args.out}")
+    return 0 if counts else 1
