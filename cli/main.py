@@ -29,6 +29,8 @@ USAGE = """updown COMMAND [ARGS]
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
+  record import SRC... [--out DIR] [--from T] [--to T] [--series S]
+                               real data (../shared/data) as a recording replay reads
 """
 
 
@@ -58,6 +60,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "report": _lazy("cli.report"),
     "soak": _lazy("cli.soak"),
     "calibrate": _lazy("workers.alpha.calibrate"),
+    "record": _lazy("cli.record"),
 }
 
 

@@ -15,6 +15,8 @@ from common.series import parse_series
 
 #: Where an import goes when ``--out`` names no folder (beside a run's ``var/record``).
 DEFAULT_OUT = Path("var/import")
+#: The shared data's layout, ``shared/data/...`` (README: real data sits in ``../shared/data``).
+SHARED_LAYOUT = ("data", "shared")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,12 +35,18 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def guarded_folders(source: Path) -> list[Path]:
+    """Where an import never writes: the source's folder and, for data laid out as the project's
+    (``../shared/data``), the whole ``shared`` folder."""
+    folder = source.resolve() if source.is_dir() else source.resolve().parent
+    shared = [a.parent for a in (folder, *folder.parents) if (a.name, a.parent.name) == SHARED_LAYOUT]
+    return [folder, *shared]
+
+
 def check_out(out: Path, sources: list[Path]) -> None:
-    """Never write where the data is: not inside a source's folder or the folder holding it."""
     target = out.resolve()
     for source in sources:
-        folder = source.resolve() if source.is_dir() else source.resolve().parent
-        for guarded in (folder, folder.parent):
+        for guarded in guarded_folders(source):
             if target == guarded or guarded in target.parents:
                 raise NotEmpty(f"--out {out} is inside {guarded}, where the sources are: write elsewhere")
 
@@ -52,8 +60,8 @@ def main(argv: list[str]) -> int:
         return 2
     options = Options(Span(args.from_, args.to), series)
     try:
-        check_out(args.out, args.sources)
         sources, skipped = find_sources(args.sources)
+        check_out(args.out, args.sources)
         progress = Progress(_say)
         converted = convert(sources, options, progress)
         parts = [*converted.entries, converted.markets(options)]
@@ -63,6 +71,9 @@ def main(argv: list[str]) -> int:
             "import: written {:,} of {:,} entries ({}%)", n, total, 100 * n // max(total, 1)))  # fmt: skip
     except (SourceError, NotEmpty) as exc:
         _say(f"updown record import: {exc}")
+        return 2
+    except OSError as exc:
+        _say(f"updown record import: cannot write {args.out}: {exc}")
         return 2
     for note in converted.notes:
         print(f"  {note}")
