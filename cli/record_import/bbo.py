@@ -14,7 +14,7 @@ it from the oracle's history when it has one).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from cli.record_import.bbo_rows import BBO_SERIES, BboRow, Quote
 from cli.record_import.discovery import Timeline
@@ -82,16 +82,18 @@ def _level(quote: Quote) -> tuple[Level, ...]:
     return ((price_micro, size_micro),) if 0 < price_micro < MICRO_PER_UNIT and size_micro > 0 else ()
 
 
-def book_entries(rows: Iterable[BboRow], span: Span = EVERYTHING) -> list[Entry]:
+def book_entries(rows: Iterable[BboRow], span: Span = EVERYTHING) -> Iterator[Entry]:
     """The book events of every changed top of book in the span, and the Binance price ticks."""
+    return _book_entries(sorted((r for r in rows if span.holds(r.ms)), key=lambda r: r.ms))
+
+
+def _book_entries(rows: list[BboRow]) -> Iterator[Entry]:
     keeper = BookKeeper()
+    records: dict[str, MarketRecord] = {}
     tops: dict[str, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
     last_btc: tuple[int, str] | None = None
-    out: list[Entry] = []
-    for row in sorted(rows, key=lambda r: r.ms):
-        if not span.holds(row.ms):
-            continue
-        record = bbo_record(row)
+    for row in rows:
+        record = records.get(row.slug) or records.setdefault(row.slug, bbo_record(row))
         for token, (bid, ask) in zip(record.token_ids, (row.up, row.down), strict=True):
             top = (_level(bid), _level(ask))
             if tops.get(token) == top:
@@ -102,10 +104,9 @@ def book_entries(rows: Iterable[BboRow], span: Span = EVERYTHING) -> list[Entry]
                                     best_ask_micro=top[1][0][0] if top[1] else None, tick_size_micro=TICK_MICRO,
                                     venue_ts_ms=row.ms, recv_ts_ms=row.ms)  # fmt: skip
             for event in keeper.apply(snapshot):
-                out.append(Entry(row.ms, streams.book(BBO_SERIES), event, "feed-book", token, row.ms, row.ms))
+                yield Entry(row.ms, streams.book(BBO_SERIES), event, "feed-book", token, row.ms, row.ms)
         if row.btc_price and last_btc != (row.ms, row.btc_price):
             last_btc = (row.ms, row.btc_price)
             tick = RefTick(source="binance", asset="btc", symbol="btcusdt", value_e18=e18(row.btc_price, "btc_price"),
                            venue_ts_ms=row.ms, recv_ts_ms=row.ms)  # fmt: skip
-            out.append(Entry(row.ms, streams.ref("btc"), tick, "feed-ref", tick.source, row.ms, row.ms))
-    return out
+            yield Entry(row.ms, streams.ref("btc"), tick, "feed-ref", tick.source, row.ms, row.ms)

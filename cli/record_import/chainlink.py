@@ -15,7 +15,7 @@ window before it starts (without its strike), again at its start with the strike
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cli.record_import.discovery import Timeline
@@ -32,18 +32,22 @@ ASSET, SYMBOL = "btc", "btc/usd"
 RESOLVED_AFTER_END_MS = 60_000
 
 
-def price_entries(rows: Iterable[dict[str, str]], span: Span = EVERYTHING) -> list[Entry]:
-    """Every price row in the span as a ``ref.tick`` entry, in the order received."""
-    out = []
+def price_entries(rows: Iterable[dict[str, str]], span: Span = EVERYTHING) -> Iterator[Entry]:
+    """Every price row in the span as a ``ref.tick`` entry, in the order received (rows are read
+    and sorted at once, entries made as they are taken: a day's bodies are never all in memory)."""
+    prices = []
     for row in rows:
-        recv_ms, feed_ms = int(row["recv_ms"]), int(row["feed_ts_ms"])
-        if not span.holds(recv_ms):
-            continue
-        tick = RefTick(source="chainlink", asset=ASSET, symbol=SYMBOL, value_e18=int(row["full_accuracy_value"]),
-                       venue_ts_ms=feed_ms, recv_ts_ms=recv_ms)  # fmt: skip
-        out.append(Entry(recv_ms, streams.ref(ASSET), tick, "feed-ref", tick.source, feed_ms, recv_ms))
-    out.sort(key=lambda e: e.ms)  # stable: corrections stay after what they correct
-    return out
+        recv_ms = int(row["recv_ms"])
+        if span.holds(recv_ms):
+            prices.append((recv_ms, int(row["feed_ts_ms"]), row["full_accuracy_value"]))
+    prices.sort(key=lambda p: p[0])  # stable: corrections stay after what they correct
+    return (_price_entry(*price) for price in prices)
+
+
+def _price_entry(recv_ms: int, feed_ms: int, exact: str) -> Entry:
+    tick = RefTick(source="chainlink", asset=ASSET, symbol=SYMBOL, value_e18=int(exact), venue_ts_ms=feed_ms,
+                   recv_ts_ms=recv_ms)  # fmt: skip
+    return Entry(recv_ms, streams.ref(ASSET), tick, "feed-ref", tick.source, feed_ms, recv_ms)
 
 
 def market_timeline(market: dict[str, Any]) -> Timeline:

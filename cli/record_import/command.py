@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cli.record_import.convert import Options, convert
@@ -29,6 +30,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", type=parse_time, metavar="T", help="...and before T")
     p.add_argument("--series", help="keep one series (btc-5m or btc-updown-5m); names the captures' series")
     return p
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _say(text: str) -> None:
@@ -64,19 +69,17 @@ def main(argv: list[str]) -> int:
         check_out(args.out, args.sources)
         progress = Progress(_say)
         converted = convert(sources, options, progress)
-        parts = [*converted.entries, converted.markets(options)]
-        total = sum(map(len, parts))
-        merged = heapq.merge(*parts, key=lambda e: e.ms)
-        counts = write_recording(merged, args.out, lambda n: progress.tick(
-            "import: written {:,} of {:,} entries ({}%)", n, total, 100 * n // max(total, 1)))  # fmt: skip
+        merged = heapq.merge(*converted.streams(options), key=lambda e: e.ms)
+        counts = write_recording(merged, args.out, lambda n, ms: progress.tick(
+            "import: written {:,} entries, up to {} UTC", n, _utc(ms)))  # fmt: skip
     except (SourceError, NotEmpty) as exc:
         _say(f"updown record import: {exc}")
         return 2
     except OSError as exc:
         _say(f"updown record import: cannot write {args.out}: {exc}")
         return 2
-    for note in converted.notes:
-        print(f"  {note}")
+    for part in converted.parts:
+        print(f"  {part}")
     for reason in skipped:
         print(f"  skipped {reason}")
     for stream, n in sorted(counts.items()):

@@ -1,8 +1,10 @@
-"""Each source kind through its converter: the entries of one source, in time order."""
+"""Each source kind through its converter: the entries of each source, in time order, taken lazily
+(each converter reads and sorts its rows at once, and makes the entries' bodies as they are taken)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from cli.record_import import bbo, chainlink, rtds, ws_capture
 from cli.record_import.bbo_rows import BBO_SERIES, market_data_row, orderbook_row
@@ -25,57 +27,80 @@ class Options:
 
 
 @dataclass
+class Part:
+    """What one source (or all the captures) gives, counted as it is taken."""
+
+    label: str
+    entries: Iterator[Entry] = field(default_factory=lambda: iter(()))
+    #: Why it gives nothing, or what it gives beside its entries.
+    note: str = ""
+    taken: int = 0
+
+    def counted(self) -> Iterator[Entry]:
+        for entry in self.entries:
+            self.taken += 1
+            yield entry
+
+    def __str__(self) -> str:
+        if self.note.startswith(("skipped", "with")) or (self.note and not self.taken):
+            return f"{self.label}: {self.note.removeprefix(', ')}"
+        return f"{self.label}: {self.taken:,} entries{self.note}"
+
+
+@dataclass
 class Converted:
-    """What the sources give: entries per source, market timelines to merge into one ``markets``."""
+    parts: list[Part] = field(default_factory=list)
+    #: Every market's records over time: merged into one ``markets`` stream.
+    timelines: list[Timeline] = field(default_factory=list)
 
-    entries: list[list[Entry]]
-    timelines: list[Timeline]
-    #: Per source, what came of it (printed).
-    notes: list[str]
-
-    def markets(self, options: Options) -> list[Entry]:
-        return market_entries(self.timelines, options.span, options.series)
+    def streams(self, options: Options) -> list[Iterator[Entry]]:
+        """Each part's entries and the ``markets`` stream, each in time order (to merge)."""
+        markets = Part("markets (discovery)", iter(market_entries(self.timelines, options.span, options.series)))
+        self.parts.append(markets)
+        return [part.counted() for part in self.parts]
 
 
 def convert(sources: list[Source], options: Options, progress: Progress) -> Converted:
-    out = Converted([], [], [])
+    out = Converted()
     captures: list[str] = []
     for source in sources:
-        before = sum(map(len, out.entries)), len(out.timelines)
-        note = _convert(source, options, progress, out, captures)
-        if note is None:
-            added = sum(map(len, out.entries)) - before[0], len(out.timelines) - before[1]
-            note = f"{added[0]:,} entries" + (f", {added[1]} windows" if added[1] else "")
-        out.notes.append(f"{source.path} ({source.kind.value}): {note}")
+        part = Part(f"{source.path} ({source.kind.value})")
+        windows = len(out.timelines)
+        _convert(source, options, progress, part, out.timelines, captures)
+        if len(out.timelines) > windows:
+            part.note += f", {len(out.timelines) - windows} windows (on markets)"
+        out.parts.append(part)
     if captures:
         series = options.series or ws_capture.CAPTURE_SERIES
-        out.entries.append(ws_capture.capture_entries(captures, options.span, series))
-        n = len(out.entries[-1])
-        out.notes.append(f"{len(captures)} market websocket captures: {n:,} entries on raw.book and book.{series}")
+        entries = ws_capture.capture_entries(captures, options.span, series)
+        out.parts.append(Part(f"{len(captures)} market websocket captures", iter(entries),
+                              f" on raw.book and book.{series}"))  # fmt: skip
     return out
 
 
-def _convert(source: Source, options: Options, progress: Progress, out: Converted, captures: list[str]) -> str | None:
+def _convert(source: Source, options: Options, progress: Progress, part: Part, timelines: list[Timeline],
+             captures: list[str]) -> None:  # fmt: skip
     path, kind, span = source.path, source.kind, options.span
     if kind is Kind.CHAINLINK_PRICES:
         if options.asset not in (None, chainlink.ASSET):
-            return f"skipped: {chainlink.ASSET} prices, not of {options.series}"
-        out.entries.append(chainlink.price_entries(csv_rows(path, progress), span))
+            part.note = f"skipped: {chainlink.ASSET} prices, not of {options.series}"
+        else:
+            part.entries = chainlink.price_entries(csv_rows(path, progress), span)
     elif kind is Kind.CHAINLINK_MARKETS:
-        out.timelines += [chainlink.market_timeline(loads(line)) for line in lines(path, progress)]
+        timelines += [chainlink.market_timeline(loads(line)) for line in lines(path, progress)]
     elif kind in (Kind.BBO_MARKET_DATA, Kind.BBO_ORDERBOOK):
         if options.series not in (None, BBO_SERIES):
-            return f"skipped: {BBO_SERIES} windows, not of {options.series}"
+            part.note = f"skipped: {BBO_SERIES} windows, not of {options.series}"
+            return
         parse = market_data_row if kind is Kind.BBO_MARKET_DATA else orderbook_row
         rows = [parse(row) for row in csv_rows(path, progress)]
-        out.timelines += bbo.market_timelines(rows)
-        out.entries.append(bbo.book_entries(rows, span))
+        timelines += bbo.market_timelines(rows)
+        part.entries = bbo.book_entries(rows, span)
     elif kind is Kind.RTDS:
         assets = rtds.SAMPLE_ASSETS if options.asset is None else (options.asset,)
-        out.entries.append(rtds.rtds_entries(lines(path, progress), span, assets))
+        part.entries = rtds.rtds_entries(lines(path, progress), span, assets)
     elif kind is Kind.WS_MARKET:
         captures.append(path.read_text(encoding="utf-8"))
-        return "with the other captures, below"
+        part.note = "with the other captures, below"
     else:
-        return "skipped: the user channel (another account's orders and trades; fills and orders hold only the bot's)"
-    return None
+        part.note = "skipped: " + ws_capture.USER_SKIPPED

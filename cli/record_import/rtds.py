@@ -11,7 +11,7 @@ the entries' time, and the lines are put in its order (the file's own order is n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from cli.record_import.entry import EVERYTHING, Entry, Span
 from common.bus import streams
@@ -29,15 +29,17 @@ def relay_ms(line: str) -> int:
     return epoch_ms(json.loads(line)["timestamp"], "rtds timestamp")
 
 
-def rtds_entries(lines: Iterable[str], span: Span = EVERYTHING, assets: Iterable[str] = SAMPLE_ASSETS) -> list[Entry]:
+def rtds_entries(
+    lines: Iterable[str], span: Span = EVERYTHING, assets: Iterable[str] = SAMPLE_ASSETS
+) -> Iterator[Entry]:
     """The frames of the span and their ticks (of ``assets``), in the relay's time order."""
-    transport = RtdsTransport(list(assets))
-    out = []
-    stamped = sorted(((relay_ms(line), line.strip()) for line in lines if line.strip()), key=lambda p: p[0])
+    stamped = [(ms, line.strip()) for line in lines if line.strip() and span.holds(ms := relay_ms(line))]
+    stamped.sort(key=lambda p: p[0])
+    return _entries(stamped, RtdsTransport(list(assets)))
+
+
+def _entries(stamped: list[tuple[int, str]], transport: RtdsTransport) -> Iterator[Entry]:
     for ms, line in stamped:
-        if not span.holds(ms):
-            continue
-        out.append(Entry(ms, streams.raw(FEED), RawFrame(feed=FEED, text=line), "feed-ref", FEED, ms, ms))
+        yield Entry(ms, streams.raw(FEED), RawFrame(feed=FEED, text=line), "feed-ref", FEED, ms, ms)
         for tick in transport.parse(line, ms):
-            out.append(Entry(ms, streams.ref(tick.asset), tick, "feed-ref", tick.source, tick.venue_ts_ms, ms))
-    return out
+            yield Entry(ms, streams.ref(tick.asset), tick, "feed-ref", tick.source, tick.venue_ts_ms, ms)

@@ -50,9 +50,10 @@ def check_empty(out: Path) -> None:
 
 
 def write_recording(
-    entries: Iterable[Entry], out: Path, on_entry: Callable[[int], None] = lambda _: None
+    entries: Iterable[Entry], out: Path, on_entry: Callable[[int, int], None] = lambda n, ms: None
 ) -> Counter[str]:
-    """Write the entries (in time order) under ``out``; entries per stream."""
+    """Write the entries (in time order) under ``out``; entries per stream. ``on_entry(n, ms)``
+    after each (progress)."""
     check_empty(out)
     files = StreamFiles(out, ROTATE_BYTES)
     ids = IdMaker()
@@ -64,6 +65,6 @@ def write_recording(
         counts[entry.stream] += 1
         if n % FLUSH_ENTRIES == 0:
             files.flush()
-        on_entry(n)
+        on_entry(n, entry.ms)
     files.flush()
     return counts

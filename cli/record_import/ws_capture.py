@@ -24,6 +24,8 @@ MARKET_EVENTS = frozenset({"book", "price_change", "tick_size_change", "last_tra
                            "new_market", "market_resolved"})  # fmt: skip
 #: ``event_type`` of the user channel's messages.
 USER_EVENTS = frozenset({"order", "trade"})
+#: Why the user channel's captures are not imported.
+USER_SKIPPED = "the user channel (another account's orders and trades; fills and orders hold only the bot's)"
 #: The series the captures' book events go under when ``--series`` names none.
 CAPTURE_SERIES = "captures"
 FEED = "book"

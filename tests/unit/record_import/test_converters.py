@@ -65,7 +65,7 @@ def bbo_row(ts: str, up_bid: str = "0.45", up_ask: str = "0.47") -> dict[str, st
 def test_a_bbo_row_is_a_one_level_snapshot_and_top_per_token_and_an_unchanged_row_gives_nothing():
     rows = [market_data_row(bbo_row("2025-12-26 10:34:14")), market_data_row(bbo_row("2025-12-26 10:34:15")),
             market_data_row(bbo_row("2025-12-26 10:34:16", up_bid="0.46"))]  # fmt: skip
-    entries = book_entries(rows)
+    entries = list(book_entries(rows))
     [record] = [r for _, r in market_timelines(rows)[0]]
     slug = "btc-updown-15m-1766745000"
     assert record.slug == slug and record.token_ids == (synthetic_id(slug, "Up"), synthetic_id(slug, "Down"))
@@ -82,7 +82,7 @@ def test_a_bbo_row_is_a_one_level_snapshot_and_top_per_token_and_an_unchanged_ro
 
 
 def test_an_empty_side_of_a_bbo_row_is_an_empty_side_of_the_book():
-    entries = book_entries([market_data_row(bbo_row("2025-12-26 10:44:59", up_bid="0.0", up_ask=""))])
+    entries = list(book_entries([market_data_row(bbo_row("2025-12-26 10:44:59", up_bid="0.0", up_ask=""))]))
     assert entries[0].body.bids == () and entries[0].body.asks == ()  # type: ignore[union-attr]
 
 
@@ -106,7 +106,7 @@ def test_the_rtds_sample_gives_raw_frames_and_the_ticks_of_both_sources_in_the_r
     with gzip.open(SHARED_DATA / "rtds-chainlink-binance-oct2025" / "chainlink_crypto_prices_2025-10-29.jsonl.gz",
                    "rt") as f:  # fmt: skip
         lines = [next(f) for _ in range(60)]
-    entries = rtds_entries(lines, assets=("btc",))
+    entries = list(rtds_entries(lines, assets=("btc",)))
     assert [e.ms for e in entries] == sorted(e.ms for e in entries)
     assert sum(e.stream == "raw.ref" for e in entries) == 60
     ticks = [e.body for e in entries if e.stream == "ref.btc"]
