@@ -118,3 +118,14 @@ def test_ids_grow_within_a_stream_when_times_tie_or_go_back_and_each_stream_coun
     ids = IdMaker()
     made = [ids.next("a", 10), ids.next("a", 10), ids.next("b", 10), ids.next("a", 9), ids.next("a", 11)]
     assert made == ["10-0", "10-1", "10-0", "10-2", "11-0"]
+
+
+def test_updown_record_import_runs_the_import_and_a_missing_verb_shows_the_usage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.main import main as updown
+
+    assert updown(["record", "import", str(prices_file(tmp_path / "data")), "--out", str(tmp_path / "out")]) == 0
+    assert "record import: 3 entries in 1 streams" in capsys.readouterr().out
+    assert updown(["record"]) == 2
+    assert "updown record import SRC..." in capsys.readouterr().err
