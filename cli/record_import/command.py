@@ -84,5 +84,8 @@ def main(argv: list[str]) -> int:
         print(f"  skipped {reason}")
     for stream, n in sorted(counts.items()):
         print(f"  {stream}: {n:,} entries")
+    if not counts:
+        _say("updown record import: nothing to write (no entry of the sources in the span and series asked for)")
+        return 1
     print(f"record import: {sum(counts.values()):,} entries in {len(counts)} streams -> {args.out}")
-    return 0 if counts else 1
+    return 0

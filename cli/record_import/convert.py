@@ -42,7 +42,7 @@ class Part:
             yield entry
 
     def __str__(self) -> str:
-        if self.note.startswith(("skipped", "with")) or (self.note and not self.taken):
+        if self.note.startswith("skipped") or (self.note and not self.taken):
             return f"{self.label}: {self.note.removeprefix(', ')}"
         return f"{self.label}: {self.taken:,} entries{self.note}"
 
@@ -63,13 +63,22 @@ class Converted:
 def convert(sources: list[Source], options: Options, progress: Progress) -> Converted:
     out = Converted()
     captures: list[str] = []
+    user_captures = 0
     for source in sources:
+        if source.kind is Kind.WS_MARKET:
+            captures.append(source.path.read_text(encoding="utf-8"))
+            continue
+        if source.kind is Kind.WS_USER:
+            user_captures += 1
+            continue
         part = Part(f"{source.path} ({source.kind.value})")
         windows = len(out.timelines)
-        _convert(source, options, progress, part, out.timelines, captures)
+        _convert(source, options, progress, part, out.timelines)
         if len(out.timelines) > windows:
             part.note += f", {len(out.timelines) - windows} windows (on markets)"
         out.parts.append(part)
+    if user_captures:
+        out.parts.append(Part(f"{user_captures} user websocket captures", note="skipped: " + ws_capture.USER_SKIPPED))
     if captures:
         series = options.series or ws_capture.CAPTURE_SERIES
         entries = ws_capture.capture_entries(captures, options.span, series)
@@ -78,8 +87,7 @@ def convert(sources: list[Source], options: Options, progress: Progress) -> Conv
     return out
 
 
-def _convert(source: Source, options: Options, progress: Progress, part: Part, timelines: list[Timeline],
-             captures: list[str]) -> None:  # fmt: skip
+def _convert(source: Source, options: Options, progress: Progress, part: Part, timelines: list[Timeline]) -> None:
     path, kind, span = source.path, source.kind, options.span
     if kind is Kind.CHAINLINK_PRICES:
         if options.asset not in (None, chainlink.ASSET):
@@ -99,8 +107,3 @@ def _convert(source: Source, options: Options, progress: Progress, part: Part, t
     elif kind is Kind.RTDS:
         assets = rtds.SAMPLE_ASSETS if options.asset is None else (options.asset,)
         part.entries = rtds.rtds_entries(lines(path, progress), span, assets)
-    elif kind is Kind.WS_MARKET:
-        captures.append(path.read_text(encoding="utf-8"))
-        part.note = "with the other captures, below"
-    else:
-        part.note = "skipped: " + ws_capture.USER_SKIPPED

@@ -78,8 +78,7 @@ def kind_of(path: Path) -> Kind:
             return Kind.RTDS
     if head.lstrip().startswith(("{", "[")) and path.suffix == ".json":
         return _capture_kind(path)
-    raise SourceError(f"{path}: unknown kind of file (first line {first[:80]!r}); known: "
-                      + ", ".join(k.value for k in Kind))  # fmt: skip
+    raise SourceError(f"{path}: unknown kind of file (first line {first[:80]!r})")
 
 
 def _json(text: str) -> Any:
@@ -108,7 +107,10 @@ def find_sources(paths: list[Path]) -> tuple[list[Source], list[str]]:
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
         if path.is_file():
-            found.append(Source(path, kind_of(path)))
+            try:
+                found.append(Source(path, kind_of(path)))
+            except SourceError as exc:
+                raise SourceError(f"{exc}; known kinds: {', '.join(k.value for k in Kind)}") from None
             continue
         inside = []
         for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):

@@ -46,7 +46,7 @@ def test_a_file_of_no_known_kind_is_a_clear_error_naming_the_known_ones(
     odd.write_text("a,b,c\n1,2,3\n")
     assert main([str(odd), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "unknown kind of file" in err and "chainlink prices" in err
+    assert "unknown kind of file" in err and "known kinds: chainlink prices" in err
     assert not (tmp_path / "out").exists()
 
 
@@ -100,9 +100,10 @@ def test_the_prices_become_ref_ticks_with_the_sources_own_stamps_read_back_by_th
     assert [e.body.value_e18 for e in envs][1:] == [63304461207965530000000, 63304500000000000000000]  # type: ignore[attr-defined]
 
 
-def test_from_and_to_keep_a_span_of_the_entries(tmp_path: Path) -> None:
+def test_from_and_to_keep_a_span_of_the_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = prices_file(tmp_path / "data")
     assert main([str(source), "--out", str(tmp_path / "out"), "--from", "1780876802000", "--to", "1780876802619"]) == 1
+    assert "nothing to write" in capsys.readouterr().err
     assert main([str(source), "--out", str(tmp_path / "o2"), "--from", "1780876802", "--to", "1780876803"]) == 0
     assert [r.id for r in read_recording(tmp_path / "o2")] == ["1780876802619-0", "1780876802619-1"]
 
