@@ -11,7 +11,7 @@ from pathlib import Path
 from cli.record_import.convert import Options, convert
 from cli.record_import.entry import Span, parse_time
 from cli.record_import.sources import Progress, SourceError, find_sources
-from cli.record_import.write import NotEmpty, write_recording
+from cli.record_import.write import OutputRefused, write_recording
 from common.series import parse_series
 
 #: Where an import goes when ``--out`` names no folder (beside a run's ``var/record``).
@@ -53,7 +53,7 @@ def check_out(out: Path, sources: list[Path]) -> None:
     for source in sources:
         for guarded in guarded_folders(source):
             if target == guarded or guarded in target.parents:
-                raise NotEmpty(f"--out {out} is inside {guarded}, where the sources are: write elsewhere")
+                raise OutputRefused(f"--out {out} is inside {guarded}, where the sources are: write elsewhere")
 
 
 def main(argv: list[str]) -> int:
@@ -70,9 +70,9 @@ def main(argv: list[str]) -> int:
         progress = Progress(_say)
         converted = convert(sources, options, progress)
         merged = heapq.merge(*converted.streams(options), key=lambda e: e.ms)
-        counts = write_recording(merged, args.out, lambda n, ms: progress.tick(
-            "import: written {:,} entries, up to {} UTC", n, _utc(ms)))  # fmt: skip
-    except (SourceError, NotEmpty) as exc:
+        counts = write_recording(merged, args.out, lambda n, ms: progress.due() and progress.say(
+            f"import: written {n:,} entries, up to {_utc(ms)} UTC"))  # fmt: skip
+    except (SourceError, OutputRefused) as exc:
         _say(f"updown record import: {exc}")
         return 2
     except OSError as exc:

@@ -31,11 +31,12 @@ def market_entries(markets: Iterable[Timeline], span: Span = EVERYTHING, series:
     events: list[tuple[int, int, MarketRecord | None]] = []  # (ms, order, a record or None: a clock tick)
     shortest_ms: int | None = None
     for timeline in markets:
-        resolved_ms, last = timeline[-1]
+        resolved_ms, last = timeline[-1]  # the last record: resolved if it is closed
         if series is not None and last.series != series:
             continue
-        if span.from_ms is not None and last.closed and resolved_ms < span.from_ms:
-            continue  # over before the span: discovery would never see it
+        over_ms = resolved_ms if last.closed else last.window_end_ms or 0
+        if span.from_ms is not None and over_ms < span.from_ms:
+            continue  # over (resolved, or ended with no resolution known) before the span
         from_ms = span.from_ms or 0
         before = [record for t, record in timeline if t < from_ms]
         if before:

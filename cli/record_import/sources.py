@@ -128,27 +128,30 @@ class Progress:
     """A line on stderr at most every ``PROGRESS_INTERVAL_S``: big files take a while."""
 
     def __init__(self, say: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
-        self._say, self._clock = say, clock
+        self.say, self._clock = say, clock
         self._next = clock() + PROGRESS_INTERVAL_S
 
-    def tick(self, text: str, *args: object) -> None:
-        """Say ``text.format(*args)`` if it is time (formatted only then: this runs per row)."""
+    def due(self) -> bool:
+        """Whether to say how far it is now (asked per row: the line is made only when due)."""
         now = self._clock()
-        if now >= self._next:
-            self._next = now + PROGRESS_INTERVAL_S
-            self._say(text.format(*args))
+        if now < self._next:
+            return False
+        self._next = now + PROGRESS_INTERVAL_S
+        return True
 
 
 def csv_rows(path: Path, progress: Progress) -> Iterator[dict[str, str]]:
     with open_text(path) as f:
         for n, row in enumerate(csv.DictReader(f), 1):
-            progress.tick("import: reading {}: {:,} rows", path.name, n)
+            if progress.due():
+                progress.say(f"import: reading {path.name}: {n:,} rows")
             yield row
 
 
 def lines(path: Path, progress: Progress) -> Iterator[str]:
     with open_text(path) as f:
         for n, line in enumerate(f, 1):
-            progress.tick("import: reading {}: {:,} lines", path.name, n)
+            if progress.due():
+                progress.say(f"import: reading {path.name}: {n:,} lines")
             if line.strip():
                 yield line

@@ -24,8 +24,9 @@ FLUSH_ENTRIES = 50_000
 ROTATE_BYTES = 64 * 1024 * 1024
 
 
-class NotEmpty(ValueError):
-    """The output folder already holds a recording: an import never appends to one."""
+class OutputRefused(ValueError):
+    """The output folder cannot be written: it holds a recording (an import never appends to one),
+    or it lies where the sources are."""
 
 
 class IdMaker:
@@ -44,13 +45,13 @@ class IdMaker:
 
 def check_empty(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise NotEmpty(f"{out} is a file, not a folder")
+        raise OutputRefused(f"{out} is a file, not a folder")
     if out.is_dir() and stream_files(out):
-        raise NotEmpty(f"{out} already holds a recording: import into a new folder (several sources in one command)")
+        raise OutputRefused(f"{out} already holds a recording: import into a new folder (all sources in one command)")
 
 
 def write_recording(
-    entries: Iterable[Entry], out: Path, on_entry: Callable[[int, int], None] = lambda n, ms: None
+    entries: Iterable[Entry], out: Path, on_entry: Callable[[int, int], object] = lambda n, ms: None
 ) -> Counter[str]:
     """Write the entries (in time order) under ``out``; entries per stream. ``on_entry(n, ms)``
     after each (progress)."""

@@ -10,7 +10,7 @@ from cli.record_import.bbo import book_entries, market_timelines, synthetic_id
 from cli.record_import.bbo_rows import market_data_row
 from cli.record_import.chainlink import market_timeline
 from cli.record_import.discovery import market_entries
-from cli.record_import.entry import Span
+from cli.record_import.entry import Span, parse_time
 from cli.record_import.rtds import rtds_entries
 from cli.record_import.ws_capture import capture_entries
 from common.schemas.book import BestBidAsk, BookSnapshot
@@ -112,3 +112,15 @@ def test_the_rtds_sample_gives_raw_frames_and_the_ticks_of_both_sources_in_the_r
     ticks = [e.body for e in entries if e.stream == "ref.btc"]
     assert ticks and all(isinstance(t, RefTick) and t.source == "chainlink" and t.symbol == "btc/usd" for t in ticks)
     assert not any(e.stream.startswith("ref.") and e.stream != "ref.btc" for e in entries)
+
+
+def test_a_window_over_before_the_span_with_no_resolution_known_is_left_out():
+    rows = [market_data_row(bbo_row("2025-12-26 10:34:14"))]
+    timelines = market_timelines(rows)
+    assert market_entries(timelines, Span(parse_time("2025-12-26T10:46:00"))) == []
+    assert phases_of(market_entries(timelines, Span(parse_time("2025-12-26T10:40:00")))) == [
+        "record", "discovered", "open", "closing", "closed"]  # fmt: skip
+
+
+def phases_of(entries: list) -> list[str]:
+    return [e.body.phase if isinstance(e.body, MarketLifecycle) else "record" for e in entries]
