@@ -25,6 +25,7 @@ from cli.main import parser
 from cli.replay_.compare import Tally, report
 from cli.replay_.plan import Feeder, Run, batches, entry_clock_ms, runs_of, split_trigger
 from cli.replay_.stage import StageReplay
+from common import logs
 from common.bus import streams
 from common.bus.codec import decode
 from common.bus.connection import connect
@@ -37,6 +38,8 @@ from common.schemas.trace import DecisionTrace
 from common.series import parse_series
 from workers.recorder.reading import read_recording
 
+#: The replayed stages log at this level and above (to stderr).
+REPLAY_LOG_LEVEL = "ERROR"
 #: A progress line at most this often on a long replay.
 PROGRESS_EVERY_S = 5.0
 #: What each stage's comparison counts, and the streams it writes them to.
@@ -87,6 +90,8 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     load_all()
+    # The stages' own log lines (a trust change, a control command) would drown the report.
+    logs.configure("replay", REPLAY_LOG_LEVEL)
     return asyncio.run(replay(opts))
 
 
