@@ -30,7 +30,7 @@ from tests.shared_data import SHARED_DATA, needs_shared_data
 from workers.alpha import worker as alpha
 from workers.recorder.reading import read_recording
 
-pytestmark = [pytest.mark.integration, needs_shared_data]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, needs_shared_data]
 load_all()
 
 #: Two hours of 2026-06-08: 24 five-minute windows, about 7,200 oracle ticks.
