@@ -27,8 +27,12 @@ USAGE = """updown COMMAND [ARGS]
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
                                and which price transport (PolyBolt or RTDS) is live
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
+  replay DIR [--from T] [--to T] [--series S] [--speed N|max] [--stages alpha,quoter]
+                               a recording through the real alpha and quoter: identical outputs?
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
+  record import SRC... [--out DIR] [--from T] [--to T] [--series S]
+                               real data (../shared/data) as a recording replay reads
 """
 
 
@@ -56,8 +60,10 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "keys": _lazy("cli.keys"),
     "doctor": _lazy("cli.doctor"),
     "report": _lazy("cli.report"),
+    "replay": _lazy("cli.replay"),
     "soak": _lazy("cli.soak"),
     "calibrate": _lazy("workers.alpha.calibrate"),
+    "record": _lazy("cli.record"),
 }
 
 
