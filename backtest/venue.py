@@ -14,7 +14,9 @@ A pure core: the replay feeds it the recorded book and prints (already in the Up
   ahead of and behind our order; the queue ahead never exceeds the level.
 - **Trade-throughs.** A print beyond our price (a taker sold below our bid) would have met our order
   first: it fills us up to its size. So does an opposite order displayed at or through our price
-  (an ask at or below our bid), each displayed share counted once.
+  (an ask at or below our bid), each displayed share counted once, but only with ``cross_fills``:
+  recorded makers post only (the emulator's do; the venue's mostly), so such an order would have been
+  refused rather than matched with ours, and a seller behind it shows up as a print through our price.
 - ``QueueModel.TOP``: with top-of-book data only, the queue ahead is unknown, so only
   trade-throughs and crossing orders fill (never a print at our own price).
 
@@ -100,8 +102,10 @@ class RestingOrder:
 
 
 class SimVenue:
-    def __init__(self, latency_ms: int, queue: QueueModel = QueueModel.BOOK, taker_delay_ms: int = TAKER_DELAY_MS):
+    def __init__(self, latency_ms: int, queue: QueueModel = QueueModel.BOOK, taker_delay_ms: int = TAKER_DELAY_MS,
+                 cross_fills: bool = False) -> None:  # fmt: skip
         self.latency_ms = latency_ms
+        self.cross_fills = cross_fills
         self.queue = queue
         self.taker_delay_ms = taker_delay_ms
         self.bids: dict[int, int] = {}
@@ -125,6 +129,11 @@ class SimVenue:
         if order is not None:
             order.cancel_asked = True
         self._schedule(now_ms + self.latency_ms, "cancel", order_id)
+
+    def close(self) -> None:
+        """The market stopped trading: nothing rests, nothing pending arrives."""
+        self.resting.clear()
+        self._due.clear()
 
     def next_due_ms(self) -> int | None:
         return self._due[0][0] if self._due else None
@@ -240,6 +249,8 @@ class SimVenue:
 
     def _crossings(self, at_ms: int) -> list[Output]:
         out: list[Output] = []
+        if not self.cross_fills:
+            return out
         for order in sorted(self.resting.values(), key=lambda o: o.request.order_id):
             offered = sum(s for _, s in self._opposite(order.frame))
             fresh = min(order.remaining_micro, offered - order.crossed_micro)

@@ -8,8 +8,8 @@ SHARE = 1_000_000
 LATENCY_MS = 50
 
 
-def venue(queue: QueueModel = QueueModel.BOOK) -> SimVenue:
-    v = SimVenue(LATENCY_MS, queue)
+def venue(queue: QueueModel = QueueModel.BOOK, cross_fills: bool = False) -> SimVenue:
+    v = SimVenue(LATENCY_MS, queue, cross_fills=cross_fills)
     v.on_book(0, bids={500_000: 100 * SHARE, 490_000: 50 * SHARE}, asks={520_000: 80 * SHARE})
     return v
 
@@ -79,8 +79,15 @@ def test_a_buy_down_is_filled_by_a_buy_up_through_the_other_outcome() -> None:
     assert fills(v.on_trade(100, True, 540_000, 25 * SHARE)) == [("d", "DOWN", 470_000, 10 * SHARE, "trade_through")]
 
 
-def test_an_opposite_order_displayed_through_our_price_fills_us_once() -> None:
+def test_an_opposite_order_displayed_through_our_price_stays_apart_by_default() -> None:
     v = venue()
+    live(v, buy("a", "UP", 510_000, 20 * SHARE))
+    # A post-only BUY Down at 0.49 (an Up ask at 0.51) would have been refused, not matched with us.
+    assert fills(v.on_level(100, False, 510_000, 5 * SHARE)) == []
+
+
+def test_with_cross_fills_an_opposite_order_displayed_through_our_price_fills_us_once() -> None:
+    v = venue(cross_fills=True)
     live(v, buy("a", "UP", 510_000, 20 * SHARE))
     # A BUY Down at 0.49 (an Up ask at 0.51) appears for 5 shares: it would have matched our bid.
     assert fills(v.on_level(100, False, 510_000, 5 * SHARE)) == [("a", "UP", 510_000, 5 * SHARE, "cross")]

@@ -1,0 +1,313 @@
+"""The replay: a recording's events, in their recorded order, through one strategy and the venue.
+
+Time is the recording's (each entry's stream id). Between two entries the loop carries out what
+falls due in order: window ends (the venue stops: our orders are gone, the window is settled by its
+rule), our requests reaching the venue (``backtest.venue``), and each whole second (sampling for
+the scorecard, and a decision per window, as the live alpha's timer makes one). The strategy also
+decides when it would live: the quoter on every oracle tick (a new signal), every strategy when the
+top of either book moves, at most every ``BOOK_REQUOTE_MIN_MS``. Nothing here reads a clock or a
+random source: the same recording and parameters give the same run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from backtest.frame import OutcomeName
+from backtest.market import MarketSim
+from backtest.recording import Recording
+from backtest.rewards import sample_rewards
+from backtest.settle import RefHistory, asset_of, settle
+from backtest.strategies import BaselineConfig, BandsStrategy, QuoterStrategy, Strategy, TouchStrategy, View
+from backtest.venue import OrderEvent, QueueModel, VenueFill
+from common.money import MICRO_PER_UNIT as MICRO
+from common.schemas.book import BookDelta, BookSnapshot, LastTrade, TickSizeChange
+from common.schemas.market import MarketLifecycle, MarketRecord
+from common.schemas.ref import RefTick
+from common.schemas.rewards import RewardHintMessage
+from common.schemas.user import OrderEvent as RecordedOrder
+from workers.alpha.core import AlphaConfig, AlphaCore
+from workers.alpha.core.adapt import apply_ref_tick, window_from_record
+from workers.quoter.core import Positions, QuoterConfig
+from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
+
+#: Decision to order live, and to cancel done, when ``--latency-ms`` is not given: the pipeline
+#: bench's tick-to-ack (p50 5.8-7.6 ms on the dev VM) rounded up, from a recorded event's stream id.
+DEFAULT_LATENCY_MS = 10
+#: The scorecard samples (uptime, rewards, PnL over time) and the timer decides this often.
+SAMPLE_MS = 1_000
+#: A book move re-decides at most this often (the live quoter's ``BOOK_REQUOTE_MIN_MS``).
+BOOK_REQUOTE_MIN_MS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    latency_ms: int = DEFAULT_LATENCY_MS
+    queue: QueueModel = QueueModel.BOOK
+    #: Fill our orders from displayed opposite orders through our price too (``backtest.venue``).
+    cross_fills: bool = False
+    alpha: AlphaConfig = field(default_factory=AlphaConfig)
+    quoter: QuoterConfig = field(default_factory=QuoterConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    #: The reward pool per market per day (micro-pUSD): not in a recording (reference §7.4: often none).
+    rewards_pool_daily_micro: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FillRecord:
+    slug: str
+    at_ms: int
+    outcome: OutcomeName
+    side: str
+    price_micro: int
+    size_micro: int
+    maker: bool
+    cause: str
+    fee_micro: int
+    #: The outcome's mid when it filled (None with a side of the book empty).
+    mid_micro: int | None
+
+
+@dataclass(slots=True)
+class Run:
+    strategy: str
+    params: Params
+    markets: list[MarketSim] = field(default_factory=list)
+    fills: list[FillRecord] = field(default_factory=list)
+    #: (ms, total PnL so far: cash, holdings marked to the mid, rebates and rewards of settled windows).
+    equity: list[tuple[int, int]] = field(default_factory=list)
+
+
+def make_strategy(name: str, params: Params) -> Strategy:
+    if name == "quoter":
+        return QuoterStrategy(params.quoter)
+    if name == "bands":
+        return BandsStrategy(params.baseline)
+    if name == "touch":
+        return TouchStrategy(params.baseline)
+    raise ValueError(f"unknown strategy {name!r} (quoter, bands, touch)")
+
+
+class Replay:
+    def __init__(self, recording: Recording, strategy: str, params: Params) -> None:
+        self.recording, self.params = recording, params
+        self.strategy = make_strategy(strategy, params)
+        self.run = Run(strategy, params)
+        self.history = RefHistory(e.body for e in recording.of(RefTick))  # type: ignore[misc]
+        self.venue_winner: dict[str, OutcomeName] = {}
+        for e in recording.of(MarketLifecycle):
+            body: MarketLifecycle = e.body  # type: ignore[assignment]
+            if body.phase == "resolved" and body.winning_outcome:
+                self.venue_winner[body.condition_id] = "UP" if body.winning_outcome.lower() == "up" else "DOWN"
+        self.markets: dict[str, MarketSim] = {}
+        self.by_token: dict[str, MarketSim] = {}
+        self.alpha: dict[str, AlphaCore] = {}
+        self.hints: dict[tuple[str, str], RewardHintMessage] = {}
+        self.next_sample_ms = (recording.first_ms // SAMPLE_MS + 1) * SAMPLE_MS
+        self.now_ms = recording.first_ms
+        self.settled_pnl_micro = 0
+
+    def execute(self) -> Run:
+        for entry in self.recording.entries:
+            self._advance(entry.ms)
+            self.now_ms = entry.ms
+            self._apply(entry.body)
+        self._advance(self.recording.last_ms)
+        self.run.markets = sorted(self.markets.values(), key=lambda m: (m.start_ms, m.record.slug))
+        return self.run
+
+    # -- time ------------------------------------------------------------------------------------------
+
+    def _advance(self, to_ms: int) -> None:
+        while True:
+            open_markets = [m for m in self.markets.values() if not m.closed]
+            end = min((m.end_ms for m in open_markets), default=None)
+            due = min((d for m in open_markets if (d := m.venue.next_due_ms()) is not None), default=None)
+            if end is not None and end <= to_ms and (due is None or end <= due) and end <= self.next_sample_ms:
+                self.now_ms = end
+                for m in sorted(open_markets, key=lambda m: m.record.slug):
+                    if m.end_ms == end:
+                        self._close(m)
+            elif due is not None and due <= to_ms and due <= self.next_sample_ms:
+                self.now_ms = due
+                for m in sorted(open_markets, key=lambda m: m.record.slug):
+                    self._outputs(m, m.venue.advance(due))
+            elif self.next_sample_ms <= to_ms:
+                self.now_ms = self.next_sample_ms
+                self._sample()
+                self.next_sample_ms += SAMPLE_MS
+            else:
+                return
+
+    def _sample(self) -> None:
+        t = self.now_ms
+        equity = self.settled_pnl_micro
+        for m in sorted(self.markets.values(), key=lambda m: m.record.slug):
+            if m.closed:
+                continue
+            mid = m.up_mid()
+            equity += m.book.cash_micro
+            if mid is not None:
+                equity += (m.book.shares["UP"] * mid + m.book.shares["DOWN"] * (MICRO - mid)) // MICRO
+            if m.start_ms <= t < m.end_ms:
+                live = m.live_outcomes()
+                m.stats.seconds += 1
+                m.stats.two_sided_s += len(live) == 2
+                m.stats.any_side_s += bool(live)
+                sample_rewards(m, self.params.rewards_pool_daily_micro)
+        self.run.equity.append((t, equity))
+        for m in self._current():
+            self._decide(m)
+
+    def _close(self, m: MarketSim) -> None:
+        m.close()
+        if m.settlement.winner is not None and m.end_ms <= self.recording.last_ms:
+            m.book.settle(m.settlement.winner)
+            m.rebate_micro = m.book.rebate_micro()
+            m.reward_micro = int(m.stats.reward_share_s * self.params.rewards_pool_daily_micro * SAMPLE_MS
+                                 // 86_400_000)  # fmt: skip
+            self.settled_pnl_micro += m.book.cash_micro + m.rebate_micro + m.reward_micro
+        else:
+            m.unsettled = True
+
+    # -- recorded entries ------------------------------------------------------------------------------
+
+    def _apply(self, body: object) -> None:
+        if isinstance(body, MarketRecord):
+            self._record(body)
+        elif isinstance(body, BookSnapshot | BookDelta | LastTrade | TickSizeChange):
+            m = self.by_token.get(body.asset_id)
+            if m is None or m.closed:
+                return
+            before = m.books()
+            if isinstance(body, BookSnapshot) and body.asset_id == m.meta.up_token_id:
+                self._outputs(m, m.set_book(self.now_ms, dict(body.bids), dict(body.asks)))
+            elif isinstance(body, BookDelta) and body.asset_id == m.meta.up_token_id:
+                for side, price, size in body.changes:
+                    self._outputs(m, m.set_level(self.now_ms, side == "BUY", price, size))
+            elif isinstance(body, LastTrade):
+                self._print(m, body)
+            elif isinstance(body, TickSizeChange):
+                m.meta = dataclasses.replace(m.meta, tick_micro=body.new_tick_size_micro)
+            if m.books() != before and self.now_ms - m.last_decision_ms >= BOOK_REQUOTE_MIN_MS and m in self._current():
+                self._decide(m)
+        elif isinstance(body, RefTick):
+            self._ref(body)
+        elif isinstance(body, RewardHintMessage):
+            self.hints[(body.market, body.outcome)] = body
+        elif isinstance(body, RecordedOrder):
+            m = self.by_token.get(body.asset_id)
+            if m is not None and not m.closed:
+                self._outputs(m, m.recorded_order(self.now_ms, body))
+
+    def _record(self, record: MarketRecord) -> None:
+        try:
+            meta = market_from_record(record)
+        except NotAnUpDownMarket:
+            return
+        known = self.markets.get(record.condition_id)
+        if known is not None:
+            known.record, known.meta = record, dataclasses.replace(meta, tick_micro=known.meta.tick_micro)
+            return
+        if record.window_start_ms is None or record.window_end_ms is None:
+            return
+        outcome = settle(record, self.history, self.venue_winner.get(record.condition_id))
+        m = MarketSim(record, meta, outcome, self.run.strategy, self.params)
+        self.markets[record.condition_id] = m
+        for token in record.token_ids:
+            self.by_token[token] = m
+        if self.now_ms >= m.end_ms:
+            m.close()
+            m.unsettled = True
+
+    def _print(self, m: MarketSim, trade: LastTrade) -> None:
+        outcome = m.outcome_of(trade.asset_id)
+        if outcome is None:
+            return
+        m.book.public_print(trade.price_micro, trade.size_micro)
+        taker_buys_up = (trade.side == "BUY") == (outcome == "UP")
+        up_price = trade.price_micro if outcome == "UP" else MICRO - trade.price_micro
+        self._outputs(m, m.venue.on_trade(self.now_ms, taker_buys_up, up_price, trade.size_micro))
+        alpha = self.alpha.get(m.record.series or "")
+        if alpha is not None:
+            alpha.on_taker_trade(trade.venue_ts_ms, taker_buys_up, trade.size_micro)
+
+    def _ref(self, tick: RefTick) -> None:
+        if self.run.strategy != "quoter":
+            return
+        for m in self._current():
+            if asset_of(m.record) != tick.asset:
+                continue
+            alpha = self.alpha.setdefault(m.record.series or "", AlphaCore(self.params.alpha))
+            if apply_ref_tick(alpha, tick):
+                self._decide(m)
+        for series, alpha in sorted(self.alpha.items()):
+            if series.split("-")[0] == tick.asset and not any(m.record.series == series for m in self._current()):
+                apply_ref_tick(alpha, tick)  # between windows the history still grows
+
+    # -- deciding and filling --------------------------------------------------------------------------
+
+    def _current(self) -> list[MarketSim]:
+        """Per series, the open window in progress that ends first (the one the live alpha prices)."""
+        best: dict[str, MarketSim] = {}
+        for m in self.markets.values():
+            if not m.closed and m.start_ms <= self.now_ms < m.end_ms:
+                key = m.record.series or ""
+                if key not in best or (m.end_ms, m.record.slug) < (best[key].end_ms, best[key].record.slug):
+                    best[key] = m
+        return [best[k] for k in sorted(best)]
+
+    def _decide(self, m: MarketSim) -> None:
+        t = self.now_ms
+        signal = None
+        if self.run.strategy == "quoter":
+            alpha = self.alpha.setdefault(m.record.series or "", AlphaCore(self.params.alpha))
+            signal = alpha.evaluate(t, window_from_record(m.record))
+        other_cost = sum(x.book.cost["UP"] + x.book.cost["DOWN"] for x in self.markets.values()
+                         if x is not m and not x.closed)  # fmt: skip
+        positions = Positions(up_micro=m.book.shares["UP"], down_micro=m.book.shares["DOWN"],
+                              up_cost_micro=m.book.cost["UP"], down_cost_micro=m.book.cost["DOWN"],
+                              other_windows_cost_micro=other_cost, daily_pnl_micro=self.settled_pnl_micro)  # fmt: skip
+        hints = tuple(h for (market, _), msg in sorted(self.hints.items()) if market == m.meta.condition_id
+                      if (h := hint_from_message(msg, t)) is not None)  # fmt: skip
+        decision = self.strategy.decide(View(t, m.meta, m.books(), positions, signal, hints))
+        m.apply(t, decision)
+        m.last_decision_ms = t
+
+    def _outputs(self, m: MarketSim, outputs: list[object]) -> None:
+        for out in outputs:
+            if isinstance(out, VenueFill):
+                self._fill(m, out)
+            elif isinstance(out, OrderEvent):
+                order = m.orders.get(out.order_id)
+                if order is None:
+                    continue
+                if out.kind == "live":
+                    order.state = "live" if order.state == "pending" else order.state
+                else:
+                    order.state = "done"
+                    m.stats.rejected += out.kind == "rejected"
+
+    def _fill(self, m: MarketSim, fill: VenueFill) -> None:
+        fee = m.book.fill(fill.outcome, fill.side, fill.price_micro, fill.size_micro, fill.maker)
+        if fill.cause == "cross":
+            m.book.extra_maker_volume(fill.price_micro, fill.size_micro)
+        m.stats.fills_by_cause[fill.cause] = m.stats.fills_by_cause.get(fill.cause, 0) + 1
+        order = m.orders.get(fill.order_id)
+        if order is not None:
+            order.matched_micro += fill.size_micro
+            if order.remaining_micro <= 0:
+                order.state = "done"
+        up_mid = m.up_mid()
+        mid = None if up_mid is None else (up_mid if fill.outcome == "UP" else MICRO - up_mid)
+        self.run.fills.append(FillRecord(m.record.slug, fill.at_ms, fill.outcome, fill.side, fill.price_micro,
+                                         fill.size_micro, fill.maker, fill.cause, fee, mid))  # fmt: skip
+        alpha = self.alpha.get(m.record.series or "")
+        if alpha is not None:
+            alpha.on_own_fill(fill.order_id + f":{len(self.run.fills)}", fill.at_ms, fill.outcome == "UP",
+                              fill.price_micro)  # fmt: skip
+
+
+def replay(recording: Recording, strategy: str, params: Params) -> Run:
+    return Replay(recording, strategy, params).execute()
