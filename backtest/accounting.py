@@ -92,8 +92,8 @@ class WindowBook:
         sets = min(self.shares["UP"], self.shares["DOWN"])
         if sets <= 0:
             return
-        for o in ("UP", "DOWN"):
-            outcome: OutcomeName = o  # type: ignore[assignment]
+        outcome: OutcomeName
+        for outcome in ("UP", "DOWN"):
             self.cost[outcome] -= self.cost[outcome] * sets // self.shares[outcome]
             self.shares[outcome] -= sets
         self.cash_micro += sets  # one set is worth $1: micro-shares of sets are micro-pUSD

@@ -31,10 +31,9 @@ class Side:
 
 def recorded_latency_ms(recording: Recording) -> int | None:
     """The median of the recorded orders' originating event (ingest) to the venue's answer."""
+    reports = [e.body for e in recording.of(ExecReport) if isinstance(e.body, ExecReport)]
     spans = sorted(
-        r.ack_ms - r.tick_ms
-        for e in recording.of(ExecReport)
-        if (r := e.body).kind == "placed" and r.tick_ms is not None and r.ack_ms is not None  # type: ignore[attr-defined]
+        r.ack_ms - r.tick_ms for r in reports if r.kind == "placed" and r.tick_ms is not None and r.ack_ms is not None
     )
     return round(spans[len(spans) // 2]) if spans else None
 

@@ -12,6 +12,7 @@ random source: the same recording and parameters give the same run.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from backtest.frame import OutcomeName
@@ -19,7 +20,7 @@ from backtest.market import MarketSim
 from backtest.recording import Recording
 from backtest.rewards import sample_rewards
 from backtest.settle import RefHistory, asset_of, settle
-from backtest.strategies import BaselineConfig, BandsStrategy, QuoterStrategy, Strategy, TouchStrategy, View
+from backtest.strategies import BandsStrategy, BaselineConfig, QuoterStrategy, Strategy, TouchStrategy, View
 from backtest.venue import OrderEvent, QueueModel, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.book import BookDelta, BookSnapshot, LastTrade, TickSizeChange
@@ -77,6 +78,8 @@ class Run:
     fills: list[FillRecord] = field(default_factory=list)
     #: (ms, total PnL so far: cash, holdings marked to the mid, rebates and rewards of settled windows).
     equity: list[tuple[int, int]] = field(default_factory=list)
+    #: The most pUSD tied up at once over every window (sampled each second).
+    capital_used_micro: int = 0
 
 
 def make_strategy(name: str, params: Params) -> Strategy:
@@ -114,6 +117,10 @@ class Replay:
             self.now_ms = entry.ms
             self._apply(entry.body)
         self._advance(self.recording.last_ms)
+        for m in self.markets.values():
+            if not m.closed:  # the recording ends inside the window: its end is unknown
+                m.close()
+                m.unsettled = True
         self.run.markets = sorted(self.markets.values(), key=lambda m: (m.start_ms, m.record.slug))
         return self.run
 
@@ -143,10 +150,12 @@ class Replay:
     def _sample(self) -> None:
         t = self.now_ms
         equity = self.settled_pnl_micro
+        tied = 0
         for m in sorted(self.markets.values(), key=lambda m: m.record.slug):
             if m.closed:
                 continue
             mid = m.up_mid()
+            tied += m.tied_micro()
             equity += m.book.cash_micro
             if mid is not None:
                 equity += (m.book.shares["UP"] * mid + m.book.shares["DOWN"] * (MICRO - mid)) // MICRO
@@ -157,12 +166,16 @@ class Replay:
                 m.stats.any_side_s += bool(live)
                 sample_rewards(m, self.params.rewards_pool_daily_micro)
         self.run.equity.append((t, equity))
+        self.run.capital_used_micro = max(self.run.capital_used_micro, tied)
         for m in self._current():
             self._decide(m)
 
     def _close(self, m: MarketSim) -> None:
+        m.tied_micro()
         m.close()
         if m.settlement.winner is not None and m.end_ms <= self.recording.last_ms:
+            winner = m.settlement.winner
+            m.inventory_pnl_micro = m.book.shares[winner] - m.book.cost["UP"] - m.book.cost["DOWN"]
             m.book.settle(m.settlement.winner)
             m.rebate_micro = m.book.rebate_micro()
             m.reward_micro = int(m.stats.reward_share_s * self.params.rewards_pool_daily_micro * SAMPLE_MS
@@ -234,17 +247,15 @@ class Replay:
             alpha.on_taker_trade(trade.venue_ts_ms, taker_buys_up, trade.size_micro)
 
     def _ref(self, tick: RefTick) -> None:
+        """Every series of the tick's asset learns it (the live alpha reads every tick, between windows
+        too); the windows in progress decide on it."""
         if self.run.strategy != "quoter":
             return
+        series = sorted({m.record.series or "" for m in self.markets.values() if asset_of(m.record) == tick.asset})
+        used = [s for s in series if apply_ref_tick(self.alpha.setdefault(s, AlphaCore(self.params.alpha)), tick)]
         for m in self._current():
-            if asset_of(m.record) != tick.asset:
-                continue
-            alpha = self.alpha.setdefault(m.record.series or "", AlphaCore(self.params.alpha))
-            if apply_ref_tick(alpha, tick):
+            if (m.record.series or "") in used:
                 self._decide(m)
-        for series, alpha in sorted(self.alpha.items()):
-            if series.split("-")[0] == tick.asset and not any(m.record.series == series for m in self._current()):
-                apply_ref_tick(alpha, tick)  # between windows the history still grows
 
     # -- deciding and filling --------------------------------------------------------------------------
 
@@ -275,7 +286,7 @@ class Replay:
         m.apply(t, decision)
         m.last_decision_ms = t
 
-    def _outputs(self, m: MarketSim, outputs: list[object]) -> None:
+    def _outputs(self, m: MarketSim, outputs: Sequence[object]) -> None:
         for out in outputs:
             if isinstance(out, VenueFill):
                 self._fill(m, out)
@@ -291,6 +302,7 @@ class Replay:
 
     def _fill(self, m: MarketSim, fill: VenueFill) -> None:
         fee = m.book.fill(fill.outcome, fill.side, fill.price_micro, fill.size_micro, fill.maker)
+        m.tied_micro()
         if fill.cause == "cross":
             m.book.extra_maker_volume(fill.price_micro, fill.size_micro)
         m.stats.fills_by_cause[fill.cause] = m.stats.fills_by_cause.get(fill.cause, 0) + 1

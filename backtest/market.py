@@ -79,6 +79,10 @@ class MarketSim:
         self.unsettled = False
         self.rebate_micro = 0
         self.reward_micro = 0
+        #: What the shares held at the end made at the settlement (value minus cost).
+        self.inventory_pnl_micro = 0
+        #: The most pUSD this window tied up at once: cost of shares held and our resting bids.
+        self.capital_used_micro = 0
         self.last_decision_ms = -(10**18)
         self._prefix = f"{strategy}-{record.slug}-"
         self._ids = 0
@@ -171,8 +175,14 @@ class MarketSim:
                     in_use.add((outcome, want.price_micro))
                 continue
             order = present[-1]
-            if order.state == "pending" or not needs_replace(order.price_micro, order.remaining_micro, want.price_micro,
-                                                             want.size_micro, decision.churn, self.meta.tick_micro):
+            if order.state == "pending" or not needs_replace(
+                order.price_micro,
+                order.remaining_micro,
+                want.price_micro,
+                want.size_micro,
+                decision.churn,
+                self.meta.tick_micro,
+            ):
                 continue  # fmt: skip
             if room <= 0:
                 continue
@@ -189,8 +199,9 @@ class MarketSim:
                 self.stats.takers += 1
                 order_id = self._next_id()
                 self.orders[order_id] = OurOrder(order_id, take.outcome, -1, take.price_cap_micro, take.size_micro)
-                self.venue.place(now_ms, OrderRequest(order_id, take.outcome, "BUY", take.price_cap_micro,
-                                                      take.size_micro, taker=True, fill_or_kill=take.fill_or_kill))  # fmt: skip
+                request = OrderRequest(order_id, take.outcome, "BUY", take.price_cap_micro, take.size_micro,
+                                       taker=True, fill_or_kill=take.fill_or_kill)  # fmt: skip
+                self.venue.place(now_ms, request)
 
     def close(self) -> None:
         """The window ended: nothing rests or trades any more."""
@@ -198,6 +209,13 @@ class MarketSim:
         self.venue.close()
         for order in self.orders.values():
             order.state = "done"
+
+    def tied_micro(self) -> int:
+        """pUSD tied up now: the cost of what is held and the collateral our resting bids reserve."""
+        resting = sum(o.remaining_micro * o.request.price_micro // MICRO for o in self.venue.resting.values())
+        tied = self.book.cost["UP"] + self.book.cost["DOWN"] + resting
+        self.capital_used_micro = max(self.capital_used_micro, tied)
+        return tied
 
     def live_outcomes(self) -> set[str]:
         return {o.request.outcome for o in self.venue.resting.values()}

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from common.bus.codec import DecodeError, decode
 from common.schemas.base import Message, load_all
-from common.schemas.exec import ExecReport
 from common.schemas.book import BookDelta, BookSnapshot, LastTrade, TickSizeChange
+from common.schemas.exec import ExecReport
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.ref import RefTick
 from common.schemas.rewards import RewardHintMessage

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from backtest.frame import OutcomeName
 from common.money import MICRO_PER_UNIT as MICRO
@@ -106,8 +106,9 @@ class QuoterStrategy:
         churn = churn_tolerance(self.core.config)
         if view.signal is None:
             return Decision("", (), (), churn, "no_signal")
-        intent = self.core.decide(QuoterInputs(now_ms=view.now_ms, signal=view.signal, market=view.market,
-                                               books=view.books, positions=view.positions, hints=view.hints))  # fmt: skip
+        inputs = QuoterInputs(now_ms=view.now_ms, signal=view.signal, market=view.market, books=view.books,
+                              positions=view.positions, hints=view.hints)  # fmt: skip
+        intent = self.core.decide(inputs)
         orders = tuple(Want(o.outcome, o.level, o.price_micro, o.size_micro) for o in intent.orders if o.side == "BUY")
         takers = tuple(Take(t.outcome, t.price_cap_micro, t.size_micro, t.order_type == "FOK")
                        for t in intent.takers if t.side == "BUY")  # fmt: skip
@@ -132,7 +133,9 @@ class BandsStrategy:
             limit = post_only_limit_micro(_outcome(outcome), view.books, grid)
             if limit is None or _long(view.positions, outcome) >= c.max_unpaired_micro:
                 continue
-            for level, price in enumerate(ladder_prices(fair - c.half_width_micro, limit, grid, c.levels, c.step_micro)):
+            for level, price in enumerate(
+                ladder_prices(fair - c.half_width_micro, limit, grid, c.levels, c.step_micro)
+            ):
                 wants.append(Want(outcome, level, price, c.size_micro))
         return Decision("", tuple(wants), (), self.churn, "quoting" if wants else "no_room")
 
@@ -147,8 +150,8 @@ class TouchStrategy:
     def decide(self, view: View) -> Decision:
         c, grid = self.config, TickGrid(view.market.tick_micro)
         prices: dict[OutcomeName, int] = {}
-        for name in ("UP", "DOWN"):
-            outcome: OutcomeName = name  # type: ignore[assignment]
+        outcome: OutcomeName
+        for outcome in ("UP", "DOWN"):
             bid = view.books.of(_outcome(outcome)).bid_micro
             limit = post_only_limit_micro(_outcome(outcome), view.books, grid)
             if bid is not None and limit is not None:
@@ -187,8 +190,7 @@ def _typed(current: object, text: str, key: str) -> object:
             return text.lower() in ("1", "true", "yes", "on")
         if isinstance(current, tuple):
             return tuple(int(x) for x in text.split(":"))
-        if hasattr(type(current), "__members__"):  # an enum
-            return type(current)(text)
-        return type(current)(text)
+        kind: Any = type(current)  # int, float, str or an enum: each takes the text
+        return kind(text)
     except ValueError as exc:
         raise ValueError(f"--set {key}={text}: {exc}") from None

@@ -106,7 +106,7 @@ class SimVenue:
                  cross_fills: bool = False) -> None:  # fmt: skip
         self.latency_ms = latency_ms
         self.cross_fills = cross_fills
-        self.queue = queue
+        self.queue = QueueModel(queue)
         self.taker_delay_ms = taker_delay_ms
         self.bids: dict[int, int] = {}
         self.asks: dict[int, int] = {}
@@ -142,10 +142,10 @@ class SimVenue:
         """Carry out every request due at or before ``to_ms``, oldest first."""
         out: list[Output] = []
         while self._due and self._due[0][0] <= to_ms:
-            at_ms, _, kind, what = heapq.heappop(self._due)
+            at_ms, _, _, what = heapq.heappop(self._due)
             if isinstance(what, OrderRequest):
                 out += self._take(at_ms, what) if what.taker else self._go_live(at_ms, what)
-            elif (order := self.resting.pop(what, None)) is not None:
+            elif self.resting.pop(what, None) is not None:
                 out.append(OrderEvent(what, at_ms, "canceled"))
             else:
                 out.append(OrderEvent(what, at_ms, "cancel_missed", "already filled"))
@@ -173,7 +173,7 @@ class SimVenue:
         traded = self._traded.pop(level, 0)
         self._taken.pop(level, None)
         cancelled = old - size_micro - traded
-        for order in self._orders_at(level):
+        for order in self._orders_at(level) if self.queue is QueueModel.BOOK else ():
             if cancelled > 0 and old > 0:
                 order.ahead_micro -= cancelled * order.ahead_micro // old
             order.ahead_micro = min(order.ahead_micro, size_micro)
@@ -189,6 +189,7 @@ class SimVenue:
         sign = 1 if hit_bids else -1
         ours = sorted((o for o in self.resting.values() if o.frame.bid == hit_bids),
                       key=lambda o: (-sign * o.frame.price_micro, o.request.order_id))  # fmt: skip
+        cause: Cause
         for order in ours:
             if left <= 0:
                 break

@@ -29,6 +29,8 @@ USAGE = """updown COMMAND [ARGS]
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
+  backtest DIR [--strategy quoter,bands,touch] [--set K=V ...] [--latency-ms L] [--queue book|top]
+               [--compare] [--out DIR]   replay a recording through the strategies: the scorecard
 """
 
 
@@ -58,6 +60,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "report": _lazy("cli.report"),
     "soak": _lazy("cli.soak"),
     "calibrate": _lazy("workers.alpha.calibrate"),
+    "backtest": _lazy("backtest.cli"),
 }
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from common.fees import CRYPTO_FEES_V2
 from backtest.accounting import WindowBook
+from common.fees import CRYPTO_FEES_V2
 
 SHARE = 1_000_000
 

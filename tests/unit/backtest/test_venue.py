@@ -133,5 +133,6 @@ def test_a_fill_before_the_cancel_is_done_wins_the_race() -> None:
 def test_with_top_of_book_only_a_print_at_our_price_never_fills_us() -> None:
     v = venue(QueueModel.TOP)
     live(v, buy("a", "UP", 500_000))
+    v.on_level(60, True, 500_000, 5 * SHARE)  # a small level does not tell how many are ahead of us
     assert fills(v.on_trade(100, False, 500_000, 1_000 * SHARE)) == []
     assert fills(v.on_trade(200, False, 490_000, 3 * SHARE)) == [("a", "UP", 500_000, 3 * SHARE, "trade_through")]
