@@ -11,7 +11,6 @@ random source: the same recording and parameters give the same run.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from backtest.settle import RefHistory, asset_of, settle
 from backtest.strategies import BandsStrategy, BaselineConfig, QuoterStrategy, Strategy, TouchStrategy, View
 from backtest.venue import OrderEvent, QueueModel, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
-from common.schemas.book import BookDelta, BookSnapshot, LastTrade, TickSizeChange
+from common.schemas.book import BookDelta, BookSnapshot, LastTrade
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.ref import RefTick
 from common.schemas.rewards import RewardHintMessage
@@ -189,7 +188,7 @@ class Replay:
     def _apply(self, body: object) -> None:
         if isinstance(body, MarketRecord):
             self._record(body)
-        elif isinstance(body, BookSnapshot | BookDelta | LastTrade | TickSizeChange):
+        elif isinstance(body, BookSnapshot | BookDelta | LastTrade):
             m = self.by_token.get(body.asset_id)
             if m is None or m.closed:
                 return
@@ -201,8 +200,8 @@ class Replay:
                     self._outputs(m, m.set_level(self.now_ms, side == "BUY", price, size))
             elif isinstance(body, LastTrade):
                 self._print(m, body)
-            elif isinstance(body, TickSizeChange):
-                m.meta = dataclasses.replace(m.meta, tick_micro=body.new_tick_size_micro)
+            # A TickSizeChange is not applied: the live quoter prices on the record's grid (discovery's
+            # view of Gamma) and learns a new tick only from a new record; so does the replay.
             if m.books() != before and self.now_ms - m.last_decision_ms >= BOOK_REQUOTE_MIN_MS and m in self._current():
                 self._decide(m)
         elif isinstance(body, RefTick):
@@ -221,7 +220,7 @@ class Replay:
             return
         known = self.markets.get(record.condition_id)
         if known is not None:
-            known.record, known.meta = record, dataclasses.replace(meta, tick_micro=known.meta.tick_micro)
+            known.record, known.meta = record, meta
             return
         if record.window_start_ms is None or record.window_end_ms is None:
             return
