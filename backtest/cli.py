@@ -18,6 +18,7 @@ from backtest.scorecard import Card, scorecard
 from backtest.strategies import STRATEGIES, BaselineConfig, with_settings
 from backtest.venue import TAKER_DELAY_MS, QueueModel
 from common.money import to_micro
+from common.schemas.book import LastTrade
 from workers.alpha.core import AlphaConfig
 from workers.quoter.core import QuoterConfig
 
@@ -45,7 +46,7 @@ def params_from(sets: dict[str, str], latency_ms: int, queue: QueueModel) -> Par
     return Params(
         latency_ms=latency_ms,
         queue=queue,
-        cross_fills=sets.get("cross_fills", "false").lower() in ("1", "true", "yes", "on"),
+        cross_fills=None if "cross_fills" not in sets else sets["cross_fills"].lower() in ("1", "true", "yes", "on"),
         alpha=with_settings(AlphaConfig(), "alpha", sets),  # type: ignore[arg-type]
         quoter=with_settings(QuoterConfig(), "quoter", sets),  # type: ignore[arg-type]
         baseline=with_settings(BaselineConfig(), "baseline", sets),  # type: ignore[arg-type]
@@ -56,9 +57,11 @@ def params_from(sets: dict[str, str], latency_ms: int, queue: QueueModel) -> Par
 def header(root: Path, recording: Recording, params: Params, runs: list[Run]) -> list[str]:
     start = datetime.fromtimestamp(recording.first_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
     seconds = (recording.last_ms - recording.first_ms) // 1000
-    depth = "full depth: queue position by displayed size, prints and cancels"
+    prints = sum(1 for _ in recording.of(LastTrade))
+    depth = f"full depth: queue position by displayed size, {prints} prints and the cancels"
     if params.queue is QueueModel.TOP:
-        depth = "top of book only: fills on trade-throughs only (prints beyond our price), never at our price"
+        depth = "top of book only: no fill at our own price (the queue ahead is unknown), only through it"
+        depth += f" ({prints} prints)" if prints else " (no prints: only when the opposite best reaches our price)"
     recorded = recorded_latency_ms(recording)
     seen = f"; the recorded bot's median event-to-ack was {recorded} ms" if recorded is not None else ""
     markets = runs[0].markets if runs else []
@@ -75,8 +78,12 @@ def header(root: Path, recording: Recording, params: Params, runs: list[Run]) ->
         f"windows: {', '.join(f'{n} {k}' for k, n in sorted(how.items()))}; the rule agrees with the venue's "
         f"recorded winner on {same} of {len(agree)}",
         f"rewards pool {params.rewards_pool_daily_micro / 1e6:.2f} pUSD a day per market"
-        + ("; opposite orders displayed through our price fill us" if params.cross_fills else ""),
+        + ("; opposite orders displayed through our price fill us" if _crosses(params) else ""),
     ]
+
+
+def _crosses(params: Params) -> bool:
+    return params.cross_fills if params.cross_fills is not None else params.queue is QueueModel.TOP
 
 
 def main(argv: list[str]) -> int:

@@ -18,7 +18,7 @@ from backtest.frame import OutcomeName
 from backtest.market import MarketSim
 from backtest.recording import Recording
 from backtest.rewards import sample_rewards
-from backtest.settle import RefHistory, asset_of, settle
+from backtest.settle import RefHistory, asset_of, by_last_mid, settle
 from backtest.strategies import BandsStrategy, BaselineConfig, QuoterStrategy, Strategy, TouchStrategy, View
 from backtest.venue import OrderEvent, QueueModel, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
@@ -45,8 +45,9 @@ BOOK_REQUOTE_MIN_MS = 100
 class Params:
     latency_ms: int = DEFAULT_LATENCY_MS
     queue: QueueModel = QueueModel.BOOK
-    #: Fill our orders from displayed opposite orders through our price too (``backtest.venue``).
-    cross_fills: bool = False
+    #: Fill our orders from displayed opposite orders through our price too (``backtest.venue``);
+    #: None: only with top-of-book data, where no print shows the trade-throughs.
+    cross_fills: bool | None = None
     alpha: AlphaConfig = field(default_factory=AlphaConfig)
     quoter: QuoterConfig = field(default_factory=QuoterConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
@@ -172,6 +173,8 @@ class Replay:
     def _close(self, m: MarketSim) -> None:
         m.tied_micro()
         m.close()
+        if m.settlement.winner is None:
+            m.settlement = by_last_mid(m.mid_at(m.end_ms - 1), m.settlement.venue_winner)
         if m.settlement.winner is not None and m.end_ms <= self.recording.last_ms:
             winner = m.settlement.winner
             m.inventory_pnl_micro = m.book.shares[winner] - m.book.cost["UP"] - m.book.cost["DOWN"]

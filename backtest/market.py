@@ -17,7 +17,7 @@ from backtest.accounting import WindowBook
 from backtest.frame import OutcomeName, UpFrame, up_frame
 from backtest.settle import Settlement
 from backtest.strategies import Decision
-from backtest.venue import OrderRequest, SimVenue
+from backtest.venue import OrderRequest, QueueModel, SimVenue
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.market import MarketRecord
 from common.schemas.user import OrderEvent as RecordedOrder
@@ -67,7 +67,8 @@ class MarketSim:
                  params: Params) -> None:  # fmt: skip
         self.record, self.meta, self.settlement = record, meta, settlement
         self.start_ms, self.end_ms = record.window_start_ms or 0, record.window_end_ms or 0
-        self.venue = SimVenue(params.latency_ms, params.queue, cross_fills=params.cross_fills)
+        cross = params.cross_fills if params.cross_fills is not None else params.queue == QueueModel.TOP
+        self.venue = SimVenue(params.latency_ms, params.queue, cross_fills=cross)
         self.book = WindowBook(meta.fee)
         self.stats = Stats()
         self.displayed: dict[bool, dict[int, int]] = {True: {}, False: {}}

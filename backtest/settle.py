@@ -7,7 +7,9 @@
 
 Ties go Up under both rules. A value counts only when the recording also holds a later one of the
 same source (it was the latest, not merely the last recorded). When the rule cannot be applied the
-venue's own resolution, if recorded, is used and the result says so.
+venue's own resolution, if recorded, is used and the result says so; failing that (books without
+prices or outcomes), the Up mid's last value before the end when it is decided
+(``LAST_MID_DECIDED_MICRO``), flagged ``last_mid``: an estimate, not the rule.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from common.schemas.ref import RefTick
 
 #: Spot-rule oracles in order of preference (PolyBolt carries Pyth, not Chainlink's spot).
 SPOT_SOURCES = ("chainlink", "pyth")
-How = Literal["twap", "spot", "venue", "unsettled"]
+How = Literal["twap", "spot", "venue", "last_mid", "unsettled"]
+#: Without prices or a recorded resolution, a window whose Up mid ends this far from 0.5 (at or
+#: above it, or at or below 1 minus it) is taken to have settled that way (top-of-book data).
+LAST_MID_DECIDED_MICRO = 900_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +78,12 @@ def settle(record: MarketRecord, history: RefHistory, venue_winner: OutcomeName 
             if strike is not None and final is not None:
                 return Settlement("UP" if final >= strike else "DOWN", "spot", venue_winner)
     return Settlement(venue_winner, "venue" if venue_winner else "unsettled", venue_winner)
+
+
+def by_last_mid(up_mid_micro: int | None, venue_winner: OutcomeName | None) -> Settlement:
+    """The fallback for a window neither rule nor the venue's record settles."""
+    if up_mid_micro is not None and up_mid_micro >= LAST_MID_DECIDED_MICRO:
+        return Settlement("UP", "last_mid", venue_winner)
+    if up_mid_micro is not None and up_mid_micro <= 1_000_000 - LAST_MID_DECIDED_MICRO:
+        return Settlement("DOWN", "last_mid", venue_winner)
+    return Settlement(None, "unsettled", venue_winner)

@@ -18,7 +18,9 @@ A pure core: the replay feeds it the recorded book and prints (already in the Up
   recorded makers post only (the emulator's do; the venue's mostly), so such an order would have been
   refused rather than matched with ours, and a seller behind it shows up as a print through our price.
 - ``QueueModel.TOP``: with top-of-book data only, the queue ahead is unknown, so only
-  trade-throughs and crossing orders fill (never a print at our own price).
+  trade-throughs fill (never a print at our own price). Such data usually has no prints either:
+  there the opposite best moving to or through our price is the trade-through (the replay turns
+  ``cross_fills`` on for it).
 
 Our takers do not remove the recorded liquidity they take from the book the replay keeps showing,
 but what they took of a level is not offered to them again until that level changes.

@@ -48,10 +48,11 @@ def test_every_strategy_trades_and_each_windows_pnl_parts_add_up_to_its_cash(rec
             assert score.pnl_micro == m.book.cash_micro + m.rebate_micro + m.reward_micro, (name, m.record.slug)
 
 
-def test_top_of_book_data_fills_only_on_trade_throughs(recorded: Path) -> None:
+def test_top_of_book_data_fills_only_through_our_price_never_at_it(recorded: Path) -> None:
     run = replay(load(recorded), "touch", Params(queue=QueueModel.TOP))
 
-    assert {f.cause for f in run.fills} <= {"trade_through"}
+    assert run.fills
+    assert {f.cause for f in run.fills} <= {"trade_through", "cross"}
 
 
 def test_an_unknown_setting_is_refused_with_the_reason(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
