@@ -16,6 +16,7 @@ from backtest.recording import Recording, load
 from backtest.report import totals_table, window_table, write_csv
 from backtest.scorecard import Card, scorecard
 from backtest.strategies import STRATEGIES, BaselineConfig, with_settings
+from backtest.sweep import Point, grid, ranking, run_point, sweep
 from backtest.venue import TAKER_DELAY_MS, QueueModel
 from common.money import to_micro
 from common.schemas.book import LastTrade
@@ -82,6 +83,24 @@ def header(root: Path, recording: Recording, params: Params, runs: list[Run]) ->
     ]
 
 
+def run_sweep(args: argparse.Namespace, recording: Recording, strategy: str, sets: dict[str, str], latency: int,
+              queue: QueueModel) -> int:  # fmt: skip
+    """Rank the grid on DIR; with ``--test``, the best and the defaults on DIR2."""
+    points = [({**sets, **combo}, params_from({**sets, **combo}, latency, queue)) for combo in grid(args.sweep)]
+    lines = [f"sweep of {strategy} on {args.dir}: {len(points)} combinations, latency {latency} ms, {queue.value}"]
+    ranked = sweep(args.dir, strategy, points)
+    lines += ranking(ranked)
+    if args.test is not None:
+        best = dict(ranked[0].sets)
+        tested = [
+            Point(ranked[0].sets, run_point(args.test, strategy, params_from(best, latency, queue))),
+            Point(tuple(sorted(sets.items())), run_point(args.test, strategy, params_from(sets, latency, queue))),
+        ]
+        lines += ["", f"walk-forward: chosen on {args.dir}, judged on {args.test}", *ranking(tested)]
+    print("\n".join(lines))
+    return 0
+
+
 def _crosses(params: Params) -> bool:
     return params.cross_fills if params.cross_fills is not None else params.queue is QueueModel.TOP
 
@@ -102,10 +121,27 @@ def main(argv: list[str]) -> int:
         help="book (queue position) or top (trade-throughs only); default: book if the recording has depth",
     )
     ap.add_argument("--compare", action="store_true", help="the quoter's fills beside the recorded bot's own")
+    ap.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=A,B,C",
+        help="run every combination (parallel processes) for the first strategy, ranked by PnL",
+    )
+    ap.add_argument(
+        "--test",
+        type=Path,
+        default=None,
+        metavar="DIR2",
+        help="with --sweep: report the best settings (and the defaults) on this other recording",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"CSV files and report.html (default {DEFAULT_OUT})")
     args = ap.parse_args(argv)
     if not args.dir.is_dir():
         print(f"updown backtest: {args.dir} is not a folder", file=sys.stderr)
+        return 2
+    if args.test is not None and not args.test.is_dir():
+        print(f"updown backtest: {args.test} is not a folder", file=sys.stderr)
         return 2
     recording = load(args.dir)
     if not recording.entries:
@@ -116,8 +152,11 @@ def main(argv: list[str]) -> int:
         latency = (recorded_latency_ms(recording) if args.compare else None) or DEFAULT_LATENCY_MS
     queue = QueueModel(args.queue) if args.queue else QueueModel.BOOK if recording.depth else QueueModel.TOP
     try:
-        params = params_from(parse_sets(args.sets), latency, queue)
+        sets = parse_sets(args.sets)
+        params = params_from(sets, latency, queue)
         names = [s.strip() for s in args.strategy.split(",") if s.strip()]
+        if args.sweep:
+            return run_sweep(args, recording, names[0], sets, latency, queue)
         runs = [replay(recording, name, params) for name in names]
     except ValueError as exc:
         print(f"updown backtest: {exc}", file=sys.stderr)

@@ -58,3 +58,18 @@ def test_top_of_book_data_fills_only_through_our_price_never_at_it(recorded: Pat
 def test_an_unknown_setting_is_refused_with_the_reason(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(recorded), "--set", "quoter.nope=1", "--out", "/nonexistent"]) == 2
     assert "QuoterConfig has no field 'nope'" in capsys.readouterr().err
+
+
+def test_a_sweep_runs_every_combination_and_ranks_them_by_pnl(
+    recorded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(recorded), "--strategy", "bands", "--sweep", "baseline.half_width_micro=10000,30000",
+            "--sweep", "baseline.levels=1,2", "--test", str(recorded)]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    ranked = [line for line in out.splitlines() if line[:1].isdigit()]
+
+    assert len(ranked) == 4 + 2  # the grid, then the best and the defaults on the test recording
+    pnls = [float(line.split()[3]) for line in ranked[:4]]
+    assert pnls == sorted(pnls, reverse=True)
+    assert "walk-forward: chosen on" in out
