@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backtest.engine import Run
 from backtest.recording import Recording
+from backtest.types import Run
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.exec import ExecReport
 from common.schemas.user import Fill

@@ -12,74 +12,32 @@ random source: the same recording and parameters give the same run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from backtest.frame import OutcomeName
 from backtest.market import MarketSim
 from backtest.recording import Recording
 from backtest.rewards import sample_rewards
 from backtest.settle import RefHistory, asset_of, by_last_mid, settle
-from backtest.strategies import BandsStrategy, BaselineConfig, QuoterStrategy, Strategy, TouchStrategy, View
-from backtest.venue import OrderEvent, QueueModel, VenueFill
+from backtest.strategies import BandsStrategy, QuoterStrategy, Strategy, TouchStrategy, View
+from backtest.types import DEFAULT_LATENCY_MS, FillRecord, Params, Run
+
+__all__ = ["DEFAULT_LATENCY_MS", "FillRecord", "Params", "Replay", "Run", "replay"]
+from backtest.venue import OrderEvent, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.book import BookDelta, BookSnapshot, LastTrade
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.ref import RefTick
 from common.schemas.rewards import RewardHintMessage
 from common.schemas.user import OrderEvent as RecordedOrder
-from workers.alpha.core import AlphaConfig, AlphaCore
+from workers.alpha.core import AlphaCore
 from workers.alpha.core.adapt import apply_ref_tick, window_from_record
-from workers.quoter.core import Positions, QuoterConfig
+from workers.quoter.core import Positions
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
 
-#: Decision to order live, and to cancel done, when ``--latency-ms`` is not given: the pipeline
-#: bench's tick-to-ack (p50 5.8-7.6 ms on the dev VM) rounded up, from a recorded event's stream id.
-DEFAULT_LATENCY_MS = 10
 #: The scorecard samples (uptime, rewards, PnL over time) and the timer decides this often.
 SAMPLE_MS = 1_000
 #: A book move re-decides at most this often (the live quoter's ``BOOK_REQUOTE_MIN_MS``).
 BOOK_REQUOTE_MIN_MS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Params:
-    latency_ms: int = DEFAULT_LATENCY_MS
-    queue: QueueModel = QueueModel.BOOK
-    #: Fill our orders from displayed opposite orders through our price too (``backtest.venue``);
-    #: None: only with top-of-book data, where no print shows the trade-throughs.
-    cross_fills: bool | None = None
-    alpha: AlphaConfig = field(default_factory=AlphaConfig)
-    quoter: QuoterConfig = field(default_factory=QuoterConfig)
-    baseline: BaselineConfig = field(default_factory=BaselineConfig)
-    #: The reward pool per market per day (micro-pUSD): not in a recording (reference §7.4: often none).
-    rewards_pool_daily_micro: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FillRecord:
-    slug: str
-    at_ms: int
-    outcome: OutcomeName
-    side: str
-    price_micro: int
-    size_micro: int
-    maker: bool
-    cause: str
-    fee_micro: int
-    #: The outcome's mid when it filled (None with a side of the book empty).
-    mid_micro: int | None
-
-
-@dataclass(slots=True)
-class Run:
-    strategy: str
-    params: Params
-    markets: list[MarketSim] = field(default_factory=list)
-    fills: list[FillRecord] = field(default_factory=list)
-    #: (ms, total PnL so far: cash, holdings marked to the mid, rebates and rewards of settled windows).
-    equity: list[tuple[int, int]] = field(default_factory=list)
-    #: The most pUSD tied up at once over every window (sampled each second).
-    capital_used_micro: int = 0
 
 
 def make_strategy(name: str, params: Params) -> Strategy:

@@ -26,7 +26,7 @@ from workers.quoter.core import Books, BookTop, MarketMeta
 from workers.quoter.core.churn import needs_replace
 
 if TYPE_CHECKING:
-    from backtest.engine import Params
+    from backtest.types import Params
 
 
 @dataclass(slots=True)

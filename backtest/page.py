@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 
-from backtest.engine import Run
 from backtest.report import COLUMNS, buckets, cells, usd, winner
 from backtest.scorecard import HORIZONS_S, Card
+from backtest.types import Run
 from common.money import MICRO_PER_UNIT as MICRO
 
 COLOURS = {"quoter": "#1f77b4", "bands": "#ff7f0e", "touch": "#2ca02c"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from backtest.engine import Run
 from backtest.market import MarketSim
 from backtest.scorecard import HORIZONS_S, Card, Markout, Score
+from backtest.types import Run
 from common.money import MICRO_PER_UNIT as MICRO
 
 COLUMNS = ("fills", "shares", "fill%", "up%", "band%", "spread", *(f"mk{h}s" for h in HORIZONS_S), "to_settle",

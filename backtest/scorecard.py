@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backtest.engine import FillRecord, Run
 from backtest.market import MarketSim
+from backtest.types import FillRecord, Run
 from common.money import MICRO_PER_UNIT as MICRO
 
 #: Markout horizons, seconds.
