@@ -16,6 +16,10 @@ from common.money import MICRO_PER_UNIT as MICRO
 
 COLOURS = {"quoter": "#1f77b4", "bands": "#ff7f0e", "touch": "#2ca02c"}
 WIDTH, HEIGHT, PAD = 760, 280, 48
+#: Room right of the plot for the legend.
+LEGEND_W = 120
+#: The PnL line keeps about this many of the per-second samples (a day would make a heavy page).
+CHART_POINTS = 1_000
 
 
 def _colour(name: str) -> str:
@@ -24,14 +28,14 @@ def _colour(name: str) -> str:
 
 def _axes(title: str, x_label: str, y_lo: float, y_hi: float) -> list[str]:
     parts = [f'<text x="{PAD}" y="16" font-weight="bold">{html.escape(title)}</text>',
-             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - 10}" y2="{HEIGHT - PAD}" stroke="#999"/>',
+             f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - LEGEND_W}" y2="{HEIGHT - PAD}" stroke="#999"/>',
              f'<line x1="{PAD}" y1="24" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#999"/>',
              f'<text x="{WIDTH // 2}" y="{HEIGHT - 8}" text-anchor="middle">{html.escape(x_label)}</text>',
              f'<text x="4" y="30">{y_hi:.2f}</text>', f'<text x="4" y="{HEIGHT - PAD}">{y_lo:.2f}</text>']  # fmt: skip
     if y_lo < 0 < y_hi:
         y0 = _y(0.0, y_lo, y_hi)
         parts.append(
-            f'<line x1="{PAD}" y1="{y0:.1f}" x2="{WIDTH - 10}" y2="{y0:.1f}" stroke="#ccc" stroke-dasharray="4"/>'
+            f'<line x1="{PAD}" y1="{y0:.1f}" x2="{WIDTH - LEGEND_W}" y2="{y0:.1f}" stroke="#ccc" stroke-dasharray="4"/>'
         )
     return parts
 
@@ -41,11 +45,11 @@ def _y(v: float, lo: float, hi: float) -> float:
 
 
 def _x(i: float, n: float) -> float:
-    return PAD + i / (n or 1.0) * (WIDTH - PAD - 10)
+    return PAD + i / (n or 1.0) * (WIDTH - PAD - LEGEND_W)
 
 
 def _legend(names: list[str]) -> list[str]:
-    return [f'<text x="{WIDTH - 120}" y="{20 + 16 * i}" fill="{_colour(n)}">{html.escape(n)}</text>'
+    return [f'<text x="{WIDTH - LEGEND_W + 20}" y="{40 + 16 * i}" fill="{_colour(n)}">{html.escape(n)}</text>'
             for i, n in enumerate(names)]  # fmt: skip
 
 
@@ -57,7 +61,9 @@ def pnl_chart(runs: list[Run]) -> str:
     lo, hi = min(0.0, *(p[1] for p in points)), max(0.0, *(p[1] for p in points))
     parts = _axes("PnL over time (pUSD)", f"seconds from the start ({(t1 - t0) // 1000} s)", lo, hi)
     for run in runs:
-        line = " ".join(f"{_x(ms - t0, t1 - t0):.1f},{_y(e / MICRO, lo, hi):.1f}" for ms, e in run.equity)
+        every = max(1, len(run.equity) // CHART_POINTS)
+        kept = run.equity[::every] + run.equity[-1:]
+        line = " ".join(f"{_x(ms - t0, t1 - t0):.1f},{_y(e / MICRO, lo, hi):.1f}" for ms, e in kept)
         parts.append(f'<polyline fill="none" stroke="{_colour(run.strategy)}" stroke-width="2" points="{line}"/>')
     parts += _legend([r.strategy for r in runs])
     return f'<svg width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="12">{"".join(parts)}</svg>'
