@@ -16,7 +16,7 @@ from backtest.recording import Recording, load
 from backtest.report import totals_table, window_table, write_csv
 from backtest.scorecard import Card, scorecard
 from backtest.strategies import STRATEGIES, BaselineConfig, with_settings
-from backtest.sweep import Point, grid, ranking, run_point, sweep
+from backtest.sweep import Point, Span, grid, ranking, run_point, sweep
 from backtest.venue import TAKER_DELAY_MS, QueueModel
 from common.money import to_micro
 from common.schemas.book import LastTrade
@@ -25,6 +25,17 @@ from workers.quoter.core import QuoterConfig
 
 #: Where the CSV files and the page go without ``--out``.
 DEFAULT_OUT = Path("var/backtest")
+
+
+def at_ms(text: str) -> int:
+    """Unix ms, or an ISO time (UTC unless it names a zone)."""
+    if text.isdigit():
+        return int(text)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (ISO, or unix ms)") from None
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, str]:
@@ -83,12 +94,12 @@ def header(root: Path, recording: Recording, params: Params, runs: list[Run]) ->
     ]
 
 
-def run_sweep(args: argparse.Namespace, recording: Recording, strategy: str, sets: dict[str, str], latency: int,
+def run_sweep(args: argparse.Namespace, span: Span, strategy: str, sets: dict[str, str], latency: int,
               queue: QueueModel) -> int:  # fmt: skip
     """Rank the grid on DIR; with ``--test``, the best and the defaults on DIR2."""
     points = [({**sets, **combo}, params_from({**sets, **combo}, latency, queue)) for combo in grid(args.sweep)]
     lines = [f"sweep of {strategy} on {args.dir}: {len(points)} combinations, latency {latency} ms, {queue.value}"]
-    ranked = sweep(args.dir, strategy, points)
+    ranked = sweep(args.dir, strategy, points, span)
     lines += ranking(ranked)
     if args.test is not None:
         best = dict(ranked[0].sets)
@@ -120,6 +131,14 @@ def main(argv: list[str]) -> int:
         default=None,
         help="book (queue position) or top (trade-throughs only); default: book if the recording has depth",
     )
+    ap.add_argument(
+        "--from",
+        dest="span_from",
+        default=None,
+        metavar="T",
+        help="replay from T (ISO, UTC unless it names a zone; or unix ms)",
+    )
+    ap.add_argument("--to", dest="span_to", default=None, metavar="T", help="replay up to T (excluded)")
     ap.add_argument("--compare", action="store_true", help="the quoter's fills beside the recorded bot's own")
     ap.add_argument(
         "--sweep",
@@ -143,7 +162,12 @@ def main(argv: list[str]) -> int:
     if args.test is not None and not args.test.is_dir():
         print(f"updown backtest: {args.test} is not a folder", file=sys.stderr)
         return 2
-    recording = load(args.dir)
+    try:
+        span = (at_ms(args.span_from) if args.span_from else 0, at_ms(args.span_to) if args.span_to else None)
+    except ValueError as exc:
+        print(f"updown backtest: {exc}", file=sys.stderr)
+        return 2
+    recording = load(args.dir, *span)
     if not recording.entries:
         print(f"updown backtest: nothing to replay under {args.dir}", file=sys.stderr)
         return 2
@@ -156,7 +180,7 @@ def main(argv: list[str]) -> int:
         params = params_from(sets, latency, queue)
         names = [s.strip() for s in args.strategy.split(",") if s.strip()]
         if args.sweep:
-            return run_sweep(args, recording, names[0], sets, latency, queue)
+            return run_sweep(args, span, names[0], sets, latency, queue)
         runs = [replay(recording, name, params) for name in names]
     except ValueError as exc:
         print(f"updown backtest: {exc}", file=sys.stderr)

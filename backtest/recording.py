@@ -65,8 +65,9 @@ def wanted(stream: str) -> bool:
     return stream.startswith(STREAM_PREFIXES) and not stream.endswith(":dlq")
 
 
-def load(root: Path) -> Recording:
-    """Every entry the backtest uses under ``root`` (a recorder's ``var/record`` or one of its days)."""
+def load(root: Path, span_from_ms: int = 0, span_to_ms: int | None = None) -> Recording:
+    """Every entry the backtest uses under ``root`` (a recorder's ``var/record`` or one of its days),
+    within [``span_from_ms``, ``span_to_ms``) when given."""
     load_all()
     top, from_ms, to_ms = root, 0, None
     if not any(root.glob("*/*.jsonl.gz")) and any(root.glob("*.jsonl.gz")):
@@ -74,6 +75,9 @@ def load(root: Path) -> Recording:
         start = datetime.strptime(root.name, "%Y-%m-%d").replace(tzinfo=UTC)
         top, from_ms = root.parent, int(start.timestamp() * 1000)
         to_ms = from_ms + MS_PER_DAY
+    from_ms = max(from_ms, span_from_ms)
+    if span_to_ms is not None:
+        to_ms = span_to_ms if to_ms is None else min(to_ms, span_to_ms)
     recording = Recording()
     for record in read_recording(top, wanted, from_ms, to_ms):
         try:

@@ -21,7 +21,9 @@ from backtest.scorecard import Score, scorecard
 #: Worker processes of a sweep (the machine is shared: more would only queue).
 SWEEP_PROCESSES = 2
 
-_loaded: dict[Path, Recording] = {}
+#: A span of a recording: [from ms, to ms), None for its end.
+Span = tuple[int, int | None]
+_loaded: dict[tuple[Path, Span], Recording] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +49,23 @@ def grid(sweeps: list[str]) -> list[dict[str, str]]:
     return [dict(combo) for combo in itertools.product(*axes)]
 
 
-def run_point(root: Path, strategy: str, params: Params) -> Score:
-    recording = _loaded.get(root)
+def run_point(root: Path, strategy: str, params: Params, span: Span = (0, None)) -> Score:
+    recording = _loaded.get((root, span))
     if recording is None:
-        recording = _loaded[root] = load(root)
+        recording = _loaded[(root, span)] = load(root, *span)
     return scorecard(replay(recording, strategy, params)).total
 
 
-def _job(job: tuple[Path, str, Params, tuple[tuple[str, str], ...]]) -> Point:
-    root, strategy, params, sets = job
-    return Point(sets, run_point(root, strategy, params))
+def _job(job: tuple[Path, Span, str, Params, tuple[tuple[str, str], ...]]) -> Point:
+    root, span, strategy, params, sets = job
+    return Point(sets, run_point(root, strategy, params, span))
 
 
-def sweep(root: Path, strategy: str, points: list[tuple[dict[str, str], Params]]) -> list[Point]:
-    """Every point's total on ``root``, best PnL first."""
-    jobs = [(root, strategy, params, tuple(sorted(sets.items()))) for sets, params in points]
+def sweep(
+    root: Path, strategy: str, points: list[tuple[dict[str, str], Params]], span: Span = (0, None)
+) -> list[Point]:
+    """Every point's total on ``root`` (within ``span``), best PnL first."""
+    jobs = [(root, span, strategy, params, tuple(sorted(sets.items()))) for sets, params in points]
     with ProcessPoolExecutor(max_workers=min(SWEEP_PROCESSES, len(jobs))) as pool:
         results = list(pool.map(_job, jobs))
     return sorted(results, key=lambda p: (-p.total.pnl_micro, p.label))

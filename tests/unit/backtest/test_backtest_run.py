@@ -73,3 +73,12 @@ def test_a_sweep_runs_every_combination_and_ranks_them_by_pnl(
     pnls = [float(line.split()[3]) for line in ranked[:4]]
     assert pnls == sorted(pnls, reverse=True)
     assert "walk-forward: chosen on" in out
+
+
+def test_a_span_of_the_recording_is_replayed_alone(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.unit.backtest.synthetic import T0
+
+    recording = load(recorded, T0, T0 + 30_000)
+    assert recording.entries and all(T0 <= e.ms < T0 + 30_000 for e in recording.entries)
+    assert main([str(recorded), "--from", "2026-12-07T01:00:00", "--to", "bad", "--out", "/nonexistent"]) == 2
+    assert "not a time: 'bad'" in capsys.readouterr().err
