@@ -87,8 +87,8 @@ def header(root: Path, recording: Recording, params: Params, runs: list[Run]) ->
         f"backtest of {root}: {len(recording.entries)} entries from {start} UTC, {seconds} s",
         f"book: {depth}",
         f"latency {params.latency_ms} ms to live and to cancel{seen}; our takers wait the venue's {TAKER_DELAY_MS} ms",
-        f"windows: {', '.join(f'{n} {k}' for k, n in sorted(how.items()))}; the rule agrees with the venue's "
-        f"recorded winner on {same} of {len(agree)}",
+        f"windows: {', '.join(f'{n} {k}' for k, n in sorted(how.items()))}"
+        + (f"; the rule agrees with the venue's recorded winner on {same} of {len(agree)}" if agree else ""),
         f"rewards pool {params.rewards_pool_daily_micro / 1e6:.2f} pUSD a day per market"
         + ("; opposite orders displayed through our price fill us" if _crosses(params) else ""),
     ]
