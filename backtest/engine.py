@@ -18,7 +18,7 @@ from backtest.market import MarketSim
 from backtest.recording import Recording
 from backtest.rewards import sample_rewards
 from backtest.settle import RefHistory, asset_of, by_last_mid, settle
-from backtest.strategies import BandsStrategy, QuoterStrategy, Strategy, TouchStrategy, View
+from backtest.strategies import BandsStrategy, QuoterStrategy, RecordedStrategy, Strategy, TouchStrategy, View
 from backtest.types import DEFAULT_LATENCY_MS, FillRecord, Params, Run
 
 __all__ = ["DEFAULT_LATENCY_MS", "FillRecord", "Params", "Replay", "Run", "replay"]
@@ -28,6 +28,7 @@ from common.schemas.book import BookDelta, BookSnapshot, LastTrade
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.ref import RefTick
 from common.schemas.rewards import RewardHintMessage
+from common.schemas.user import Fill
 from common.schemas.user import OrderEvent as RecordedOrder
 from workers.alpha.core import AlphaCore
 from workers.alpha.core.adapt import apply_ref_tick, window_from_record
@@ -41,13 +42,15 @@ BOOK_REQUOTE_MIN_MS = 100
 
 
 def make_strategy(name: str, params: Params) -> Strategy:
+    if name == "recorded":
+        return RecordedStrategy()
     if name == "quoter":
         return QuoterStrategy(params.quoter)
     if name == "bands":
         return BandsStrategy(params.baseline)
     if name == "touch":
         return TouchStrategy(params.baseline)
-    raise ValueError(f"unknown strategy {name!r} (quoter, bands, touch)")
+    raise ValueError(f"unknown strategy {name!r} (quoter, bands, touch, recorded)")
 
 
 class Replay:
@@ -68,6 +71,7 @@ class Replay:
         self.next_sample_ms = (recording.first_ms // SAMPLE_MS + 1) * SAMPLE_MS
         self.now_ms = recording.first_ms
         self.settled_pnl_micro = 0
+        self.recorded_seen: set[tuple[str, str]] = set()
 
     def execute(self) -> Run:
         for entry in self.recording.entries:
@@ -169,6 +173,8 @@ class Replay:
             self._ref(body)
         elif isinstance(body, RewardHintMessage):
             self.hints[(body.market, body.outcome)] = body
+        elif isinstance(body, Fill) and self.run.strategy == "recorded":
+            self._recorded_fill(body)
         elif isinstance(body, RecordedOrder):
             m = self.by_token.get(body.asset_id)
             if m is not None and not m.closed:
@@ -230,6 +236,8 @@ class Replay:
         return [best[k] for k in sorted(best)]
 
     def _decide(self, m: MarketSim) -> None:
+        if self.run.strategy == "recorded":
+            return  # its orders are the recorded bot's
         t = self.now_ms
         signal = None
         if self.run.strategy == "quoter":
@@ -259,6 +267,17 @@ class Replay:
                 else:
                     order.state = "done"
                     m.stats.rejected += out.kind == "rejected"
+
+    def _recorded_fill(self, fill: Fill) -> None:
+        """The ``recorded`` strategy: the live bot's own fill, as the venue made it, scored alike."""
+        m = self.by_token.get(fill.asset_id)
+        outcome = None if m is None else m.outcome_of(fill.asset_id)
+        if m is None or outcome is None or (fill.trade_id, fill.order_id) in self.recorded_seen:
+            return
+        self.recorded_seen.add((fill.trade_id, fill.order_id))
+        maker = fill.role == "MAKER"
+        self._fill(m, VenueFill(fill.order_id, self.now_ms, outcome, fill.side, fill.price_micro, fill.size_micro,
+                                maker, "recorded"))  # fmt: skip
 
     def _fill(self, m: MarketSim, fill: VenueFill) -> None:
         fee = m.book.fill(fill.outcome, fill.side, fill.price_micro, fill.size_micro, fill.maker)

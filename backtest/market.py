@@ -73,6 +73,10 @@ class MarketSim:
         self.stats = Stats()
         self.displayed: dict[bool, dict[int, int]] = {True: {}, False: {}}
         self.recorded_own: dict[str, tuple[UpFrame, int]] = {}
+        #: The recorded bot's resting orders' outcomes (the ``recorded`` strategy's uptime).
+        self.recorded_outcomes: dict[str, OutcomeName] = {}
+        #: Replaying the recorded bot itself: its placements count as this run's quotes.
+        self.replaying_recorded = strategy == "recorded"
         self.orders: dict[str, OurOrder] = {}
         self.mids: list[tuple[int, int]] = []  # (ms, Up mid) whenever it changes
         self.closed = False
@@ -124,10 +128,16 @@ class MarketSim:
             return []
         frame = up_frame(outcome, event.side, event.price_micro)
         left = event.original_size_micro - event.size_matched_micro
+        if self.replaying_recorded and event.kind == "PLACEMENT":
+            self.stats.placed += 1
+            self.stats.placed_micro += event.original_size_micro
         if event.status == "LIVE" and left > 0:
             self.recorded_own[event.order_id] = (frame, left)
+            self.recorded_outcomes[event.order_id] = outcome
         elif self.recorded_own.pop(event.order_id, None) is None:
             return []
+        else:
+            self.recorded_outcomes.pop(event.order_id, None)
         return list(self.venue.on_level(at_ms, frame.bid, frame.price_micro, self.others(*frame)))
 
     def up_mid(self) -> int | None:
@@ -219,6 +229,8 @@ class MarketSim:
         return tied
 
     def live_outcomes(self) -> set[str]:
+        if self.replaying_recorded:
+            return set(self.recorded_outcomes.values())
         return {o.request.outcome for o in self.venue.resting.values()}
 
     def _next_id(self) -> str:

@@ -29,6 +29,8 @@ from workers.quoter.core.ladder import ladder_prices, post_only_limit_micro
 from workers.quoter.core.types import RewardHint
 
 STRATEGIES = ("quoter", "bands", "touch")
+#: Not a strategy: the recorded bot's own fills (a live recording's), scored by the same scorecard.
+RECORDED = "recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,15 @@ class TouchStrategy:
         wants = tuple(Want(o, 0, p, c.size_micro) for o, p in sorted(prices.items())
                       if p >= grid.tick_micro and _long(view.positions, o) < c.max_unpaired_micro)  # fmt: skip
         return Decision("", wants, (), self.churn, "quoting" if wants else "no_book")
+
+
+class RecordedStrategy:
+    """The recorded bot itself: it decides nothing here; its fills come from the recording."""
+
+    name = RECORDED
+
+    def decide(self, view: View) -> Decision:
+        return Decision("", (), (), churn_tolerance(QuoterConfig()), "recorded")
 
 
 def _long(positions: Positions, outcome: OutcomeName) -> int:

@@ -40,7 +40,8 @@ TAKER_DELAY_MS = 250
 #: The queue ahead of us when it cannot be known (top-of-book data): a print at our price never fills us.
 ENDLESS_QUEUE_MICRO = 10**18
 
-Cause = Literal["trade", "trade_through", "cross", "take"]
+#: What filled an order (``recorded``: the live bot's own fill, replayed as it was).
+Cause = Literal["trade", "trade_through", "cross", "take", "recorded"]
 EventKind = Literal["live", "rejected", "canceled", "cancel_missed", "killed"]
 
 

@@ -29,8 +29,9 @@ USAGE = """updown COMMAND [ARGS]
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
-  backtest DIR [--strategy quoter,bands,touch] [--set K=V ...] [--latency-ms L] [--queue book|top]
-               [--compare] [--out DIR]   replay a recording through the strategies: the scorecard
+  backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
+               [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]
+               [--out DIR]                replay a recording through the strategies: the scorecard
 """
 
 

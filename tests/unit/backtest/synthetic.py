@@ -11,6 +11,7 @@ from common.schemas.base import Message
 from common.schemas.book import BookDelta, BookSnapshot, LastTrade
 from common.schemas.market import FeeSchedule, MarketLifecycle, MarketRecord, Settlement
 from common.schemas.ref import RefTick
+from common.schemas.user import Fill
 from workers.recorder.files import StreamFiles
 from workers.recorder.records import Record
 
@@ -76,6 +77,11 @@ def write(root: Path, seed: int = 7) -> Path:
                                                                   size_micro=rng.randrange(20, 120) * 1_000_000,
                                                                   side=side, venue_ts_ms=ms + 600,
                                                                   recv_ts_ms=ms + 600)))  # fmt: skip
+    for status in ("MATCHED", "CONFIRMED"):  # the recorded bot's own fill, at two statuses
+        at = T0 + 5_000 + (status == "CONFIRMED") * 2_000
+        entries.append((at, "fills", Fill(fill_id=f"t1:o1:{status}", trade_id="t1", status=status, order_id="o1",
+                                          role="MAKER", market="0xc0", asset_id="up0", outcome="Up", side="BUY",
+                                          price_micro=490_000, size_micro=10_000_000, recv_ts_ms=at)))  # fmt: skip
     for i in range(2):
         m = market(i)
         entries.append((m.window_end_ms + 3_000, "markets", MarketLifecycle(  # type: ignore[operator]

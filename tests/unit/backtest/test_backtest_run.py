@@ -82,3 +82,13 @@ def test_a_span_of_the_recording_is_replayed_alone(recorded: Path, capsys: pytes
     assert recording.entries and all(T0 <= e.ms < T0 + 30_000 for e in recording.entries)
     assert main([str(recorded), "--from", "2026-12-07T01:00:00", "--to", "bad", "--out", "/nonexistent"]) == 2
     assert "not a time: 'bad'" in capsys.readouterr().err
+
+
+def test_the_recorded_bots_own_fills_are_scored_once_each_like_a_strategys(recorded: Path) -> None:
+    card = scorecard(replay(load(recorded), "recorded", Params()))
+    first, score = card.rows[0]
+
+    # One maker BUY of 10 Up at 0.49 (recorded at MATCHED and CONFIRMED); Up won: 10 x (1 - 0.49).
+    assert (score.fills, score.shares_micro, score.fees_micro) == (1, 10_000_000, 0)
+    assert first.book.cash_micro == 5_100_000
+    assert score.pnl_micro == 5_100_000 + first.rebate_micro
