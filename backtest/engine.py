@@ -65,6 +65,9 @@ class Replay:
             if body.phase == "resolved" and body.winning_outcome:
                 self.venue_winner[body.condition_id] = "UP" if body.winning_outcome.lower() == "up" else "DOWN"
         self.markets: dict[str, MarketSim] = {}
+        #: The markets not closed yet (by condition id), and the series of each asset.
+        self.open: dict[str, MarketSim] = {}
+        self.series_of_asset: dict[str, set[str]] = {}
         self.by_token: dict[str, MarketSim] = {}
         self.alpha: dict[str, AlphaCore] = {}
         self.hints: dict[tuple[str, str], RewardHintMessage] = {}
@@ -79,10 +82,9 @@ class Replay:
             self.now_ms = entry.ms
             self._apply(entry.body)
         self._advance(self.recording.last_ms)
-        for m in self.markets.values():
-            if not m.closed:  # the recording ends inside the window: its end is unknown
-                m.close()
-                m.unsettled = True
+        for m in list(self.open.values()):  # the recording ends inside the window: its end is unknown
+            self._forget(m)
+            m.unsettled = True
         self.run.markets = sorted(self.markets.values(), key=lambda m: (m.start_ms, m.record.slug))
         return self.run
 
@@ -90,7 +92,7 @@ class Replay:
 
     def _advance(self, to_ms: int) -> None:
         while True:
-            open_markets = [m for m in self.markets.values() if not m.closed]
+            open_markets = list(self.open.values())
             end = min((m.end_ms for m in open_markets), default=None)
             due = min((d for m in open_markets if (d := m.venue.next_due_ms()) is not None), default=None)
             if end is not None and end <= to_ms and (due is None or end <= due) and end <= self.next_sample_ms:
@@ -113,9 +115,7 @@ class Replay:
         t = self.now_ms
         equity = self.settled_pnl_micro
         tied = 0
-        for m in sorted(self.markets.values(), key=lambda m: m.record.slug):
-            if m.closed:
-                continue
+        for m in sorted(self.open.values(), key=lambda m: m.record.slug):
             mid = m.up_mid()
             tied += m.tied_micro()
             equity += m.book.cash_micro
@@ -132,9 +132,13 @@ class Replay:
         for m in self._current():
             self._decide(m)
 
+    def _forget(self, m: MarketSim) -> None:
+        m.close()
+        self.open.pop(m.meta.condition_id, None)
+
     def _close(self, m: MarketSim) -> None:
         m.tied_micro()
-        m.close()
+        self._forget(m)
         if m.settlement.winner is None:
             m.settlement = by_last_mid(m.mid_at(m.end_ms - 1), m.settlement.venue_winner)
         if m.settlement.winner is not None and m.end_ms <= self.recording.last_ms:
@@ -193,11 +197,12 @@ class Replay:
             return
         outcome = settle(record, self.history, self.venue_winner.get(record.condition_id))
         m = MarketSim(record, meta, outcome, self.run.strategy, self.params)
-        self.markets[record.condition_id] = m
+        self.markets[record.condition_id] = self.open[record.condition_id] = m
+        self.series_of_asset.setdefault(asset_of(record), set()).add(record.series or "")
         for token in record.token_ids:
             self.by_token[token] = m
         if self.now_ms >= m.end_ms:
-            m.close()
+            self._forget(m)
             m.unsettled = True
 
     def _print(self, m: MarketSim, trade: LastTrade) -> None:
@@ -217,7 +222,7 @@ class Replay:
         too); the windows in progress decide on it."""
         if self.run.strategy != "quoter":
             return
-        series = sorted({m.record.series or "" for m in self.markets.values() if asset_of(m.record) == tick.asset})
+        series = sorted(self.series_of_asset.get(tick.asset, ()))
         used = [s for s in series if apply_ref_tick(self.alpha.setdefault(s, AlphaCore(self.params.alpha)), tick)]
         for m in self._current():
             if (m.record.series or "") in used:
@@ -228,8 +233,8 @@ class Replay:
     def _current(self) -> list[MarketSim]:
         """Per series, the open window in progress that ends first (the one the live alpha prices)."""
         best: dict[str, MarketSim] = {}
-        for m in self.markets.values():
-            if not m.closed and m.start_ms <= self.now_ms < m.end_ms:
+        for m in self.open.values():
+            if m.start_ms <= self.now_ms < m.end_ms:
                 key = m.record.series or ""
                 if key not in best or (m.end_ms, m.record.slug) < (best[key].end_ms, best[key].record.slug):
                     best[key] = m
@@ -243,8 +248,7 @@ class Replay:
         if self.run.strategy == "quoter":
             alpha = self.alpha.setdefault(m.record.series or "", AlphaCore(self.params.alpha))
             signal = alpha.evaluate(t, window_from_record(m.record))
-        other_cost = sum(x.book.cost["UP"] + x.book.cost["DOWN"] for x in self.markets.values()
-                         if x is not m and not x.closed)  # fmt: skip
+        other_cost = sum(x.book.cost["UP"] + x.book.cost["DOWN"] for x in self.open.values() if x is not m)
         positions = Positions(up_micro=m.book.shares["UP"], down_micro=m.book.shares["DOWN"],
                               up_cost_micro=m.book.cost["UP"], down_cost_micro=m.book.cost["DOWN"],
                               other_windows_cost_micro=other_cost, daily_pnl_micro=self.settled_pnl_micro)  # fmt: skip
