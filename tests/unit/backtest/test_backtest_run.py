@@ -92,3 +92,17 @@ def test_the_recorded_bots_own_fills_are_scored_once_each_like_a_strategys(recor
     assert (score.fills, score.shares_micro, score.fees_micro) == (1, 10_000_000, 0)
     assert first.book.cash_micro == 5_100_000
     assert score.pnl_micro == 5_100_000 + first.rebate_micro
+
+
+def test_two_processes_with_different_hash_seeds_write_the_same_files(recorded: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        subprocess.run([sys.executable, "-m", "cli.main", "backtest", str(recorded), "--out", str(tmp_path / seed)],
+                       check=True, capture_output=True, env=env, cwd=root, timeout=300)  # fmt: skip
+    first, second = (sorted((tmp_path / s).iterdir()) for s in ("1", "2"))
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
