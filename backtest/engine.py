@@ -263,14 +263,7 @@ class Replay:
             if isinstance(out, VenueFill):
                 self._fill(m, out)
             elif isinstance(out, OrderEvent):
-                order = m.orders.get(out.order_id)
-                if order is None:
-                    continue
-                if out.kind == "live":
-                    order.state = "live" if order.state == "pending" else order.state
-                else:
-                    order.state = "done"
-                    m.stats.rejected += out.kind == "rejected"
+                m.order_event(out)
 
     def _recorded_fill(self, fill: Fill) -> None:
         """The ``recorded`` strategy: the live bot's own fill, as the venue made it, scored alike."""
@@ -289,11 +282,7 @@ class Replay:
         if fill.cause == "cross":
             m.book.extra_maker_volume(fill.price_micro, fill.size_micro)
         m.stats.fills_by_cause[fill.cause] = m.stats.fills_by_cause.get(fill.cause, 0) + 1
-        order = m.orders.get(fill.order_id)
-        if order is not None:
-            order.matched_micro += fill.size_micro
-            if order.remaining_micro <= 0:
-                order.state = "done"
+        m.order_filled(fill)
         up_mid = m.up_mid()
         mid = None if up_mid is None else (up_mid if fill.outcome == "UP" else MICRO - up_mid)
         self.run.fills.append(FillRecord(m.record.slug, fill.at_ms, fill.outcome, fill.side, fill.price_micro,

@@ -17,7 +17,7 @@ from backtest.accounting import WindowBook
 from backtest.frame import OutcomeName, UpFrame, up_frame
 from backtest.settle import Settlement
 from backtest.strategies import Decision
-from backtest.venue import OrderRequest, QueueModel, SimVenue
+from backtest.venue import OrderEvent, OrderRequest, QueueModel, SimVenue, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.market import MarketRecord
 from common.schemas.user import OrderEvent as RecordedOrder
@@ -37,7 +37,7 @@ class OurOrder:
     price_micro: int
     size_micro: int
     matched_micro: int = 0
-    #: pending (sent, not live yet), live, canceling, done.
+    #: pending (sent, not live yet), live, canceling; an order that rests no more is dropped.
     state: str = "pending"
 
     @property
@@ -173,7 +173,7 @@ class MarketSim:
         for order in sorted(self.orders.values(), key=lambda o: o.order_id):
             if order.level >= 0 and (order.outcome, order.level) not in wanted and order.state in ("pending", "live"):
                 self._cancel(now_ms, order)
-        in_use = {(o.outcome, o.price_micro) for o in self.orders.values() if o.state != "done"}
+        in_use = {(o.outcome, o.price_micro) for o in self.orders.values()}
         while self._replaces and self._replaces[0] <= now_ms - REPLACE_WINDOW_MS:
             self._replaces.popleft()
         room = decision.churn.max_replaces_per_s - len(self._replaces)
@@ -214,12 +214,28 @@ class MarketSim:
                                        taker=True, fill_or_kill=take.fill_or_kill)  # fmt: skip
                 self.venue.place(now_ms, request)
 
+    def order_event(self, event: OrderEvent) -> None:
+        order = self.orders.get(event.order_id)
+        if order is None:
+            return
+        if event.kind == "live":
+            order.state = "live" if order.state == "pending" else order.state
+        else:
+            del self.orders[event.order_id]  # rejected, cancelled, killed or taken: nothing rests
+            self.stats.rejected += event.kind == "rejected"
+
+    def order_filled(self, fill: VenueFill) -> None:
+        order = self.orders.get(fill.order_id)
+        if order is not None:
+            order.matched_micro += fill.size_micro
+            if fill.maker and order.remaining_micro <= 0:
+                del self.orders[fill.order_id]  # filled whole: nothing rests
+
     def close(self) -> None:
         """The window ended: nothing rests or trades any more."""
         self.closed = True
         self.venue.close()
-        for order in self.orders.values():
-            order.state = "done"
+        self.orders.clear()
 
     def tied_micro(self) -> int:
         """pUSD tied up now: the cost of what is held and the collateral our resting bids reserve."""

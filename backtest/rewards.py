@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 def sample_rewards(m: MarketSim, pool_daily_micro: int) -> None:
     config = RewardConfig(m.record.rewards_max_spread_micro, m.record.rewards_min_size_micro, pool_daily_micro)
-    if not config.enabled or not m.venue.resting:
-        return
+    if not config.enabled or all(o.remaining_micro < config.min_size_micro for o in m.venue.resting.values()):
+        return  # no order of ours can score: the sample's share is 0 (the formula's, without evaluating it)
     bids, asks = dict(m.venue.bids), dict(m.venue.asks)
     ours = []
     for order in sorted(m.venue.resting.values(), key=lambda o: o.request.order_id):

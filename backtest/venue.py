@@ -42,7 +42,7 @@ ENDLESS_QUEUE_MICRO = 10**18
 
 #: What filled an order (``recorded``: the live bot's own fill, replayed as it was).
 Cause = Literal["trade", "trade_through", "cross", "take", "recorded"]
-EventKind = Literal["live", "rejected", "canceled", "cancel_missed", "killed"]
+EventKind = Literal["live", "rejected", "canceled", "cancel_missed", "killed", "taken"]
 
 
 class QueueModel(StrEnum):
@@ -249,6 +249,7 @@ class SimVenue:
             self._taken[level] = self._taken.get(level, 0) + size
             out.append(VenueFill(request.order_id, at_ms, request.outcome, request.side,
                                  outcome_price(request.outcome, price), size, False, "take"))  # fmt: skip
+        out.append(OrderEvent(request.order_id, at_ms, "taken"))
         return out
 
     def _crossings(self, at_ms: int) -> list[Output]:

@@ -115,7 +115,8 @@ def test_a_taker_down_takes_up_bids_at_its_own_price() -> None:
     # BUY Down capped at 0.51 takes Up bids at 0.49 or higher: the 0.50 bid, as Down at 0.50.
     v.place(0, OrderRequest("t", "DOWN", "BUY", 510_000, 10 * SHARE, taker=True))
     out = v.advance(300)
-    assert out == [VenueFill("t", 300, "DOWN", "BUY", 500_000, 10 * SHARE, False, "take")]
+    assert out == [VenueFill("t", 300, "DOWN", "BUY", 500_000, 10 * SHARE, False, "take"),
+                   OrderEvent("t", 300, "taken")]  # fmt: skip
 
 
 def test_a_fill_before_the_cancel_is_done_wins_the_race() -> None:

@@ -1,0 +1,60 @@
+"""One window's reconciliation of decisions into our orders (the executor's rules)."""
+
+from __future__ import annotations
+
+from backtest.market import MarketSim
+from backtest.settle import Settlement
+from backtest.strategies import Decision, Take, Want
+from backtest.types import Params
+from backtest.venue import OrderEvent, VenueFill
+from tests.unit.backtest.synthetic import T0, market
+from workers.quoter.core import QuoterConfig
+from workers.quoter.core.adapt import market_from_record
+from workers.quoter.core.churn import churn_tolerance
+
+SHARE = 1_000_000
+CHURN = churn_tolerance(QuoterConfig())
+
+
+def window() -> MarketSim:
+    record = market(0)
+    m = MarketSim(record, market_from_record(record), Settlement("UP", "twap"), "quoter", Params(latency_ms=50))
+    m.set_book(T0, {490_000: 100 * SHARE}, {510_000: 100 * SHARE})
+    return m
+
+
+def advance(m: MarketSim, to_ms: int) -> None:
+    for out in m.venue.advance(to_ms):
+        if isinstance(out, OrderEvent):
+            m.order_event(out)
+        elif isinstance(out, VenueFill):
+            m.order_filled(out)
+
+
+def test_a_taker_once_done_does_not_block_a_maker_order_at_its_price() -> None:
+    m = window()
+    m.apply(T0, Decision("intent-1", (), (Take("UP", 510_000, 5 * SHARE, True),), CHURN, "completion"))
+    advance(m, T0 + 1_000)  # taken after the latency and the taker delay
+    m.apply(T0 + 1_000, Decision("intent-2", (Want("DOWN", 0, 490_000, 5 * SHARE),), (), CHURN, "quoting"))
+
+    assert [(o.outcome, o.price_micro, o.state) for o in m.orders.values()] == [("DOWN", 490_000, "pending")]
+
+
+def test_a_takers_intent_sends_it_once_however_often_it_is_decided() -> None:
+    m = window()
+    taker = Decision("intent-1", (), (Take("UP", 510_000, 5 * SHARE, True),), CHURN, "completion")
+    m.apply(T0, taker)
+    m.apply(T0 + 10, taker)
+
+    assert m.stats.takers == 1
+
+
+def test_a_live_order_within_the_churn_tolerance_is_kept_and_one_beyond_it_replaced() -> None:
+    m = window()
+    m.apply(T0, Decision("a", (Want("UP", 0, 480_000, 10 * SHARE),), (), CHURN, "quoting"))
+    advance(m, T0 + 100)
+    m.apply(T0 + 200, Decision("b", (Want("UP", 0, 480_000, 9 * SHARE),), (), CHURN, "quoting"))  # 10% smaller
+    assert (m.stats.placed, m.stats.replaced) == (1, 1)  # a live order larger than desired is replaced
+    advance(m, T0 + 300)
+    m.apply(T0 + 400, Decision("c", (Want("UP", 0, 480_000, 9 * SHARE),), (), CHURN, "quoting"))
+    assert (m.stats.placed, m.stats.replaced) == (2, 1)
