@@ -20,8 +20,6 @@ from backtest.rewards import sample_rewards
 from backtest.settle import RefHistory, asset_of, by_last_mid, settle
 from backtest.strategies import BandsStrategy, QuoterStrategy, RecordedStrategy, Strategy, TouchStrategy, View
 from backtest.types import DEFAULT_LATENCY_MS, FillRecord, Params, Run
-
-__all__ = ["DEFAULT_LATENCY_MS", "FillRecord", "Params", "Replay", "Run", "replay"]
 from backtest.venue import OrderEvent, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.book import BookDelta, BookSnapshot, LastTrade
@@ -32,13 +30,16 @@ from common.schemas.user import Fill
 from common.schemas.user import OrderEvent as RecordedOrder
 from workers.alpha.core import AlphaCore
 from workers.alpha.core.adapt import apply_ref_tick, window_from_record
+from workers.alpha.worker import TIMER_S as ALPHA_TIMER_S
 from workers.quoter.core import Positions
 from workers.quoter.core.adapt import NotAnUpDownMarket, hint_from_message, market_from_record
+from workers.quoter.worker import BOOK_REQUOTE_MIN_MS  # a book move re-decides at most this often, as live
 
-#: The scorecard samples (uptime, rewards, PnL over time) and the timer decides this often.
-SAMPLE_MS = 1_000
-#: A book move re-decides at most this often (the live quoter's ``BOOK_REQUOTE_MIN_MS``).
-BOOK_REQUOTE_MIN_MS = 100
+__all__ = ["DEFAULT_LATENCY_MS", "FillRecord", "Params", "Replay", "Run", "replay"]
+
+#: The scorecard samples (uptime, rewards, PnL over time) and the timer decides this often: the live
+#: alpha's timer (``workers.alpha.worker.TIMER_S``).
+SAMPLE_MS = round(ALPHA_TIMER_S * 1000)
 
 
 def make_strategy(name: str, params: Params) -> Strategy:
