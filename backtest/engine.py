@@ -191,8 +191,10 @@ class Replay:
         except NotAnUpDownMarket:
             return
         known = self.markets.get(record.condition_id)
-        if known is not None:
+        if known is not None:  # a later record (the strike published, a new tick): priced and settled by it
             known.record, known.meta = record, meta
+            if not known.closed:
+                known.settlement = settle(record, self.history, self.venue_winner.get(record.condition_id))
             return
         if record.window_start_ms is None or record.window_end_ms is None:
             return
