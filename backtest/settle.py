@@ -6,7 +6,8 @@
   ``priceToBeat``, else the oracle's latest price at or before the start).
 
 Ties go Up under both rules. A value counts only when the recording also holds a later one of the
-same source (it was the latest, not merely the last recorded). When the rule cannot be applied the
+same source (it was the latest, not merely the last recorded) and it is the report of the instant's
+own second (``FRESH_MS``: not from before a gap in the recording). When the rule cannot be applied the
 venue's own resolution, if recorded, is used and the result says so; failing that (books without
 prices or outcomes), the Up mid's last value before the end when it is decided
 (``LAST_MID_DECIDED_MICRO``), flagged ``last_mid``: an estimate, not the rule.
@@ -23,6 +24,11 @@ from backtest.frame import OutcomeName
 from common.schemas.market import MarketRecord
 from common.schemas.ref import RefTick
 
+#: The value a rule reads must be stamped within this long before its instant: the report for that
+#: very second (both sources publish once a second, second-aligned). Across a gap in the recording
+#: the value the venue read is not known; on the recorded Chainlink days an older value settled one
+#: window wrongly (its end second's report is missing from the file).
+FRESH_MS = 999
 #: Spot-rule oracles in order of preference (PolyBolt carries Pyth, not Chainlink's spot).
 SPOT_SOURCES = ("chainlink", "pyth")
 How = Literal["twap", "spot", "venue", "last_mid", "unsettled"]
@@ -46,13 +52,16 @@ class RefHistory:
         series: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for t in ticks:
             series.setdefault((t.asset, t.source), []).append((t.venue_ts_ms, t.value_e18))
-        self._series = {k: sorted(v) for k, v in series.items()}
+        # By stamp; a correction (a second value for the same stamp, received later) stays after what it corrects.
+        self._series = {k: sorted(v, key=lambda p: p[0]) for k, v in series.items()}
+        self._stamps = {k: [p[0] for p in v] for k, v in self._series.items()}
 
     def at(self, asset: str, source: str, ts_ms: int) -> int | None:
-        """The latest value stamped at or before ``ts_ms``, if a later one proves it was the latest."""
+        """The latest value stamped at or before ``ts_ms`` (the last received for that stamp), if a
+        later one proves it was the latest."""
         points = self._series.get((asset, source), [])
-        i = bisect.bisect_right(points, (ts_ms, 1 << 400))
-        if i == 0 or i == len(points):
+        i = bisect.bisect_right(self._stamps.get((asset, source), []), ts_ms)
+        if i == 0 or i == len(points) or ts_ms - points[i - 1][0] > FRESH_MS:
             return None
         return points[i - 1][1]
 

@@ -70,3 +70,9 @@ def test_bands_ladders_both_outcomes_below_the_mid_and_stops_the_long_side() -> 
     assert [(w.outcome, w.level, w.price_micro) for w in both.orders] == [
         ("UP", 0, 480_000), ("UP", 1, 470_000), ("DOWN", 0, 480_000), ("DOWN", 1, 470_000)]  # fmt: skip
     assert {w.outcome for w in long_up.orders} == {"DOWN"}
+
+
+def test_a_value_from_before_a_gap_in_the_recording_does_not_settle_a_window() -> None:
+    ticks = [tick("chainlink_twap60", T0 + s * 1000, 100) for s in range(-2, 63) if s != 60]  # no report at the end
+
+    assert settle(market(0), RefHistory(ticks), "DOWN").how == "venue"
