@@ -58,3 +58,27 @@ def test_a_live_order_within_the_churn_tolerance_is_kept_and_one_beyond_it_repla
     advance(m, T0 + 300)
     m.apply(T0 + 400, Decision("c", (Want("UP", 0, 480_000, 9 * SHARE),), (), CHURN, "quoting"))
     assert (m.stats.placed, m.stats.replaced) == (2, 1)
+
+
+def test_a_print_on_the_down_token_fills_our_up_bid_through_the_unified_book() -> None:
+    from backtest.engine import Replay
+    from backtest.recording import Recording
+    from common.schemas.book import LastTrade
+
+    replay = Replay(Recording(), "touch", Params(latency_ms=50))
+    replay._record(market(0))
+    m = replay.markets["0xc0"]
+    m.set_book(T0, {490_000: 100 * SHARE}, {520_000: 100 * SHARE})
+    m.apply(T0, Decision("", (Want("UP", 0, 500_000, 10 * SHARE),), (), CHURN, "quoting"))
+    advance(m, T0 + 100)
+    replay.now_ms = T0 + 200
+    # A taker buys Down at 0.49: a SELL of Up at 0.51 in the unified book... above our 0.50 bid: no fill.
+    replay._print(m, LastTrade(market="0xc0", asset_id="down0", price_micro=490_000, size_micro=30 * SHARE,
+                               side="BUY", venue_ts_ms=T0 + 200, recv_ts_ms=T0 + 200))  # fmt: skip
+    assert replay.run.fills == []
+    # A taker buys Down at 0.52 (sells Up at 0.48): through our 0.50 bid, which would have met it first.
+    replay._print(m, LastTrade(market="0xc0", asset_id="down0", price_micro=520_000, size_micro=30 * SHARE,
+                               side="BUY", venue_ts_ms=T0 + 300, recv_ts_ms=T0 + 300))  # fmt: skip
+
+    assert [(f.outcome, f.price_micro, f.size_micro, f.cause) for f in replay.run.fills] == [
+        ("UP", 500_000, 10 * SHARE, "trade_through")]  # fmt: skip
