@@ -112,6 +112,19 @@ def run_sweep(args: argparse.Namespace, span: Span, strategy: str, sets: dict[st
     return 0
 
 
+def causes(run: Run) -> str:
+    """What filled the run's orders, and what its orders met: the fill model at work."""
+    fills: dict[str, int] = {}
+    for m in run.markets:
+        for cause, n in m.stats.fills_by_cause.items():
+            fills[cause] = fills.get(cause, 0) + n
+    placed = sum(m.stats.placed for m in run.markets)
+    rejected = sum(m.stats.rejected for m in run.markets)
+    replaced = sum(m.stats.replaced for m in run.markets)
+    taken = ", ".join(f"{n} {c.replace('_', '-')}" for c, n in sorted(fills.items())) or "none"
+    return f"every window: fills by cause {taken}; orders placed {placed}, replaced {replaced}, rejected (post-only) {rejected}"
+
+
 def _crosses(params: Params) -> bool:
     return params.cross_fills if params.cross_fills is not None else params.queue is QueueModel.TOP
 
@@ -188,8 +201,8 @@ def main(argv: list[str]) -> int:
         return 2
     cards: list[Card] = [scorecard(run) for run in runs]
     lines = header(args.dir, recording, params, runs)
-    for card in cards:
-        lines += ["", f"== {card.strategy} ==", *window_table(card)]
+    for run, card in zip(runs, cards, strict=True):
+        lines += ["", f"== {card.strategy} ==", *window_table(card), causes(run)]
     lines += ["", "== totals (settled windows) ==", *totals_table(cards)]
     if args.compare:
         quoter = next((r for r in runs if r.strategy == "quoter"), None) or replay(recording, "quoter", params)
