@@ -122,7 +122,8 @@ def causes(run: Run) -> str:
     rejected = sum(m.stats.rejected for m in run.markets)
     replaced = sum(m.stats.replaced for m in run.markets)
     taken = ", ".join(f"{n} {c.replace('_', '-')}" for c, n in sorted(fills.items())) or "none"
-    return f"every window: fills by cause {taken}; orders placed {placed}, replaced {replaced}, rejected (post-only) {rejected}"
+    orders = f"orders placed {placed}, replaced {replaced}, rejected (post-only) {rejected}"
+    return f"every window: fills by cause {taken}; {orders}"
 
 
 def _crosses(params: Params) -> bool:
