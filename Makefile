@@ -53,6 +53,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy common workers cli bench
 	$(BIN)/mypy --strict sim
+	$(BIN)/mypy --strict backtest
 
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/updown bench bus

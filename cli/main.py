@@ -31,6 +31,9 @@ USAGE = """updown COMMAND [ARGS]
                                a recording through the real alpha and quoter: identical outputs?
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
+  backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
+               [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]
+               [--out DIR]                replay a recording through the strategies: the scorecard
   record import SRC... [--out DIR] [--from T] [--to T] [--series S]
                                real data (../shared/data) as a recording replay reads
 """
@@ -63,6 +66,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "replay": _lazy("cli.replay"),
     "soak": _lazy("cli.soak"),
     "calibrate": _lazy("workers.alpha.calibrate"),
+    "backtest": _lazy("backtest.cli"),
     "record": _lazy("cli.record"),
 }
 

@@ -12,7 +12,11 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-UPWARD = {"common": ("workers", "cli", "bench"), "workers": ("cli", "bench"), "sim": ("cli", "bench")}
+UPWARD = {
+    "common": ("workers", "cli", "bench", "backtest"),
+    "workers": ("cli", "bench", "backtest"),
+    "sim": ("cli", "bench", "backtest"),
+}
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
