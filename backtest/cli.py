@@ -18,10 +18,10 @@ from backtest.scorecard import Card, scorecard
 from backtest.strategies import STRATEGIES, BaselineConfig, with_settings
 from backtest.sweep import Point, Span, grid, ranking, run_point, sweep
 from backtest.venue import TAKER_DELAY_MS, QueueModel
+from common.config import load_settings
 from common.money import to_micro
 from common.schemas.book import LastTrade
-from workers.alpha.core import AlphaConfig
-from workers.quoter.core import QuoterConfig
+from common.strategy.params import alpha_config, quoter_config
 
 #: Where the CSV files and the page go without ``--out``.
 DEFAULT_OUT = Path("var/backtest")
@@ -55,13 +55,14 @@ def params_from(sets: dict[str, str], latency_ms: int, queue: QueueModel) -> Par
         raise ValueError(
             f"--set {unknown[0]}: keys are quoter.*, alpha.*, baseline.*, rewards_pool_daily_usd, cross_fills"
         )
+    settings = load_settings()  # the trader's [strategy] and [risk], under the --set values
     return Params(
         latency_ms=latency_ms,
         queue=queue,
         cross_fills=None if "cross_fills" not in sets else sets["cross_fills"].lower() in ("1", "true", "yes", "on"),
-        alpha=with_settings(AlphaConfig(), "alpha", sets),  # type: ignore[arg-type]
-        quoter=with_settings(QuoterConfig(), "quoter", sets),  # type: ignore[arg-type]
-        baseline=with_settings(BaselineConfig(), "baseline", sets),  # type: ignore[arg-type]
+        alpha=with_settings(alpha_config(settings, ""), "alpha", sets),
+        quoter=with_settings(quoter_config(settings, ""), "quoter", sets),
+        baseline=with_settings(BaselineConfig(), "baseline", sets),
         rewards_pool_daily_micro=to_micro(Decimal(sets.get("rewards_pool_daily_usd", "0"))),
     )
 

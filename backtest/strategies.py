@@ -14,11 +14,12 @@ and use the quoter's churn tolerance, so the executor-like reconciliation treats
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from backtest.frame import OutcomeName
+from common.config.errors import ConfigError
+from common.config.overlay import overlay
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.intent import ChurnTolerance
 from common.schemas.signal import Signal
@@ -27,6 +28,8 @@ from workers.quoter.core import Books, MarketMeta, Outcome, Positions, QuoterCon
 from workers.quoter.core.churn import churn_tolerance
 from workers.quoter.core.ladder import ladder_prices, post_only_limit_micro
 from workers.quoter.core.types import RewardHint
+
+P = TypeVar("P")
 
 STRATEGIES = ("quoter", "bands", "touch")
 #: Not a strategy: the recorded bot's own fills (a live recording's), scored by the same scorecard.
@@ -180,28 +183,13 @@ def _long(positions: Positions, outcome: OutcomeName) -> int:
     return positions.excess_up_micro if outcome == "UP" else -positions.excess_up_micro
 
 
-def with_settings(config: object, prefix: str, sets: dict[str, str]) -> object:
-    """``config`` with the ``prefix.key=value`` settings applied, each value typed like the field."""
-    changes: dict[str, object] = {}
-    for key, text in sets.items():
-        head, _, name = key.partition(".")
-        if head != prefix:
-            continue
-        fields = {f.name for f in dataclasses.fields(config)}  # type: ignore[arg-type]
-        if name not in fields:
-            raise ValueError(f"--set {key}: {type(config).__name__} has no field {name!r}")
-        current = getattr(config, name)
-        changes[name] = _typed(current, text, key)
-    return dataclasses.replace(config, **changes) if changes else config  # type: ignore[type-var]
-
-
-def _typed(current: object, text: str, key: str) -> object:
+def with_settings(config: P, prefix: str, sets: dict[str, str]) -> P:
+    """``config`` with the ``prefix.key=value`` settings laid over it, each value checked and typed
+    like the field by the configuration's own rules (``common.config.overlay``; a list is written
+    ``a:b:c``, since ``--sweep`` separates its values with commas)."""
+    values = {key.partition(".")[2]: text.replace(":", ",") for key, text in sets.items()
+              if key.partition(".")[0] == prefix}  # fmt: skip
     try:
-        if isinstance(current, bool):
-            return text.lower() in ("1", "true", "yes", "on")
-        if isinstance(current, tuple):
-            return tuple(int(x) for x in text.split(":"))
-        kind: Any = type(current)  # int, float, str or an enum: each takes the text
-        return kind(text)
-    except ValueError as exc:
-        raise ValueError(f"--set {key}={text}: {exc}") from None
+        return overlay(config, values, prefix)
+    except ConfigError as exc:
+        raise ValueError(str(exc).replace("invalid configuration:\n  ", "--set ")) from None

@@ -57,7 +57,7 @@ def test_top_of_book_data_fills_only_through_our_price_never_at_it(recorded: Pat
 
 def test_an_unknown_setting_is_refused_with_the_reason(recorded: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(recorded), "--set", "quoter.nope=1", "--out", "/nonexistent"]) == 2
-    assert "QuoterConfig has no field 'nope'" in capsys.readouterr().err
+    assert "--set quoter.nope = '1': unknown parameter here" in capsys.readouterr().err
 
 
 def test_a_sweep_runs_every_combination_and_ranks_them_by_pnl(
