@@ -29,7 +29,7 @@ USAGE = """updown COMMAND [ARGS]
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   replay DIR [--from T] [--to T] [--series S] [--speed N|max] [--stages alpha,quoter]
                                a recording through the real alpha and quoter: identical outputs?
-  report                       the per-window table, the account and the latency of the run
+  report [--scorecard [DIR]]   the per-window table, the account and the latency of the run; the scorecard
   calibrate [--date D]         fair-value calibration against real outcomes
   backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
                [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]

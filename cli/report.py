@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -19,7 +20,7 @@ from cli.main import parser
 from cli.redis_url import resolve
 from common import state
 from common.bus import streams
-from common.config import load_settings
+from common.config import Settings, load_settings
 from common.latency import LATENCY_KEY
 from common.schemas.positions import AccountPosition, WindowSummary
 from workers.executor.latency import SPANS  # printed first, in this order; other spans follow
@@ -179,5 +180,24 @@ def print_report(url: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser("report", "Print the per-window table, the account and the latency of the run.").parse_args(argv)
-    return print_report(resolve(load_settings()))
+    p = parser("report", "Print the per-window table, the account and the latency of the run.")
+    p.add_argument("--scorecard", nargs="?", const="", default=None, metavar="DIR",
+                   help="the market maker's scorecard of the recorded run's own fills (spread captured, "
+                        "markouts, fees, rebates, inventory PnL per window), from its recording (default: "
+                        "the recorder's folder); the backtest's code, so both read the same")  # fmt: skip
+    p.add_argument("--out", default="", help="with --scorecard: CSV and report.html here (default <data_dir>/report)")
+    args = p.parse_args(argv)
+    settings = load_settings()
+    if args.scorecard is not None:
+        return scorecard(settings, args.scorecard, args.out)
+    return print_report(resolve(settings))
+
+
+def scorecard(settings: Settings, folder: str, out: str) -> int:
+    """The recorded bot's fills through the backtest's scorecard (its ``recorded`` strategy): works
+    during a run (the recorder flushes every few seconds) and after it."""
+    from backtest.cli import main as backtest  # the backtest's heavier imports, only when asked
+
+    data = Path(settings.data_dir)
+    recording = Path(folder) if folder else Path(settings.recorder.dir or data / "record")
+    return backtest([str(recording), "--strategy", "recorded", "--out", out or str(data / "report")])
