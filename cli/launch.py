@@ -153,6 +153,8 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
                 reported = True
                 status = ctl(env, "status")
                 say(started_line(status))
+                say(f"the page (read-only, live): http://{settings.control.host}:{settings.control.port}/page"
+                    "?token=<the control token> (README: The page)")  # fmt: skip
                 problems += unhealthy(status)
                 hooks.started(env, embedded)
                 view = RunView(url)

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import hiredis
+import redis
 import redis.asyncio as aioredis
 from redis.asyncio.connection import Connection
 from redis.maint_notifications import MaintNotificationsConfig
@@ -50,6 +51,20 @@ def connect(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[s
         maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+def connect_sync(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[str, str] | None = None,
+                 ) -> redis.Redis:  # fmt: skip
+    """A blocking client with the same URL, user and timeouts (for reads that run in a thread, such
+    as the view of ``updown top`` that the control API's page samples)."""
+    url = cfg.url.get_secret_value() if cfg.url else FALLBACK_URL
+    return redis.Redis.from_url(
+        url if user is None else with_user(url, *user),
+        socket_timeout=cfg.socket_timeout_ms / 1000,
+        socket_connect_timeout=cfg.connect_timeout_ms / 1000,
+        client_name=client_name,
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
+    )
 
 
 def with_user(url: str, user: str, password: str) -> str:

@@ -164,6 +164,9 @@ class ControlSettings(_Section):
     token: SecretStr | None = None
     #: How long an Idempotency-Key's answer is kept (a repeated request gets the same answer).
     idempotency_ttl_s: int = Field(86_400, gt=0)
+    #: The page (``/page``) reads the state and pushes it to every open page this often; its charts
+    #: get one point per sample.
+    page_sample_s: float = Field(1.0, gt=0)
 
     @field_validator("token", mode="before")
     @classmethod

@@ -78,9 +78,10 @@ WORKERS: tuple[WorkerUser, ...] = (
     # The recorder: every stream (found with SCAN), read through its own group and acked; its group
     # dropped from a stream no longer recorded.
     WorkerUser("recorder", keys=("*",), commands=("scan", "xgroup|destroy")),
-    # The control API: reads every state, writes control, audit and its idempotency claims.
-    WorkerUser("control", keys=("health:*", "state:*", "signal.*", "audit", "ctl:*"),
-               commands=("scan", "hdel", "xrevrange")),
+    # The control API: reads every state, writes control, audit and its idempotency claims; its page
+    # reads what `updown top` reads (the books with MGET, the latest alerts).
+    WorkerUser("control", keys=("health:*", "state:*", "signal.*", "audit", "ctl:*", "alerts"),
+               commands=("scan", "hdel", "xrevrange", "mget")),
 )
 
 #: Users that are not runner workers. ``updown``: the operator's command-line tools (status, tail,

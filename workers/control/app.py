@@ -7,19 +7,22 @@ wrong token is 401, and the attempt is audited. Actions go on ``ctl`` through
 ``Idempotency-Key`` is bound to its action and target (``idempotency.py``): a repeat gets the first
 answer back without acting twice (audited as "replayed"); the key reused for anything else is 409.
 ``reload`` validates the configuration first and is refused, with the reason, when it is invalid.
+Given a way to read the view of ``updown top``, it also serves the read-only page (``page.py``),
+which alone takes the token as ``?token=`` too: a browser cannot put a header on a link.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from common import state
+from common import logs, state
 from common.bus import streams
 from common.bus.codec import decode
 from common.clock import Clock
@@ -31,7 +34,8 @@ from common.schemas.base import Message
 from common.schemas.control import Action, ControlCommand
 from common.schemas.signal import Signal
 from common.series import series_keys
-from workers.control import idempotency
+from common.top.view import View
+from workers.control import idempotency, page
 
 ACTIONS: tuple[Action, ...] = ("pause", "resume", "halt", "flatten", "reduce-only", "reload")
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
@@ -39,7 +43,9 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 CLOCK: web.AppKey[Any] = web.AppKey("clock", object)
 
 
-def make_app(redis: aioredis.Redis, settings: Settings, clock: Clock) -> web.Application:
+def make_app(redis: aioredis.Redis, settings: Settings, clock: Clock,
+             read_view: Callable[[], View] | None = None) -> web.Application:  # fmt: skip
+    """The API; with ``read_view`` (blocking: it runs in a thread), the page too."""
     app = web.Application(middlewares=[_auth])
     app[REDIS], app[SETTINGS], app[CLOCK] = redis, settings, clock
     app.add_routes([
@@ -49,20 +55,30 @@ def make_app(redis: aioredis.Redis, settings: Settings, clock: Clock) -> web.App
         web.get("/report/toxicity", toxicity),
         *(web.post(f"/control/{action}", act(action)) for action in ACTIONS),
     ])  # fmt: skip
+    if read_view is not None:
+        page.install(app, read_view, settings.control.page_sample_s, logs.get_logger("control"))
     return app
 
 
 @web.middleware
 async def _auth(request: web.Request, handler: Any) -> web.StreamResponse:
     token = request.app[SETTINGS].control.token
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    valid = token is not None and scheme == "Bearer" and hmac.compare_digest(
-        given.strip().encode(), token.get_secret_value().encode())  # fmt: skip
+    given = _token_given(request)
+    valid = token is not None and given is not None and hmac.compare_digest(
+        given.encode(), token.get_secret_value().encode())  # fmt: skip
     if not valid:
         await _audit(request, action=f"{request.method} {request.path}", outcome="unauthorized")
         return web.json_response({"error": "unauthorized"}, status=401)
     response: web.StreamResponse = await handler(request)
     return response
+
+
+def _token_given(request: web.Request) -> str | None:
+    """The bearer token; on the page's paths alone, ``?token=`` when there is no header."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme == "Bearer":
+        return given.strip()
+    return request.query.get("token") if request.path in page.PATHS else None
 
 
 async def _audit(request: web.Request, *, action: str, outcome: str, **detail: Any) -> None:

@@ -117,8 +117,11 @@ def test_every_worker_runs_as_its_own_user_and_redis_refuses_none_of_its_command
                 wait_for(lambda s=stream: admin.exists(s) == 1, 120, f"entries on {stream}")
             api = httpx.Client(base_url=f"http://127.0.0.1:{control_port}", timeout=10,
                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
-            for path in ("/health", "/state/positions", "/state/orders", "/report/toxicity"):
+            for path in ("/health", "/state/positions", "/state/orders", "/report/toxicity", "/page"):
                 assert api.get(path).status_code == 200, path
+            with api.stream("GET", "/page/events") as events:  # the page's reads, as the control user
+                first = next(line for line in events.iter_lines() if line.startswith("event: "))
+            assert first == "event: snapshot"
             paused = api.post("/control/pause?target=hb-relay", headers={"Idempotency-Key": "acl-1"})
             again = api.post("/control/pause?target=hb-relay", headers={"Idempotency-Key": "acl-1"})
             resumed = api.post("/control/resume?target=hb-relay")
