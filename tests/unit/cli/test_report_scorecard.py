@@ -10,8 +10,8 @@ from cli.report import main
 from tests.unit.backtest.synthetic import write
 
 
-def test_the_scorecard_of_a_recorded_run_is_printed_and_written(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_the_scorecard_of_a_recorded_run_is_printed_and_written(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                ) -> None:  # fmt: skip
     recording = write(tmp_path / "record")
     assert main(["--scorecard", str(recording), "--out", str(tmp_path / "report")]) == 0
     out = capsys.readouterr().out
