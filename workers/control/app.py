@@ -35,7 +35,7 @@ from common.schemas.control import Action, ControlCommand
 from common.schemas.signal import Signal
 from common.series import series_keys
 from common.top.view import View
-from workers.control import idempotency, page
+from workers.control import idempotency, page, reports
 
 ACTIONS: tuple[Action, ...] = ("pause", "resume", "halt", "flatten", "reduce-only", "reload")
 REDIS: web.AppKey[aioredis.Redis] = web.AppKey("redis", aioredis.Redis)
@@ -52,7 +52,7 @@ def make_app(redis: aioredis.Redis, settings: Settings, clock: Clock,
         web.get("/health", health), web.get("/metrics", metrics_text),
         web.get("/state/markets", state_of(state.MARKETS)), web.get("/state/positions", state_of(state.POSITIONS)),
         web.get("/state/orders", state_of(state.ORDERS)), web.get("/state/pnl", state_of(state.PNL)),
-        web.get("/report/toxicity", toxicity),
+        web.get("/report/toxicity", toxicity), *reports.routes(settings.data_dir),
         *(web.post(f"/control/{action}", act(action)) for action in ACTIONS),
     ])  # fmt: skip
     if read_view is not None:
@@ -78,7 +78,7 @@ def _token_given(request: web.Request) -> str | None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer":
         return given.strip()
-    return request.query.get("token") if request.path in page.PATHS else None
+    return request.query.get("token") if request.path in page.PATHS or request.path in reports.PAGES else None
 
 
 async def _audit(request: web.Request, *, action: str, outcome: str, **detail: Any) -> None:
