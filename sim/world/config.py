@@ -46,6 +46,13 @@ BINANCE_NOISE_BPS = 0.0
 BINANCE_DECIMALS = 2
 #: The settlement TWAP's lookback (``crypto_prices_twap_sixty``).
 TWAP_WINDOW_S = 60
+#: The emulator's TWAP samples its oracle every this many ms, at the instants k * interval + phase
+#: (``sim.world.twap``). How Chainlink samples is not public (reference §11.2), so this is a setting,
+#: not a derived figure: half-second samples a quarter second off the relay's whole-second reports,
+#: so that none of them is a report the spot channel shows and a client's reconstruction from the
+#: 1 Hz spot is close but not exact. Interval 1000 and phase 0 give the per-second average instead.
+TWAP_SAMPLE_INTERVAL_MS = 500
+TWAP_SAMPLE_PHASE_MS = 250
 
 #: Time step of the simulated underlying price.
 PATH_STEP_MS = 200
@@ -117,6 +124,8 @@ class FeedConfig:
     lead_weights: tuple[float, ...] = LEAD_WEIGHTS
     oracle_noise_ratio: float = ORACLE_NOISE_RATIO
     twap_window_s: int = TWAP_WINDOW_S
+    twap_sample_interval_ms: int = TWAP_SAMPLE_INTERVAL_MS
+    twap_sample_phase_ms: int = TWAP_SAMPLE_PHASE_MS
 
 
 @dataclass(frozen=True)
