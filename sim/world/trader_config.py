@@ -78,6 +78,9 @@ class InformedConfig:
     edge_micro: int = 10_000
     #: Largest order it sends at once.
     max_size_micro: int = 200_000_000
+    #: Its orders wait out the venue's taker delay (``ExchangeConfig.taker_delay_ms``) like every API
+    #: taker's on crypto markets, so a maker that cancels within the delay escapes it.
+    delayed: bool = True
 
 
 @dataclass(frozen=True)
