@@ -89,6 +89,11 @@ class RegimePath:
         self._p_switch = dt_s / cfg.regime_mean_duration_s
         self._p_jump = cfg.jump_rate_per_hour * dt_s / 3600
         self._jump_sd = cfg.jump_sd_bps / 10_000
+        # bursts: one draw per whole second of the path; calm and busy seconds keep the regime's variance
+        share, ratio = cfg.burst_share, cfg.burst_ratio
+        self._calm = 1 / math.sqrt(1 - share + share * ratio * ratio)
+        self._second: int | None = None
+        self._scale = 1.0
 
     @property
     def regime(self) -> int:
@@ -99,7 +104,13 @@ class RegimePath:
         if rng.random() < self._p_switch:
             # calm and volatile only leave towards normal; normal goes either way
             self._regime = 1 if self._regime != 1 else (0 if rng.random() < 0.5 else 2)
-        sd = self._sd[self._regime]
+        if self._cfg.burst_share > 0:
+            second = (self._origin_ms + (self._base + len(self._prices)) * self._cfg.step_ms - 1) // 1000
+            if second != self._second:
+                self._second = second
+                busy = rng.random() < self._cfg.burst_share
+                self._scale = self._calm * (self._cfg.burst_ratio if busy else 1.0)
+        sd = self._sd[self._regime] * self._scale
         self._log += sd * rng.gauss(0.0, 1.0) - 0.5 * sd * sd
         if rng.random() < self._p_jump:
             self._log += rng.gauss(0.0, self._jump_sd)

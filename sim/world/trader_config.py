@@ -10,7 +10,7 @@ TRADER_PUSD_MICRO = 1_000_000_000_000
 #: premium over realised volatility (hand-set, not derived: it brings the one-second mid move to the
 #: recorded books' p90, which pricing the bare estimate overshoots by about a tick). Shared by makers
 #: and takers, so the informed taker's edge is its speed, not a better model.
-VOL_PREMIUM = 1.25
+VOL_PREMIUM = 1.05
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -161,3 +164,19 @@ def test_each_asset_of_the_config_gets_its_own_feeds():
 
     ticks = world.advance(START_MS + 5000).ticks
     assert {t.symbol for t in ticks} == {"btc/usd", "btcusdt", "eth/usd", "ethusdt"}
+
+
+def _tail_ratio(cfg: PathConfig) -> float:
+    """p99 over p90 of the path's |1-s log return| within one regime (a normal's is 2.58 / 1.64)."""
+    path = RegimePath(random.Random(11), 63_000 * E18, 0, replace(cfg, regime_vols=(0.4, 0.4, 0.4)), 0)
+    prices = [path.true_at(s * 1000) for s in range(3 * 3600)]
+    moves = sorted(abs(math.log(b / a)) for a, b in itertools.pairwise(prices))
+    return moves[int(0.99 * len(moves))] / moves[int(0.9 * len(moves))]
+
+
+def test_the_path_moves_in_bursts_so_its_one_second_returns_have_the_recorded_heavy_tails():
+    bursty = _tail_ratio(PathConfig(jump_rate_per_hour=0.0))
+    smooth = _tail_ratio(PathConfig(jump_rate_per_hour=0.0, burst_share=0.0))
+
+    assert smooth < 1.8  # a normal's 1.57
+    assert bursty > 2.3  # the recorded Chainlink days': 3.98 / 1.36 = 2.9 (through the oracle)

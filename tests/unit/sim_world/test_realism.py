@@ -15,7 +15,7 @@ from sim.realism.calibrate import derive
 from sim.realism.report import compare, emulator_figures, real_figures
 from sim.realism.run import RealismRun, run_emulator
 from sim.realism.stats import BookSample, oracle_profile, spread_stats
-from sim.world import config
+from sim.world import config, trader_config
 from sim.world.config import SeriesConfig
 from sim.world.trader_config import NoiseConfig
 from tests.shared_data import SHARED_DATA, needs_shared_data
@@ -100,10 +100,11 @@ def test_the_worlds_feed_and_volatility_defaults_are_what_the_data_gives():
 
     scale_5m = derived.pop("VOLUME_SCALE_5M")
     assert dict(NoiseConfig().volume_scale_by_window_s)[300] == scale_5m
+    assert derived.pop("VOL_PREMIUM") == trader_config.VOL_PREMIUM
     recorded = {name: getattr(config, name) for name in derived}
     assert recorded["ORACLE_WEIGHTS"] == derived["ORACLE_WEIGHTS"]
     assert recorded["LEAD_WEIGHTS"] == derived["LEAD_WEIGHTS"]
     assert recorded["REGIME_VOLS"] == derived["REGIME_VOLS"]
     for name in ("ORACLE_NOISE_RATIO", "BINANCE_BASIS_BPS", "CHAINLINK_PUBLISH_LAG_MS", "BINANCE_PUBLISH_LAG_MS",
-                 "REGIME_MEAN_DURATION_S"):  # fmt: skip
+                 "REGIME_MEAN_DURATION_S", "BURST_SHARE", "BURST_RATIO"):  # fmt: skip
         assert recorded[name] == pytest.approx(derived[name]), name
