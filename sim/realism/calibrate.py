@@ -14,7 +14,9 @@ came from here). Derived:
 - the lead's basis: the median of Binance / Chainlink - 1, in basis points;
 - both feeds' publication lags: the median relay delay after the payload stamp;
 - the noise flow of 5-minute windows against 15-minute ones: the ratio of their median market's
-  volume per minute (``pm-bbo-60s-aug2026/outcomes.csv.gz``);
+  volume per minute (``pm-bbo-60s-aug2026/outcomes.csv.gz``); and the noise takers' orders a minute
+  in a 15-minute window: that market's volume a minute, less the TWAP executor's, over a noise
+  order's expected notional (its size distribution's mean times the mean ask, 0.505);
 - the volatility regimes: annualised realised volatility of 60-s Chainlink returns in each
   15-minute block of the two recorded days (``chainlink/``), the mean of each third of the blocks
   (calm, normal, volatile), and the mean run of consecutive blocks in the same third;
@@ -36,10 +38,11 @@ import itertools
 import math
 from pathlib import Path
 
-from sim.realism.calibrate_tails import burst_mixture, vol_premium
+from sim.realism.calibrate_tails import burst_mixture, noise_orders_per_min, vol_premium
 from sim.realism.real_data import DEFAULT_DATA_DIR, market_volumes, oracle_and_lead
 from sim.realism.stats import lagged_correlation, log_returns, quantile, volume_per_minute
 from sim.world.pricepath import load_chainlink_file
+from sim.world.trader_config import NoiseConfig, TwapConfig
 
 #: Seconds before the oracle's stamp whose lead returns explain its return (0, 1, 2).
 ORACLE_LAGS_S = 3
@@ -146,6 +149,7 @@ def derive(data: Path) -> dict[str, object]:
         "BURST_RATIO": round(ratio, 1),
         "VOL_PREMIUM": round(vol_premium(data), 2),
         "VOLUME_SCALE_5M": round(per_min_5m / per_min_15m, 1),
+        "NOISE_ORDERS_PER_MIN": round(noise_orders_per_min(per_min_15m, NoiseConfig(), TwapConfig()), 1),
     }
 
 

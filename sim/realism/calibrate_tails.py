@@ -1,6 +1,7 @@
-"""Two derivations of ``sim.realism.calibrate`` (its docstring says what they are): the bursts of the
-price path, fitted to the tails of the recorded oracle's one-second returns, and the market's
-volatility premium, fitted to the recorded 5-minute books' mids."""
+"""Derivations of ``sim.realism.calibrate`` beyond the feeds (its docstring says what they are): the
+bursts of the price path, fitted to the tails of the recorded oracle's one-second returns; the
+market's volatility premium, fitted to the recorded 5-minute books' mids; the noise takers' rate,
+from the recorded 15-minute markets' volume."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from statistics import NormalDist
 
 from sim.realism.stats import NEAR_MONEY_MID, NEAR_MONEY_MIN_LEFT_S, quantile
 from sim.world.config import ResolutionRule
 from sim.world.fair import q_up
 from sim.world.pricepath import load_chainlink_file
+from sim.world.trader_config import NoiseConfig, TwapConfig
 
 CHAINLINK_GLOB = "chainlink/BTCUSD-prices-*.csv.gz"
 LADDER = "pm-btc5m-ladder-jul2026/ladder.jsonl.gz"
@@ -30,6 +33,11 @@ TAIL_QUANTILES = (0.9, 0.99, 0.999)
 COARSE_SHARES = [k / 100 for k in range(1, 31)]
 COARSE_RATIOS = [float(k) for k in range(1, 41)]
 FINE_STEPS = 20
+#: A taker buys Up or Down at random; the two asks sum to about a dollar and a tick, so it pays this
+#: on average.
+MEAN_TAKER_PRICE = 0.505
+#: Points of the quadrature of a noise order's expected size.
+SIZE_QUADRATURE_POINTS = 20_000
 #: Premiums tried for the fair value's fit to the mids.
 PREMIUMS = [k / 100 for k in range(50, 301)]
 
@@ -132,3 +140,21 @@ def vol_premium(data: Path) -> float:
         return float(sum((m - q_up(spot, strike, left, k * vol, rule)) ** 2 for spot, strike, left, m in points))
 
     return min(PREMIUMS, key=error)
+
+
+def expected_noise_shares(cfg: NoiseConfig) -> float:
+    """A noise order's expected size in shares: log-normal, rounded, clamped (midpoint quadrature)."""
+    normal = NormalDist()
+    median, lo, hi = cfg.median_size_micro / 1e6, cfg.min_size_micro / 1e6, cfg.max_size_micro / 1e6
+    total = 0.0
+    for i in range(SIZE_QUADRATURE_POINTS):
+        z = normal.inv_cdf((i + 0.5) / SIZE_QUADRATURE_POINTS)
+        total += min(max(round(median * math.exp(cfg.size_log_sd * z)), lo), hi)
+    return total / SIZE_QUADRATURE_POINTS
+
+
+def noise_orders_per_min(volume_per_min_usd: float, noise: NoiseConfig, twap: TwapConfig) -> float:
+    """Noise orders a minute in a 15-minute window that trade the recorded volume with the TWAP
+    executor's (the informed taker's, which mostly meets cancelled quotes, left out)."""
+    twap_usd = twap.parents_per_hour / 60 * (twap.min_parent_micro + twap.max_parent_micro) / 2e6 * MEAN_TAKER_PRICE
+    return (volume_per_min_usd - twap_usd) / (expected_noise_shares(noise) * MEAN_TAKER_PRICE)

@@ -101,6 +101,7 @@ def test_the_worlds_feed_and_volatility_defaults_are_what_the_data_gives():
     scale_5m = derived.pop("VOLUME_SCALE_5M")
     assert dict(NoiseConfig().volume_scale_by_window_s)[300] == scale_5m
     assert derived.pop("VOL_PREMIUM") == trader_config.VOL_PREMIUM
+    assert derived.pop("NOISE_ORDERS_PER_MIN") == trader_config.NOISE_ORDERS_PER_MIN
     recorded = {name: getattr(config, name) for name in derived}
     assert recorded["ORACLE_WEIGHTS"] == derived["ORACLE_WEIGHTS"]
     assert recorded["LEAD_WEIGHTS"] == derived["LEAD_WEIGHTS"]
