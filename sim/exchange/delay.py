@@ -1,7 +1,8 @@
 """The taker delay of crypto Up/Down markets: an API order that would take liquidity is answered
 ``delayed`` and executes ``ExchangeConfig.taker_delay_ms`` later against the book as it is then.
 Meanwhile it cannot be cancelled (it is not on the book); resting orders can, which is what the
-delay protects. Background traders are not delayed (they stand in for flow we do not model).
+delay protects. Background traders are not delayed (they stand in for flow we do not model),
+except the informed taker (``InformedConfig.delayed``), whose speed is what the delay is against.
 
 At execution the order is checked again (funds, FOK/FAK fillability, the market still trading);
 one that fails is cancelled with a CANCELLATION event, as a killed FOK is.

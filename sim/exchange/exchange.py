@@ -189,10 +189,12 @@ class Exchange:
         size_micro: int,
         order_type: str = "GTC",
         post_only: bool = False,
+        delay: bool = False,
     ) -> dict[str, object]:
-        """Background traders' entry: no signature, same rules; a rejection returns ``success: False``."""
+        """Background traders' entry: no signature, same rules; a rejection returns ``success: False``.
+        With ``delay`` a marketable order waits out the taker delay (``sim.exchange.delay``)."""
         return trading.submit_internal(
-            self, account_id, token_id, side, price_micro, size_micro, order_type, post_only
+            self, account_id, token_id, side, price_micro, size_micro, order_type, post_only, delay
         )
 
     def cancel(self, owner: str, order_id: str) -> bool:

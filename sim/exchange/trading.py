@@ -89,8 +89,10 @@ def submit_internal(
     size_micro: int,
     order_type: str = "GTC",
     post_only: bool = False,
+    delay: bool = False,
 ) -> dict[str, object]:
-    """Background traders' entry: no signature, same rules; rejections come back as ``success: False``."""
+    """Background traders' entry: no signature, same rules; rejections come back as ``success: False``.
+    With ``delay`` a marketable order waits out the taker delay as an API order does."""
     account = ex.accounts.find(account_id)
     req = OrderRequest(
         account_id=account_id,
@@ -104,7 +106,7 @@ def submit_internal(
         post_only=post_only,
     )
     try:
-        return submit(ex, req)
+        return submit(ex, req, delay)
     except OrderRejected as exc:
         return {"success": False, "errorMsg": exc.message, "orderID": ""}
 

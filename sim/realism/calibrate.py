@@ -14,10 +14,21 @@ came from here). Derived:
 - the lead's basis: the median of Binance / Chainlink - 1, in basis points;
 - both feeds' publication lags: the median relay delay after the payload stamp;
 - the noise flow of 5-minute windows against 15-minute ones: the ratio of their median market's
-  volume per minute (``pm-bbo-60s-aug2026/outcomes.csv.gz``);
+  volume per minute (``pm-bbo-60s-aug2026/outcomes.csv.gz``); and the noise takers' orders a minute
+  in a 15-minute window: that market's volume a minute, less the TWAP executor's, over a noise
+  order's expected notional (its size distribution's mean times the mean ask, 0.505);
 - the volatility regimes: annualised realised volatility of 60-s Chainlink returns in each
   15-minute block of the two recorded days (``chainlink/``), the mean of each third of the blocks
-  (calm, normal, volatile), and the mean run of consecutive blocks in the same third.
+  (calm, normal, volatile), and the mean run of consecutive blocks in the same third;
+- the bursts: each second is busy with probability p and then moves m times as much as a calm one
+  (the variance kept); (p, m) such that the oracle's 1-s returns (the market's through the oracle
+  weights, plus the oracle's level noise) have the p90, p99 and p99.9 of the recorded days' Chainlink
+  1-s returns, each over the standard deviation of its 15-minute block (a mixture of normals: exact
+  quantiles by bisection, (p, m) by a coarse then a fine grid);
+- the market's volatility premium: the factor on the realised volatility with which the fair value
+  q_up(spot, open, time left) best fits (least squares) the Up mid of the 5-minute books of
+  ``pm-btc5m-ladder-jul2026``, near money (mid 0.2-0.8, more than 60 s left; the spot rule of
+  July 2026), the realised volatility pooled from the same windows' spot samples.
 """
 
 from __future__ import annotations
@@ -27,9 +38,11 @@ import itertools
 import math
 from pathlib import Path
 
+from sim.realism.calibrate_tails import burst_mixture, noise_orders_per_min, vol_premium
 from sim.realism.real_data import DEFAULT_DATA_DIR, market_volumes, oracle_and_lead
 from sim.realism.stats import lagged_correlation, log_returns, quantile, volume_per_minute
 from sim.world.pricepath import load_chainlink_file
+from sim.world.trader_config import NoiseConfig, TwapConfig
 
 #: Seconds before the oracle's stamp whose lead returns explain its return (0, 1, 2).
 ORACLE_LAGS_S = 3
@@ -120,6 +133,7 @@ def derive(data: Path) -> dict[str, object]:
     market_sd_bp = math.sqrt(sum(r * r for r in lead_returns) / len(lead_returns) / (a * a + b * b)) * 10_000
     basis = [(lead[s] / oracle[s] - 1) * 10_000 for s in oracle if s in lead]
     vols, duration_s = regimes(data)
+    share, ratio = burst_mixture(data, weights, noise_bp / market_sd_bp)
     per_min_5m = volume_per_minute(market_volumes(data, 5), 5)
     per_min_15m = volume_per_minute(market_volumes(data, 15), 15)
     return {
@@ -131,7 +145,11 @@ def derive(data: Path) -> dict[str, object]:
         "BINANCE_PUBLISH_LAG_MS": int(quantile([float(d) for d in lead_delays], 0.5)),
         "REGIME_VOLS": tuple(round(v, 3) for v in vols),
         "REGIME_MEAN_DURATION_S": round(duration_s),
+        "BURST_SHARE": round(share, 3),
+        "BURST_RATIO": round(ratio, 1),
+        "VOL_PREMIUM": round(vol_premium(data), 2),
         "VOLUME_SCALE_5M": round(per_min_5m / per_min_15m, 1),
+        "NOISE_ORDERS_PER_MIN": round(noise_orders_per_min(per_min_15m, NoiseConfig(), TwapConfig()), 1),
     }
 
 

@@ -13,7 +13,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.realism.stats import THINNING_OFFSETS_S, BookSample, LadderSide, favourite_fillable, share_true
+from sim.realism.stats import (
+    EPS,
+    THINNING_OFFSETS_S,
+    THINNING_PRICE,
+    THINNING_SHARES,
+    BookSample,
+    LadderSide,
+    favourite_fillable,
+    share_true,
+)
 
 #: The shared data folder: ``UPDOWN_SHARED_DATA``, else ``../shared/data`` beside the checkout.
 DEFAULT_DATA_DIR = Path(os.environ.get("UPDOWN_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
@@ -57,6 +66,23 @@ def thinning(data: Path) -> dict[int, float]:
                 if sample["offset"] in flags:
                     flags[sample["offset"]].append(favourite_fillable(_side(sample["up"]), _side(sample["down"])))
     return {o: share_true(f) for o, f in flags.items()}
+
+
+def book_thinning(data: Path) -> dict[int, float]:
+    """The same share for the 15-minute windows of the per-second books: the favourite (higher bid)
+    is fillable when its best ask is under 0.99 with at least 5 of liquidity behind it."""
+    flags: dict[int, dict[str, bool]] = {o: {} for o in THINNING_OFFSETS_S}
+    for path in sorted(data.glob(BBO_GLOB)):
+        with open(path, newline="") as fh:
+            for row in csv.DictReader(fh):
+                left = datetime.fromisoformat(row["Expiration"]) - datetime.fromisoformat(row["Timestamp"])
+                offset = int(left.total_seconds())
+                if offset not in flags or left.total_seconds() != offset or row["Expiration"] in flags[offset]:
+                    continue
+                fav = "Up" if float(row["UpBid"] or 0) >= float(row["DownBid"] or 0) else "Down"
+                ask, depth = float(row[f"{fav}Ask"] or 0), float(row[f"{fav}AskLiquidity"] or 0)
+                flags[offset][row["Expiration"]] = 0 < ask < THINNING_PRICE - EPS and depth >= THINNING_SHARES
+    return {o: share_true(list(f.values())) for o, f in flags.items()}
 
 
 def rtds_series(data: Path, topic_file: str, symbol: str) -> tuple[dict[int, float], list[int]]:

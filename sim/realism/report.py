@@ -34,8 +34,11 @@ VOLUME_FACTOR = 2.0
 #: ``THINNING_SIGMAS`` binomial standard errors of the emulator's few windows, whichever is larger.
 THINNING_TOLERANCE = 0.2
 THINNING_SIGMAS = 3.0
+#: Windows up to this long compare their thinning with the 5-minute ladder, longer ones with the
+#: 15-minute per-second books.
+LADDER_WINDOW_S = 300
 #: What the real data showed when the world was calibrated (this command on ``../shared/data``):
-#: the targets when the data folder is absent. Thinning is for 5-minute windows.
+#: the targets when the data folder is absent; a key with a window suffix (`_5m`, `_15m`) wins for that length.
 TARGETS = {
     "spread_median": 0.01, "one_tick_share": 0.739, "spread_p90": 0.02,
     "bid_sum_median": 0.99, "bid_sum_p10": 0.97,
@@ -43,7 +46,10 @@ TARGETS = {
     "corr_lag-2": 0.173, "corr_lag-1": 0.691, "corr_lag+0": 0.484, "corr_lag+1": 0.129, "oracle_ac1": 0.282,
     "basis_bp": 1.35,
     "volume_per_min_5m": 9409.0, "volume_per_min_15m": 1596.0,
-    "thinning_T-120": 0.896, "thinning_T-10": 0.0,
+    "thinning_T-120": 0.896, "thinning_T-10": 0.0, "thinning_T-120_15m": 0.462, "thinning_T-10_15m": 0.092,
+    # a 5-minute window: the recorded 15-minute books over their last 5 minutes (``real_figures``)
+    "spread_median_5m": 0.01, "one_tick_share_5m": 0.596, "spread_p90_5m": 0.03,
+    "bid_sum_median_5m": 0.99, "bid_sum_p10_5m": 0.96, "mid_move_p90_5m": 0.035, "mid_move_p99_5m": 0.11,
 }  # fmt: skip
 LABELS = {
     "spread_median": "median spread", "one_tick_share": "share of token-seconds at 1 tick",
@@ -80,8 +86,12 @@ def emulator_figures(run: RealismRun) -> dict[str, float]:
 
 
 def real_figures(data: Path, window_s: int) -> dict[str, float]:
+    """The real figures for windows of ``window_s``. The per-second books are of 15-minute windows
+    only; a book's dynamics depend on the time left (the fair value moves faster near the end), not
+    on how long the window was, so a shorter window is compared with their seconds within its
+    length of the end: a 5-minute window with the last 5 minutes of the 15-minute books."""
     out: dict[str, float] = {}
-    books = real_data.bbo_samples(data)
+    books = [b for b in real_data.bbo_samples(data) if b.left_s <= window_s]
     out.update(stats.spread_stats(books))
     out.update(stats.bid_sum_stats(books))
     out.update(stats.mid_move_stats(books))
@@ -89,7 +99,10 @@ def real_figures(data: Path, window_s: int) -> dict[str, float]:
     out.update(stats.oracle_profile(oracle, lead))
     minutes = window_s // 60
     out["volume_per_min"] = stats.volume_per_minute(real_data.market_volumes(data, minutes), minutes)
-    for offset, share in real_data.thinning(data).items():
+    # the ladder has 5-minute windows, the per-second books 15-minute ones: by time elapsed, a window
+    # is decided at T-120 far more often in the longer one
+    thinning = real_data.thinning(data) if window_s <= LADDER_WINDOW_S else real_data.book_thinning(data)
+    for offset, share in thinning.items():
         out[f"thinning_T-{offset}"] = share
     return out
 
@@ -97,7 +110,7 @@ def real_figures(data: Path, window_s: int) -> dict[str, float]:
 def _target(key: str, window_s: int) -> float:
     if key == "volume_per_min":
         return TARGETS.get(f"volume_per_min_{window_s // 60}m", math.nan)
-    return TARGETS[key]
+    return TARGETS.get(f"{key}_{window_s // 60}m", TARGETS[key])
 
 
 def compare(emu: dict[str, float], real: dict[str, float] | None, run: RealismRun) -> list[Row]:

@@ -46,6 +46,13 @@ BINANCE_NOISE_BPS = 0.0
 BINANCE_DECIMALS = 2
 #: The settlement TWAP's lookback (``crypto_prices_twap_sixty``).
 TWAP_WINDOW_S = 60
+#: The emulator's TWAP samples its oracle every this many ms, at the instants k * interval + phase
+#: (``sim.world.twap``). How Chainlink samples is not public (reference §11.2), so this is a setting,
+#: not a derived figure: half-second samples a quarter second off the relay's whole-second reports,
+#: so that none of them is a report the spot channel shows and a client's reconstruction from the
+#: 1 Hz spot is close but not exact. Interval 1000 and phase 0 give the per-second average instead.
+TWAP_SAMPLE_INTERVAL_MS = 500
+TWAP_SAMPLE_PHASE_MS = 250
 
 #: Time step of the simulated underlying price.
 PATH_STEP_MS = 200
@@ -56,6 +63,13 @@ REGIME_VOLS = (0.179, 0.384, 0.655)
 #: Mean time spent in a regime before switching, in seconds (derived: mean run of 15-minute blocks
 #: in the same third, same files).
 REGIME_MEAN_DURATION_S = 2_449.0
+#: Trading comes in bursts: this share of the seconds moves ``BURST_RATIO`` times as much (standard
+#: deviation) as the others, the regime's variance kept. Derived by ``python -m sim.realism.calibrate``:
+#: the mixture whose oracle 1-s returns (through ``ORACLE_WEIGHTS`` and the oracle's noise) have the
+#: p90, p99 and p99.9 of the recorded Chainlink days' returns, each over its 15-minute block's sd
+#: (1.36, 3.98 and 8.48: far heavier tails than a normal's 1.64, 2.58 and 3.29).
+BURST_SHARE = 0.019
+BURST_RATIO = 10.2
 #: Jumps per hour of the underlying (Poisson).
 JUMP_RATE_PER_HOUR = 0.5
 #: Standard deviation of a jump's log size, in basis points.
@@ -117,6 +131,8 @@ class FeedConfig:
     lead_weights: tuple[float, ...] = LEAD_WEIGHTS
     oracle_noise_ratio: float = ORACLE_NOISE_RATIO
     twap_window_s: int = TWAP_WINDOW_S
+    twap_sample_interval_ms: int = TWAP_SAMPLE_INTERVAL_MS
+    twap_sample_phase_ms: int = TWAP_SAMPLE_PHASE_MS
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,8 @@ class PathConfig:
     step_ms: int = PATH_STEP_MS
     regime_vols: tuple[float, float, float] = REGIME_VOLS
     regime_mean_duration_s: float = REGIME_MEAN_DURATION_S
+    burst_share: float = BURST_SHARE
+    burst_ratio: float = BURST_RATIO
     jump_rate_per_hour: float = JUMP_RATE_PER_HOUR
     jump_sd_bps: float = JUMP_SD_BPS
 

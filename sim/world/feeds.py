@@ -1,11 +1,8 @@
 """The reference feeds of one asset, derived from its price path: Chainlink reports at 1 Hz with a
 publication lag, a "Binance" print that leads them (noise and a basis on top of the true price),
-and the Chainlink 60-second TWAP.
-
-TWAP definition (the emulator's settlement price): for a second s, let c(u) be the latest Chainlink
-report whose timestamp is at or before second u (a gap or a stale oracle holds the previous value).
-Then ``TWAP60(s) = floor(sum(c(u) for u in s-59 .. s) / 60)`` on the 1e18-scaled integers: the mean
-of the per-second Chainlink values over the 60 seconds ending at s, inclusive.
+and the Chainlink 60-second TWAP, the emulator's own sampling of its oracle (``sim.world.twap`` has
+its definition). A TWAP print goes out with each second's report; windows settle on exactly the
+prints published (``published_twap``).
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from enum import StrEnum
 from sim.world.config import E18, FeedConfig
 from sim.world.pricepath import PricePath
 from sim.world.realized_vol import RealizedVol
+from sim.world.twap import TwapSampler
 
 #: Published ticks of each source kept for subscription snapshots.
 RECENT_TICKS_KEPT = 300
@@ -64,10 +62,9 @@ class AssetFeeds:
         self._report_secs: list[int] = []
         self._reports: dict[int, int] = {}
         self._stale: list[tuple[int, int]] = []
-        # the held per-second values of the last TWAP window, and their sum, for TWAP60 at publication
-        self._held: deque[int] = deque()
-        self._held_sum = 0
-        self._held_last_s: int | None = None
+        self._sampler = TwapSampler(cfg.twap_window_s, cfg.twap_sample_interval_ms, cfg.twap_sample_phase_ms,
+                                    self._oracle_sample)  # fmt: skip
+        #: The TWAP prints published, by second (what windows settle on).
         self._twaps: dict[int, int] = {}
         self.recent: dict[Source, deque[FeedTick]] = {s: deque(maxlen=RECENT_TICKS_KEPT) for s in Source}
         self._done_s = now_ms // 1000 - warmup_s - 1  # last Chainlink second processed
@@ -98,7 +95,7 @@ class AssetFeeds:
         out: list[FeedTick] = []
         last_s = (now_ms - cfg.chainlink_publish_lag_ms) // 1000
         for s in range(self._done_s + 1, last_s + 1):
-            out.extend(self._publish_second(s))
+            out.extend(self._publish_second(s, self._sampler.roll(s)))
         self._done_s = max(self._done_s, last_s)
         step = cfg.binance_interval_ms
         t = (self._done_binance_ms // step + 1) * step
@@ -115,7 +112,7 @@ class AssetFeeds:
         out.sort(key=lambda k: k.publish_ms)
         return out
 
-    def _publish_second(self, s: int) -> list[FeedTick]:
+    def _publish_second(self, s: int, twap: int | None) -> list[FeedTick]:
         value = None if self.is_stale(s) else self._path.report_at(s)
         if value is None:
             return []
@@ -124,32 +121,16 @@ class AssetFeeds:
         publish_ms = s * 1000 + self._cfg.chainlink_publish_lag_ms
         symbol = chainlink_symbol(self.asset)
         ticks = [FeedTick(Source.CHAINLINK, self.asset, symbol, s * 1000, publish_ms, value)]
-        twap = self._roll_twap(s, value)
         if twap is not None:
+            self._twaps[s] = twap
             ticks.append(FeedTick(Source.TWAP, self.asset, symbol, s * 1000, publish_ms, twap))
         for tick in ticks:
             self.recent[tick.source].append(tick)
         return ticks
 
-    def _roll_twap(self, s: int, value: int) -> int | None:
-        """TWAP60(s) from a running sum of held values (reports arrive in increasing seconds)."""
-        n = self._cfg.twap_window_s
-        if self._held_last_s is not None and self._held:
-            previous = self._held[-1]
-            for _ in range(self._held_last_s + 1, s):
-                self._push_held(previous, n)
-        self._push_held(value, n)
-        self._held_last_s = s
-        if len(self._held) < n:
-            return self.twap(s)
-        self._twaps[s] = self._held_sum // n
-        return self._twaps[s]
-
-    def _push_held(self, value: int, n: int) -> None:
-        self._held.append(value)
-        self._held_sum += value
-        if len(self._held) > n:
-            self._held_sum -= self._held.popleft()
+    def _oracle_sample(self, t_ms: int) -> int | None:
+        """The oracle's value at an instant, as the TWAP samples it (None in a stale second: held)."""
+        return None if self.is_stale(t_ms // 1000) else self._path.oracle_at(t_ms)
 
     def market_at(self, t_ms: int) -> float:
         """The market's own price at an instant (a direct exchange feed: no basis, no smoothing)."""
@@ -166,9 +147,9 @@ class AssetFeeds:
         return round(price * scale) * quantum
 
     def _prune(self) -> None:
-        if self._stale and self._stale[0][1] < self._done_s:
-            self._stale = [(a, b) for a, b in self._stale if b >= self._done_s]
         horizon = self._done_s - REPORTS_KEPT_S
+        if self._stale and self._stale[0][1] < horizon:  # kept as long as the reports: the TWAP reads them
+            self._stale = [(a, b) for a, b in self._stale if b >= horizon]
         if self._report_secs and self._report_secs[0] < horizon - 3600:
             cut = bisect.bisect_left(self._report_secs, horizon)
             for s in self._report_secs[: cut - 1]:
@@ -191,23 +172,18 @@ class AssetFeeds:
         return self._reports[self._report_secs[i]] if i >= 0 else None
 
     def twap(self, s: int) -> int | None:
-        """TWAP60(s) as defined in this module's docstring; None without a report before the window."""
+        """TWAP60(s) by the emulator's sampling (``sim.world.twap``), published or not."""
         cached = self._twaps.get(s)
-        if cached is not None:
-            return cached
-        n = self._cfg.twap_window_s
-        first = s - n + 1
-        i = bisect.bisect_right(self._report_secs, first) - 1
-        if i < 0:
-            return None
-        secs, total, value = self._report_secs, 0, self._reports[self._report_secs[i]]
-        i += 1
-        for u in range(first, s + 1):
-            while i < len(secs) and secs[i] <= u:
-                value = self._reports[secs[i]]
-                i += 1
-            total += value
-        return total // n
+        return cached if cached is not None else self._sampler.compute(s)
+
+    def published_twap(self, s: int) -> int | None:
+        """The TWAP print published for second s, or the latest one before it (a stale oracle
+        publishes none): what a window settles on. None before the first print."""
+        for i in range(bisect.bisect_right(self._report_secs, s) - 1, -1, -1):
+            value = self._twaps.get(self._report_secs[i])
+            if value is not None:
+                return value
+        return None
 
     def latest(self, source: Source) -> FeedTick | None:
         q = self.recent[source]

@@ -4,7 +4,10 @@ A path answers two questions, both as exact integers scaled by 1e18:
 
 - ``true_at(t_ms)``: the market's price at an instant (what the lead feed sees, before its noise);
 - ``report_at(s)``: the Chainlink report for second ``s``, or None when the oracle has no report for
-  that second (a feed gap of the real file).
+  that second (a feed gap of the real file);
+- ``oracle_at(t_ms)``: the oracle's value at any instant, as its own TWAP samples it (equal to
+  ``report_at(s)`` at ``s * 1000``): between two reports a simulated oracle observes the market
+  anew, a replayed file holds its last report (None in a gap).
 
 Paths are generated forward in fixed steps from a seeded RNG, so the same seed gives the same path
 whatever the pattern of calls. Queries must not go back further than the kept history.
@@ -38,6 +41,8 @@ class PricePath(Protocol):
 
     def report_at(self, s: int) -> int | None: ...
 
+    def oracle_at(self, t_ms: int) -> int | None: ...
+
 
 @dataclass(frozen=True)
 class OracleModel:
@@ -49,10 +54,13 @@ class OracleModel:
     noise_ratio: float
     seed: str
 
-    def report(self, price_at: Callable[[int], int], s: int, lag_ms: int, sd_1s: float) -> int:
-        log = sum(w * math.log(price_at(s * 1000 - lag_ms - k * 1000) / E18) for k, w in enumerate(self.weights))
+    def report(self, price_at: Callable[[int], int], t_ms: int, lag_ms: int, sd_1s: float) -> int:
+        """The report at instant ``t_ms`` (a whole second for the published ones); its noise is
+        seeded by the second, or by the instant off the whole seconds."""
+        log = sum(w * math.log(price_at(t_ms - lag_ms - k * 1000) / E18) for k, w in enumerate(self.weights))
         if self.noise_ratio:
-            log += random.Random(f"{self.seed}:{s}").gauss(0.0, self.noise_ratio * sd_1s)
+            key = t_ms // 1000 if t_ms % 1000 == 0 else f"{t_ms}ms"
+            log += random.Random(f"{self.seed}:{key}").gauss(0.0, self.noise_ratio * sd_1s)
         scaled: int = round(math.exp(log) * 10**MODEL_PRICE_DECIMALS) * 10 ** (18 - MODEL_PRICE_DECIMALS)
         return scaled
 
@@ -81,6 +89,11 @@ class RegimePath:
         self._p_switch = dt_s / cfg.regime_mean_duration_s
         self._p_jump = cfg.jump_rate_per_hour * dt_s / 3600
         self._jump_sd = cfg.jump_sd_bps / 10_000
+        # bursts: one draw per whole second of the path; calm and busy seconds keep the regime's variance
+        share, ratio = cfg.burst_share, cfg.burst_ratio
+        self._calm = 1 / math.sqrt(1 - share + share * ratio * ratio)
+        self._second: int | None = None
+        self._scale = 1.0
 
     @property
     def regime(self) -> int:
@@ -91,7 +104,13 @@ class RegimePath:
         if rng.random() < self._p_switch:
             # calm and volatile only leave towards normal; normal goes either way
             self._regime = 1 if self._regime != 1 else (0 if rng.random() < 0.5 else 2)
-        sd = self._sd[self._regime]
+        if self._cfg.burst_share > 0:
+            second = (self._origin_ms + (self._base + len(self._prices)) * self._cfg.step_ms - 1) // 1000
+            if second != self._second:
+                self._second = second
+                busy = rng.random() < self._cfg.burst_share
+                self._scale = self._calm * (self._cfg.burst_ratio if busy else 1.0)
+        sd = self._sd[self._regime] * self._scale
         self._log += sd * rng.gauss(0.0, 1.0) - 0.5 * sd * sd
         if rng.random() < self._p_jump:
             self._log += rng.gauss(0.0, self._jump_sd)
@@ -120,9 +139,12 @@ class RegimePath:
         return self._cfg.regime_vols[regime] / math.sqrt(SECONDS_PER_YEAR)
 
     def report_at(self, s: int) -> int | None:
+        return self.oracle_at(s * 1000)
+
+    def oracle_at(self, t_ms: int) -> int | None:
         if self._oracle is not None:
-            return self._oracle.report(self.true_at, s, self._value_lag_ms, self.sd_1s_at(s * 1000))
-        return self.true_at(s * 1000 - self._value_lag_ms)
+            return self._oracle.report(self.true_at, t_ms, self._value_lag_ms, self.sd_1s_at(t_ms))
+        return self.true_at(t_ms - self._value_lag_ms)
 
 
 def load_chainlink_file(path: Path) -> dict[int, int]:
@@ -179,6 +201,10 @@ class ReplayPath:
         loop, file_s = self._fold(s - self._offset_s)
         value = self._reports.get(file_s)
         return None if value is None else self._scale(value, loop)
+
+    def oracle_at(self, t_ms: int) -> int | None:
+        """The file has one report a second: an instant sees the report of its second."""
+        return self.report_at(t_ms // 1000)
 
     def true_at(self, t_ms: int) -> int:
         loop, file_s = self._fold((t_ms + self._value_lag_ms) // 1000 - self._offset_s)

@@ -31,7 +31,7 @@ MIN_NOTIONAL_MICRO = 1_100_000
 
 class ExchangePort(Protocol):
     def submit_internal(self, account_id: str, token_id: str, side: str, price_micro: int, size_micro: int,
-                        order_type: str = "GTC", post_only: bool = False) -> dict[str, Any]: ...
+                        order_type: str = "GTC", post_only: bool = False, delay: bool = False) -> dict[str, Any]: ...
 
     def cancel_internal(self, account_id: str, order_id: str) -> bool: ...
 
@@ -100,15 +100,17 @@ class Trader(ABC):
         self.orders_sent = 0
 
     def send(self, ctx: Context, token_id: str, price_micro: int, size_micro: int, order_type: str,
-             post_only: bool = False) -> dict[str, Any]:
+             post_only: bool = False, delay: bool = False) -> dict[str, Any]:
         self.orders_sent += 1
         return ctx.exchange.submit_internal(self.name, token_id, "BUY", price_micro, size_micro, order_type,
-                                            post_only)
+                                            post_only, delay)
 
-    def take(self, ctx: Context, token_id: str, limit_micro: int, size_micro: int, order_type: str) -> None:
+    def take(self, ctx: Context, token_id: str, limit_micro: int, size_micro: int, order_type: str,
+             delay: bool = False) -> None:
+        """A marketable BUY; with ``delay`` it waits out the venue's taker delay as API orders do."""
         limit = clamp_price(limit_micro)
         size = max(size_micro, -(-MIN_NOTIONAL_MICRO * MICRO // limit))
-        self.send(ctx, token_id, limit, size // 10_000 * 10_000, order_type)
+        self.send(ctx, token_id, limit, size // 10_000 * 10_000, order_type, delay=delay)
 
     @abstractmethod
     def step(self, ctx: Context) -> None:

@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 #: pUSD each background account starts with (1,000,000 pUSD).
 TRADER_PUSD_MICRO = 1_000_000_000_000
 #: Every background trader prices with the volatility estimated from the lead times this: the market's
-#: premium over realised volatility (hand-set, not derived: it brings the one-second mid move to the
-#: recorded books' p90, which pricing the bare estimate overshoots by about a tick). Shared by makers
-#: and takers, so the informed taker's edge is its speed, not a better model.
-VOL_PREMIUM = 1.25
+#: premium over realised volatility. Derived by ``python -m sim.realism.calibrate``: the factor with
+#: which the fair value best fits the near-money mids of the recorded 5-minute books (its 90%
+#: bootstrap interval over windows is wide, about 0.84-1.36: 88 windows). Shared by makers and
+#: takers, so the informed taker's edge is its speed, not a better model.
+VOL_PREMIUM = 1.05
+#: Noise takers' orders a minute in a 15-minute window (derived by ``python -m sim.realism.calibrate``:
+#: the recorded 15-minute markets' median volume a minute, less the TWAP executor's, over a noise
+#: order's expected notional).
+NOISE_ORDERS_PER_MIN = 50.5
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,8 @@ class MakerConfig:
 
 @dataclass(frozen=True)
 class NoiseConfig:
-    #: Random takers' orders per minute per open 15-minute window (Poisson), tuned to the recorded
-    #: 15-minute markets' volume.
-    orders_per_min: float = 30.0
+    #: Random takers' orders per minute per open 15-minute window (Poisson).
+    orders_per_min: float = NOISE_ORDERS_PER_MIN
     #: Windows of other lengths trade more or less a minute: this many times the 15-minute rate, by
     #: window length (the nearest entry applies). Derived from ``pm-bbo-60s-aug2026/outcomes``: the
     #: median 5-minute market trades 9,409 $ a minute, the median 15-minute one 1,596 (x5.9).
@@ -78,6 +82,9 @@ class InformedConfig:
     edge_micro: int = 10_000
     #: Largest order it sends at once.
     max_size_micro: int = 200_000_000
+    #: Its orders wait out the venue's taker delay (``ExchangeConfig.taker_delay_ms``) like every API
+    #: taker's on crypto markets, so a maker that cancels within the delay escapes it.
+    delayed: bool = True
 
 
 @dataclass(frozen=True)

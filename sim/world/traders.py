@@ -59,7 +59,7 @@ class InformedTaker(Trader):
                 p = ask[0] / MICRO
                 edge_micro = (value - p - cfg.fee_rate * p * (1 - p)) * MICRO
                 if edge_micro >= cfg.edge_micro:
-                    self.take(ctx, token, ask[0], min(ask[1], cfg.max_size_micro), "FAK")
+                    self.take(ctx, token, ask[0], min(ask[1], cfg.max_size_micro), "FAK", delay=cfg.delayed)
 
 
 @dataclass
@@ -106,7 +106,7 @@ class TraderPool:
 
     def __init__(self, cfg: TraderConfig, seed: int) -> None:
         self.cfg = cfg
-        self.makers = [TouchMaker(f"sim-maker-{i + 1}", seed, i) for i in range(cfg.makers.count)]
+        self.makers: list[Trader] = [TouchMaker(f"sim-maker-{i + 1}", seed, i) for i in range(cfg.makers.count)]
         self.noise = NoiseTaker("sim-noise-1", seed)
         self.informed = InformedTaker("sim-informed-1", seed)
         self.twap = TwapExecutor("sim-twap-1", seed)

@@ -25,7 +25,7 @@ class ReferenceView(Protocol):
 
     def value_at_or_before(self, s: int) -> int | None: ...
 
-    def twap(self, s: int) -> int | None: ...
+    def published_twap(self, s: int) -> int | None: ...
 
 
 @dataclass
@@ -69,8 +69,9 @@ def window_slug(series: SeriesConfig, start_s: int) -> str:
 
 
 def settlement_value(rule: ResolutionRule, ref: ReferenceView, s: int) -> int | None:
-    """The price a rule reads at a window boundary: TWAP60(s), or the latest report at or before s."""
-    return ref.twap(s) if rule is ResolutionRule.TWAP else ref.value_at_or_before(s)
+    """The price a rule reads at a window boundary: the TWAP print published for s (the emulator's
+    own sampling, ``sim.world.twap``), or the latest report at or before s."""
+    return ref.published_twap(s) if rule is ResolutionRule.TWAP else ref.value_at_or_before(s)
 
 
 def winner_of(strike_e18: int, final_e18: int) -> int:

@@ -75,7 +75,9 @@ async def test_a_client_discovers_the_current_window_on_gamma_and_sees_backgroun
 
     # Assert
     assert event["slug"] == slug and event["markets"][0]["acceptingOrders"] is True
-    assert book["asset_id"] in tokens and book["bids"] and book["asks"]
+    # a one-minute window can be all but decided when the client comes (the path moves in bursts):
+    # then its favourite's side is at the ceiling and the book shows one side only
+    assert book["asset_id"] in tokens and (book["bids"] or book["asks"])
     assert trade["asset_id"] in tokens and 0 < float(trade["price"]) < 1
     assert snapshot["type"] == "subscribe" and update["type"] == "update"
     assert update["payload"]["window_s"] == 60

@@ -12,10 +12,10 @@ from dataclasses import asdict
 import pytest
 
 from sim.realism.calibrate import derive
-from sim.realism.report import compare, emulator_figures, real_figures
+from sim.realism.report import TARGETS, compare, emulator_figures, real_figures
 from sim.realism.run import RealismRun, run_emulator
 from sim.realism.stats import BookSample, oracle_profile, spread_stats
-from sim.world import config
+from sim.world import config, trader_config
 from sim.world.config import SeriesConfig
 from sim.world.trader_config import NoiseConfig
 from tests.shared_data import SHARED_DATA, needs_shared_data
@@ -100,10 +100,27 @@ def test_the_worlds_feed_and_volatility_defaults_are_what_the_data_gives():
 
     scale_5m = derived.pop("VOLUME_SCALE_5M")
     assert dict(NoiseConfig().volume_scale_by_window_s)[300] == scale_5m
+    assert derived.pop("VOL_PREMIUM") == trader_config.VOL_PREMIUM
+    assert derived.pop("NOISE_ORDERS_PER_MIN") == trader_config.NOISE_ORDERS_PER_MIN
     recorded = {name: getattr(config, name) for name in derived}
     assert recorded["ORACLE_WEIGHTS"] == derived["ORACLE_WEIGHTS"]
     assert recorded["LEAD_WEIGHTS"] == derived["LEAD_WEIGHTS"]
     assert recorded["REGIME_VOLS"] == derived["REGIME_VOLS"]
     for name in ("ORACLE_NOISE_RATIO", "BINANCE_BASIS_BPS", "CHAINLINK_PUBLISH_LAG_MS", "BINANCE_PUBLISH_LAG_MS",
-                 "REGIME_MEAN_DURATION_S"):  # fmt: skip
+                 "REGIME_MEAN_DURATION_S", "BURST_SHARE", "BURST_RATIO"):  # fmt: skip
         assert recorded[name] == pytest.approx(derived[name]), name
+
+
+@needs_shared_data
+def test_each_window_length_is_compared_with_the_recorded_books_over_its_own_time_left():
+    fifteen, five = real_figures(SHARED_DATA, 900), real_figures(SHARED_DATA, 300)
+
+    # the last five minutes of the 15-minute books move faster than the whole of them...
+    assert five["mid_move_p90"] > fifteen["mid_move_p90"]
+    # ...and 13 minutes in, a window is decided far more often than 3 minutes in (the 5-minute ladder)
+    assert fifteen["thinning_T-120"] < five["thinning_T-120"] - 0.3
+    # the stored targets (a fresh clone's comparison) are these figures
+    for key in ("spread_median", "one_tick_share", "spread_p90", "bid_sum_median", "bid_sum_p10",
+                "mid_move_p90", "mid_move_p99", "thinning_T-120", "thinning_T-10"):  # fmt: skip
+        assert TARGETS[f"{key}_5m" if f"{key}_5m" in TARGETS else key] == pytest.approx(five[key], abs=1e-3), key
+        assert TARGETS.get(f"{key}_15m", TARGETS[key]) == pytest.approx(fifteen[key], abs=1e-3), key

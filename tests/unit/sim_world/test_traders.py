@@ -10,15 +10,17 @@ from sim.world.clock import SimClock
 from sim.world.config import ResolutionRule, SeriesConfig, WorldConfig
 from sim.world.fair import effective_seconds, q_up
 from sim.world.ticks import tick_for
-from sim.world.trader_config import NoiseConfig, TraderConfig
+from sim.world.trader_config import NoiseConfig, TraderConfig, TwapConfig
 
 START_MS = 1_790_000_130_000
 STEP_MS = 100
 
 
-def _server(seed: int, window_s: int = 60, start_ms: int = START_MS) -> tuple[SimServer, SimClock]:
+def _server(seed: int, window_s: int = 60, start_ms: int = START_MS,
+            twap_per_hour: float = TwapConfig().parents_per_hour) -> tuple[SimServer, SimClock]:  # fmt: skip
     clock = SimClock(start_ms)
-    traders = TraderConfig(noise=replace(NoiseConfig(), orders_per_min=30.0))
+    traders = TraderConfig(noise=replace(NoiseConfig(), orders_per_min=30.0),
+                           twap=replace(TwapConfig(), parents_per_hour=twap_per_hour))  # fmt: skip
     cfg = ServerConfig(world=WorldConfig(seed=seed, series=(SeriesConfig("btc", window_s),)), traders=traders)
     return SimServer(cfg, clock), clock
 
@@ -61,16 +63,18 @@ def test_makers_keep_a_tight_two_sided_book_on_both_outcomes():
 
 
 def test_takers_of_every_kind_trade_against_the_makers():
-    server, clock = _server(seed=2)
+    server, clock = _server(seed=2, twap_per_hour=60.0)  # a parent order every minute or so
 
-    _run(server, clock, 120)
+    _run(server, clock, 300)
 
     trades = server.exchange.trades()
     takers = {t.taker_account_id for t in trades}
     makers = {m.account_id for t in trades for m in t.makers}
     assert len(trades) >= 10
-    assert "sim-noise-1" in takers
-    assert {"sim-informed-1", "sim-twap-1"} & takers
+    assert {"sim-noise-1", "sim-twap-1"} <= takers
+    # the informed taker waits out the taker delay, and the makers mostly cancel within it: it
+    # tries often and fills seldom (``test_informed_taker_duel`` has it against one maker)
+    assert server.traders.informed.orders_sent > 0
     assert any(name.startswith("sim-maker-") for name in makers)
 
 

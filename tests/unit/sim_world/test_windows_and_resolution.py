@@ -5,12 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 
-from sim.world.config import E18, FeedConfig, ResolutionRule, SeriesConfig, WorldConfig
+from sim.world.config import E18, ResolutionRule, SeriesConfig, WorldConfig
 from sim.world.feeds import AssetFeeds
 from sim.world.windows import DOWN, UP, ActionKind, SeriesSchedule
 from sim.world.world import World
 from tests.shared_data import SHARED_DATA, needs_shared_data
-from tests.unit.sim_world.test_prices_and_feeds import TablePath
+from tests.unit.sim_world.test_prices_and_feeds import PER_SECOND, TablePath
 
 START_MS = 1_790_000_100_000
 
@@ -58,7 +58,7 @@ def test_the_same_seed_gives_the_same_ids_and_another_seed_other_ids():
 
 def _schedule_with(table: dict[int, int], rule: ResolutionRule, window_s: int = 120):
     series = SeriesConfig("btc", window_s, rule=rule, resolution_delay_s=10)
-    feeds = AssetFeeds("btc", TablePath(table), FeedConfig(), seed=0, now_ms=1_000_000, warmup_s=200)
+    feeds = AssetFeeds("btc", TablePath(table), PER_SECOND, seed=0, now_ms=1_000_000, warmup_s=200)
     return SeriesSchedule(series, seed=0, keep_s=3600), feeds
 
 
