@@ -31,6 +31,10 @@ class AlphaConfig:
     oracle_stale_ms: int = 5_000
     #: Lead silent this long while the oracle is healthy: STALE_LEAD, smaller sizes.
     lead_stale_ms: int = 3_000
+    #: Whether a lead feed is expected at all. Unset, it follows ``feed_ref.transport``: RTDS carries
+    #: Binance, PolyBolt does not (its spot, Pyth, is itself an exchange aggregate): without a lead
+    #: the fair value prices from the spot and no size is cut for the lead's absence.
+    lead_expected: bool = True
     #: Lead and oracle further apart than this (log): a disagreement warning, and the lead is ignored.
     disagreement_log: float = 0.003
     #: Longest lag searched between the lead and the oracle.

@@ -25,7 +25,8 @@ QUOTER_KEYS = frozenset(QuoterConfig.__dataclass_fields__) - RISK_KEYS
 
 def alpha_config(settings: Settings, series: str) -> AlphaConfig:
     """The series' alpha parameters; :class:`ConfigError` naming every bad one."""
-    config = overlay(AlphaConfig(), settings.strategy.alpha, "strategy.alpha")
+    lead = AlphaConfig(lead_expected=settings.feed_ref.transport == "rtds")  # unless the trader says
+    config = overlay(lead, settings.strategy.alpha, "strategy.alpha")
     own = own_values(settings, series)
     if own is not None:
         config = overlay(config, own.alpha, f"strategy.series.{series}.alpha")

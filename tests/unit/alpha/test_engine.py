@@ -114,3 +114,12 @@ def test_the_target_total_stays_inside_its_bounds_and_widens_with_the_fair_value
     assert calm == 1_000_000 - 2 * config.base_half_spread_micro
     assert moving < calm and toxic < calm
     assert wild == config.min_target_total_micro
+
+
+def test_without_an_expected_lead_its_absence_cuts_no_size():
+    core, _ = fed_core(lead=False)
+    now_ms = (START_S + 600) * 1000 + 500
+    assert core.evaluate(now_ms, WINDOW).regime == "STALE_LEAD"
+    core.reconfigure(replace(core.config, lead_expected=False))
+    signal = core.evaluate(now_ms, WINDOW)
+    assert signal.regime == "NORMAL" and signal.size_factor_ppm == 1_000_000 and "stale_lead" not in signal.flags

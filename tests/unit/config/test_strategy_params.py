@@ -75,3 +75,12 @@ def test_a_conf_file_that_is_not_toml_is_a_config_error(tmp_path: Path, monkeypa
     monkeypatch.setenv("UPDOWN_CONF_DIR", str(tmp_path))
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(env={})
+
+
+def test_a_lead_is_expected_only_where_the_transport_carries_one_unless_the_trader_says() -> None:
+    polybolt = load_settings(env={"UPDOWN_SERIES": '["btc-15m"]', "UPDOWN_FEED_REF__TRANSPORT": "polybolt"})
+    rtds = load_settings(env={"UPDOWN_SERIES": '["btc-15m"]', "UPDOWN_FEED_REF__TRANSPORT": "rtds"})
+    assert not alpha_config(polybolt, "btc-15m").lead_expected and alpha_config(rtds, "btc-15m").lead_expected
+    told = load_settings(env={"UPDOWN_SERIES": '["btc-15m"]', "UPDOWN_FEED_REF__TRANSPORT": "polybolt",
+                              "UPDOWN_STRATEGY__ALPHA__LEAD_EXPECTED": "true"})  # fmt: skip
+    assert alpha_config(told, "btc-15m").lead_expected

@@ -29,7 +29,8 @@ class RegimeState(NamedTuple):
 def classify(inputs: RegimeInputs, config: AlphaConfig) -> RegimeState:
     """The most severe regime that applies, every condition as a flag, and the size multiplier."""
     oracle_stale = inputs.oracle_recv_ms is None or inputs.now_ms - inputs.oracle_recv_ms > config.oracle_stale_ms
-    lead_stale = inputs.lead_recv_ms is None or inputs.now_ms - inputs.lead_recv_ms > config.lead_stale_ms
+    lead_stale = config.lead_expected and (
+        inputs.lead_recv_ms is None or inputs.now_ms - inputs.lead_recv_ms > config.lead_stale_ms)
     volatile = inputs.sigma_fast > config.volatile_ratio * inputs.sigma_slow
     endgame = inputs.time_to_end_ms <= config.endgame_s * 1000
     flags = tuple(
