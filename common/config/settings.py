@@ -79,6 +79,12 @@ class BusSettings(_Section):
     publish_backlog_max: int = Field(50_000, ge=1_000)
 
 
+#: The stages that can run as several instances splitting the series (``runner.instances``).
+SCALABLE_WORKERS = ("feed-book", "alpha", "quoter", "executor")
+#: Between the metrics ports of two instances of one stage (9105, 9205, ...).
+METRICS_PORT_STRIDE = 100
+
+
 class RunnerSettings(_Section):
     #: The health key expires this long after the last write: a dead worker disappears.
     health_ttl_s: int = Field(15, gt=0)
@@ -93,6 +99,29 @@ class RunnerSettings(_Section):
     #: Fault injection for tests only: after emitting the outputs of this many entries, without
     #: acking the last one, the worker kills itself with SIGKILL. 0 (the default) is off.
     crash_after_emits: int = Field(0, ge=0)
+    #: Instances of a stage that split the series between them (``quoter = 2``); a stage not named
+    #: runs one instance, which owns every series (no lease). Only ``SCALABLE_WORKERS`` may scale.
+    instances: dict[str, int] = {}
+    #: This instance's number among its stage's (supervisord's ``process_num``: 0, 1, ...); its
+    #: metrics port is ``metrics_port + instance_index * METRICS_PORT_STRIDE``.
+    instance_index: int = Field(0, ge=0)
+    #: A scaled stage's hold on a series (``lease:<worker>:<series>`` in Redis, renewed every third
+    #: of it): an instance that dies loses its series this long after its last renewal, and another
+    #: takes them over with their pending entries.
+    series_lease_ms: int = Field(3_000, ge=300)
+
+    @field_validator("instances")
+    @classmethod
+    def _only_scalable(cls, value: dict[str, int]) -> dict[str, int]:
+        for worker, count in value.items():
+            if worker not in SCALABLE_WORKERS:
+                raise ValueError(f"runner.instances: {worker!r} cannot scale out; these can: {SCALABLE_WORKERS}")
+            if count < 1:
+                raise ValueError(f"runner.instances.{worker} must be at least 1, not {count}")
+        return value
+
+    def instances_of(self, worker: str) -> int:
+        return self.instances.get(worker, 1)
 
 
 class LogSettings(_Section):

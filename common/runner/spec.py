@@ -21,6 +21,7 @@ from common.bus.writer import Emit, Writer
 from common.clock import Clock
 from common.config.settings import Settings
 from common.logs import Log
+from common.runner.lease import SeriesLeases
 from common.schemas.base import Message
 from common.schemas.control import ControlCommand
 
@@ -43,6 +44,9 @@ class Input:
     group: str | None = None
     #: Where a new group starts: "0" = everything already in the stream, "$" = only what comes next.
     start_id: str = "0"
+    #: One stream per series (``<kind>.<series>``): when the stage runs several instances, only the
+    #: series' owner reads it (``common.runner.scale``); the other inputs then reach every instance.
+    per_series: bool = False
 
     def resolve(self, settings: Settings) -> list[str]:
         return [self.streams] if isinstance(self.streams, str) else list(self.streams(settings))
@@ -51,6 +55,8 @@ class Input:
 Handler = Callable[["Context", Envelope], Awaitable[Sequence[Emit]]]
 Hook = Callable[["Context"], Awaitable[None]]
 ControlHook = Callable[["Context", ControlCommand], Awaitable[None]]
+#: Called with the series this instance just gained and lost (a scaled stage only).
+SeriesHook = Callable[["Context", Sequence[str], Sequence[str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class WorkerSpec:
     on_control: ControlHook | None = None
     #: Streams this worker writes; it bounds them (``common.bus.retention``: pending-safe, by age).
     writes: tuple[StreamNames, ...] = ()
+    on_series: SeriesHook | None = None
 
     def __post_init__(self) -> None:
         if self.handle is None and self.source is None:
@@ -89,6 +96,12 @@ class Context:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     #: Whatever ``setup`` wants to keep for the handler (clients, caches, cores).
     resources: dict[str, Any] = field(default_factory=dict)
+    #: The series leases of a scaled stage (``runner.instances``); None: this instance owns them all.
+    leases: SeriesLeases | None = None
+
+    def owns(self, series: str) -> bool:
+        """This instance handles the series (always, unless its stage runs several instances)."""
+        return self.leases is None or self.leases.holds(series)
 
     @property
     def active(self) -> bool:
