@@ -105,9 +105,9 @@ class RunnerSettings(_Section):
     #: This instance's number among its stage's (supervisord's ``process_num``: 0, 1, ...); its
     #: metrics port is ``metrics_port + instance_index * METRICS_PORT_STRIDE``.
     instance_index: int = Field(0, ge=0)
-    #: A scaled stage's hold on a series (``lease:<worker>:<series>`` in Redis, renewed every third
-    #: of it): an instance that dies loses its series this long after its last renewal, and another
-    #: takes them over with their pending entries.
+    #: A scaled stage's hold on a series (``lease:<worker>:<series>`` in Redis, renewed every quarter
+    #: of it, ``common.runner.lease``): within this long of an instance's death another instance has
+    #: taken its series over, with their pending entries.
     series_lease_ms: int = Field(3_000, ge=300)
 
     @field_validator("instances")

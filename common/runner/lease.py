@@ -1,16 +1,18 @@
 """Series leases: how the instances of a scaled stage split the series between them.
 
 Each series is owned by one instance through ``lease:<worker>:<series>`` (its value the instance's
-name, ``SET NX PX``), renewed every third of ``runner.series_lease_ms`` while the instance lives.
-The live instances register in ``lease:<worker>:members`` (a sorted set scored by when each one's
+name, ``SET NX PX``). With ``L`` = ``runner.series_lease_ms``, an instance steps every ``L/4``: it
+renews its leases to ``3L/4`` from now on the server's clock, and takes free series. The live
+instances register in ``lease:<worker>:members`` (a sorted set scored by when each one's
 registration runs out), so that each takes no more than its share, ``ceil(series / live)``. An
-instance that dies stops renewing: its leases run out in Redis and the others take its series at
-their next step. One Lua script does a step (register, drop the dead, renew, take up to the
-share) atomically and on the server's clock, so instances on several machines agree.
+instance that dies stops renewing: its leases run out in Redis at most ``3L/4`` later and another
+takes each at its next step, ``L/4`` later at most: a dead instance's series are taken within
+``L``. One Lua script does a step (register, drop the dead, renew, take up to the share)
+atomically, so instances on several machines agree without trusting each other's clocks.
 
-Locally an instance trusts a lease for ``series_lease_ms`` minus one renewal period after the step
-that renewed it was sent: when Redis cannot be reached it stops handling the series a renewal period
-before another instance can take it, which leaves that period for a batch in hand to finish.
+Locally an instance trusts a lease until ``L/2`` after sending the step that renewed it: when
+Redis cannot be reached it stops handling its series ``L/4`` before another instance may take them,
+which leaves that long for a batch in hand to finish.
 
 An instance holding more than its share (it ran alone, then a peer came) yields the extra series:
 :meth:`SeriesLeases.holds` turns False for them at once, and the lease is given back once nothing
@@ -31,7 +33,7 @@ KEY_PREFIX = "lease:"
 #: The members set outlives its last renewal by this many leases (then an idle stage leaves no key).
 MEMBERS_TTL_LEASES = 10
 
-# KEYS[1] members, KEYS[2..] leases; ARGV: instance, lease ms, take ("1": take free series), the
+# KEYS[1] members, KEYS[2..] leases; ARGV: instance, lease ttl ms, take ("1": take free series), the
 # members set's ttl ms, and the 1-based indexes of the leases to give back. Returns {share, held flag per lease}.
 _STEP = """
 local t = redis.call('TIME')
@@ -102,8 +104,11 @@ class SeriesLeases:
         self.instance = instance
         self.series = tuple(series)
         self.lease_ms = lease_ms
-        #: A step every third of the lease; the local trust ends one such period before Redis's.
-        self.renew_s = lease_ms / 3000
+        #: A step every quarter of the lease; Redis keeps a lease three of them, this instance
+        #: trusts it two (see the module's doc).
+        self.renew_s = lease_ms / 4000
+        self.ttl_ms = lease_ms * 3 // 4
+        self.trust_s = lease_ms / 2000
         self._keys = [members_key(worker), *(lease_key(worker, s) for s in self.series)]
         #: series -> monotonic time (s) until which this instance trusts its lease.
         self._until: dict[str, float] = {}
@@ -136,11 +141,11 @@ class SeriesLeases:
         sent = time.monotonic()
         give_back = [i + 1 for i, s in enumerate(self.series) if s in self._yielding and not self._busy.get(s)]
         take = "1" if self._steps > 0 else "0"
-        reply = await self._redis.eval(_STEP, len(self._keys), *self._keys, self.instance, self.lease_ms, take,
+        reply = await self._redis.eval(_STEP, len(self._keys), *self._keys, self.instance, self.ttl_ms, take,
                                        self.lease_ms * MEMBERS_TTL_LEASES, *give_back)  # fmt: skip
         self._steps += 1
         share, flags = int(reply[0]), [int(f) for f in reply[1:]]
-        trusted = sent + self.lease_ms / 1000 - self.renew_s
+        trusted = sent + self.trust_s
         self._until = {s: trusted for s, flag in zip(self.series, flags, strict=True) if flag}
         self._yielding &= set(self._until)
         mine = [s for s in self.series if s in self._until and s not in self._yielding]

@@ -25,6 +25,9 @@ from common.runner.lease import SeriesLeases
 from common.runner.spec import Context, Input, WorkerSpec
 from common.series import series_keys
 
+#: Entries claimed per XAUTOCLAIM call when a series is taken over.
+CLAIM_COUNT = 512
+
 
 def leases_for(spec: WorkerSpec, settings: Settings, redis: aioredis.Redis, instance: str) -> SeriesLeases | None:
     """The instance's leases when its stage runs several instances; None for a single instance."""
@@ -84,11 +87,11 @@ async def consume_owned(ctx: Context, leases: SeriesLeases, consumer: Consumer, 
 
 
 async def take_pending(redis: aioredis.Redis, stream: str, group: str, consumer: str) -> int:
-    """Claim every entry of the group still pending on the stream, whoever had it (their delivery
-    counts unchanged: the consumer's pending read counts them); how many there were."""
+    """Claim every entry of the group still pending on the stream, whoever had it; how many there
+    were. The claim counts a delivery (the previous owner may have died of one of them)."""
     start, taken = "0-0", 0
     while True:
-        reply = await redis.xautoclaim(stream, group, consumer, min_idle_time=0, start_id=start, justid=True)
+        reply = await redis.xautoclaim(stream, group, consumer, min_idle_time=0, start_id=start, count=CLAIM_COUNT)
         taken += len(reply[1])
         start = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
         if start == "0-0":
