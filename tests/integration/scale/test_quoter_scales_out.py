@@ -10,6 +10,7 @@ series, each with its own number in the envelope's ``event_ms``: an intent carri
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
 import time
@@ -136,7 +137,7 @@ def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_int
         assert causes == feed.sent[key], f"{key}: intents are not the signals one for one, in order"
     # The orphaned series was quiet no longer than the lease (and taking it up).
     emitted = [emit for _, emit in intents(client, orphan)]
-    gap_ms = max(b - a for a, b in zip(emitted, emitted[1:], strict=False))
+    gap_ms = max(b - a for a, b in itertools.pairwise(emitted))
     print(f"longest gap between intents of the orphaned series: {gap_ms:.0f} ms (lease {LEASE_MS} ms)")
     assert gap_ms <= LEASE_MS + TAKE_UP_SLACK_MS
     # The killed instance's pending signals were claimed, not lost: the logs say so.
