@@ -81,7 +81,7 @@ def test_supervisord_on_the_rendered_config_logs_no_crit_and_refuses_a_client_wi
 
 SCALED_SOURCE = SOURCE + textwrap.dedent("""
     [program:quoter]
-    command=sh -c 'echo "instance $SUPERVISOR_PROCESS_NAME index $UPDOWN_RUNNER__INSTANCE_INDEX port $UPDOWN_RUNNER__METRICS_PORT"; sleep 60'
+    command=sh -c 'echo "$SUPERVISOR_PROCESS_NAME $UPDOWN_RUNNER__INSTANCE_INDEX $UPDOWN_RUNNER__METRICS_PORT";sleep 60'
     environment=UPDOWN_RUNNER__METRICS_PORT="9107"
     startsecs=0
     redirect_stderr=true
@@ -121,8 +121,7 @@ def test_supervisord_runs_the_two_instances_under_their_own_names_and_numbers(tm
         proc.communicate(timeout=30)
 
     assert "quoter:quoter-0" in status and "quoter:quoter-1" in status, status
-    assert [p.read_text().strip() for p in logs] == ["instance quoter-0 index 0 port 9107",
-                                                     "instance quoter-1 index 1 port 9107"]  # fmt: skip
+    assert [p.read_text().strip() for p in logs] == ["quoter-0 0 9107", "quoter-1 1 9107"]  # fmt: skip
 
 
 def test_every_stage_that_can_scale_has_a_program_the_repositorys_config_can_run_twice(tmp_path: Path) -> None:
