@@ -115,6 +115,8 @@ class SeriesLeases:
         self._yielding: set[str] = set()
         self._busy: dict[str, int] = {}
         self._steps = 0
+        #: What the last step found this instance owning (held in Redis, not yielding).
+        self._owned: set[str] = set()
         self.changed = asyncio.Event()
 
     def holds(self, series: str) -> bool:
@@ -133,11 +135,13 @@ class SeriesLeases:
         self._busy[series] -= 1
 
     async def step(self) -> Change:
-        """Register, renew, give back what is yielded and idle, take free series up to the share.
+        """Register, renew, give back what is yielded and idle, take free series up to the share;
+        what changed since the last step (a lease trusted no more for want of steps is not lost
+        until a step finds it gone: :meth:`holds` says whether to handle a series now).
 
         The first step only registers (and renews what a previous life of this instance held), so
         that instances started together see each other before any takes a share."""
-        before = set(self.held())
+        before = self._owned
         sent = time.monotonic()
         give_back = [i + 1 for i, s in enumerate(self.series) if s in self._yielding and not self._busy.get(s)]
         take = "1" if self._steps > 0 else "0"
@@ -150,7 +154,7 @@ class SeriesLeases:
         self._yielding &= set(self._until)
         mine = [s for s in self.series if s in self._until and s not in self._yielding]
         self._yielding.update(mine[share:])  # over the share: a peer came; the last ones go
-        after = set(self.held())
+        after = self._owned = set(self._until) - self._yielding
         change = Change(gained=tuple(s for s in self.series if s in after - before),
                         lost=tuple(s for s in self.series if s in before - after))  # fmt: skip
         if change.gained or change.lost:
@@ -161,6 +165,7 @@ class SeriesLeases:
     async def release_all(self) -> int:
         """Give every lease back (a graceful stop: a peer takes the series at its next step)."""
         self._until.clear()
+        self._owned = set()
         pipe = self._redis.pipeline(transaction=True)
         pipe.eval(_RELEASE, len(self._keys) - 1, *self._keys[1:], self.instance)
         pipe.zrem(self._keys[0], self.instance)
