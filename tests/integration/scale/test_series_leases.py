@@ -90,3 +90,31 @@ async def test_a_lease_not_renewed_is_no_longer_trusted_before_redis_lets_it_go(
     assert not a.holds(SERIES[0])
     assert await client.get(lease_key("quoter", SERIES[0])) == b"quoter-0"  # still a's in Redis
     await client.aclose()
+
+
+async def test_a_worker_user_of_the_deployment_may_keep_its_leases_and_take_pending_entries(redis_url: str) -> None:
+    from common.bus.connection import connect
+    from common.config.settings import RedisSettings
+    from common.ops.redis_acl import WORKERS
+    from common.runner.scale import take_pending
+
+    admin = aioredis.Redis.from_url(redis_url)
+    rule = next(u for u in WORKERS if u.name == "quoter").rule().split(" ")[2:]  # after "user quoter"
+    await admin.execute_command("ACL", "SETUSER", "quoter", "reset", *[">pw" if r.startswith("#") else r for r in rule])
+    await admin.xgroup_create("signal.btc-updown-15m", "quoter", id="0", mkstream=True)
+    await admin.xadd("signal.btc-updown-15m", {"n": "1"})
+    await admin.xreadgroup("quoter", "quoter-9", {"signal.btc-updown-15m": ">"})
+    await admin.execute_command("ACL", "LOG", "RESET")
+    client = connect(RedisSettings(url=redis_url), client_name="quoter-0", user=("quoter", "pw"))  # the runner's
+    try:
+        a = leases(client, "quoter-0")
+        await settle(a)
+        assert sorted(a.held()) == sorted(SERIES)
+        assert await take_pending(client, "signal.btc-updown-15m", "quoter", "quoter-0") == 1
+        assert await a.release_all() == 2
+        log = await admin.execute_command("ACL", "LOG")
+        assert log == [], [(e[b"object"], e[b"reason"], e[b"client-info"][-60:]) for e in log]
+    finally:
+        await client.aclose()
+        await admin.execute_command("ACL", "DELUSER", "quoter")
+        await admin.aclose()
