@@ -111,6 +111,10 @@ class RunnerSettings(_Section):
     #: of it, ``common.runner.lease``): within this long of an instance's death another instance has
     #: taken its series over, with their pending entries.
     series_lease_ms: int = Field(3_000, ge=300)
+    #: This machine's tag, appended to each of its instance names (``quoter-0-vm2``): instances of a
+    #: stage on several machines must have distinct names (their consumer names and leases). Empty:
+    #: the process name alone (one machine).
+    host_tag: str = Field("", pattern=r"^[a-z0-9]*$")
 
     @field_validator("instances")
     @classmethod

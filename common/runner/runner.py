@@ -41,6 +41,8 @@ async def run_worker(
     spec: WorkerSpec, settings: Settings, *, instance: str | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> int:
     instance = instance or instance_name(spec.name)
+    if settings.runner.host_tag:
+        instance = f"{instance}-{settings.runner.host_tag}"
     logs.configure(spec.name, settings.log.level)
     log = logs.get_logger(spec.name)
     metrics.serve(scale.metrics_port(settings), settings.runner.metrics_host)

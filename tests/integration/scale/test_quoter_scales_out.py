@@ -95,9 +95,18 @@ def owner(client: redis.Redis, key: str) -> str | None:
     return None if raw is None else raw.decode()
 
 
+#: Where the two quoters run: (process name, machine tag) each. On two machines supervisord names
+#: both ``quoter-0``; ``runner.host_tag`` keeps their instance names apart.
+PLACES = {
+    "one machine": (("quoter-0", ""), ("quoter-1", "")),
+    "two machines": (("quoter-0", "vm1"), ("quoter-0", "vm2")),
+}
+
+
 @pytest.mark.timeout(180)
+@pytest.mark.parametrize("place", list(PLACES))
 def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_intent_lost_or_doubled(
-    redis_url: str, tmp_path: Path
+    redis_url: str, tmp_path: Path, place: str
 ) -> None:
     # Arrange: the windows discovery would have published, and the quoter's groups on the signals.
     client = redis.Redis.from_url(redis_url)
@@ -106,7 +115,12 @@ def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_int
     for record in records.values():
         state.put(client, state.MARKETS, record.slug, record)
         client.xgroup_create(streams.signal(record.series or ""), "quoter", id="0", mkstream=True)
-    procs = {name: start_worker("quoter", redis_url, tmp_path, name, **ENV) for name in ("quoter-0", "quoter-1")}
+    procs, logs = {}, {}
+    for process, tag in PLACES[place]:
+        instance, folder = (f"{process}-{tag}", tmp_path / tag) if tag else (process, tmp_path)
+        folder.mkdir(exist_ok=True)
+        procs[instance] = start_worker("quoter", redis_url, folder, process, UPDOWN_RUNNER__HOST_TAG=tag, **ENV)
+        logs[instance] = folder / f"{process}.log"
     wait_for(lambda: {owner(client, key) for key in SERIES.values()} == set(procs), 60, "each quoter owning a series")
     feed = Feed(redis_url, records)
     feed.start()
@@ -141,4 +155,4 @@ def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_int
     print(f"longest gap between intents of the orphaned series: {gap_ms:.0f} ms (lease {LEASE_MS} ms)")
     assert gap_ms <= LEASE_MS + TAKE_UP_SLACK_MS
     # The killed instance's pending signals were claimed, not lost: the logs say so.
-    assert "series_consuming" in (tmp_path / f"{survivor}.log").read_text()
+    assert "series_consuming" in logs[survivor].read_text()
