@@ -116,5 +116,6 @@ async def test_a_worker_user_of_the_deployment_may_keep_its_leases_and_take_pend
         assert log == [], [(e[b"object"], e[b"reason"], e[b"client-info"][-60:]) for e in log]
     finally:
         await client.aclose()
+        await client.connection_pool.disconnect()  # a pool given to the client is not closed with it
         await admin.execute_command("ACL", "DELUSER", "quoter")
         await admin.aclose()

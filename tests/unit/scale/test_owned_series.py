@@ -56,9 +56,11 @@ async def test_a_scaled_alpha_signals_only_the_series_it_owns() -> None:
 
     assert alpha.signal_for(ctx, SERIES[0], NOW_MS) is not None
     assert alpha.signal_for(ctx, SERIES[1], NOW_MS) is None
+    await ctx.redis.aclose()
 
 
 async def test_one_alpha_signals_every_series() -> None:
     ctx = await alpha_on(None)
 
     assert all(alpha.signal_for(ctx, key, NOW_MS) is not None for key in SERIES)
+    await ctx.redis.aclose()
