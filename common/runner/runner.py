@@ -150,6 +150,7 @@ def _request_stop(ctx: Context, sig: signal.Signals) -> None:
 
 
 async def _start(ctx: Context, spec: WorkerSpec) -> None:
+    await scale.refuse_a_name_in_use(ctx)
     ctx.state = await control.persisted_state(ctx.redis, ctx.name)
     if spec.setup is not None:
         await spec.setup(ctx)

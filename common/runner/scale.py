@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 import redis.asyncio as aioredis
 
+from common.config.errors import ConfigError
 from common.config.settings import METRICS_PORT_STRIDE, Settings
+from common.runner import health
 from common.runner.consume import Consumer
 from common.runner.lease import SeriesLeases
 from common.runner.spec import Context, Input, WorkerSpec
@@ -52,6 +55,22 @@ def metrics_port(settings: Settings) -> int:
 def series_of_stream(stream: str) -> str:
     """``signal.btc-updown-15m`` -> ``btc-updown-15m``."""
     return stream.partition(".")[2]
+
+
+async def name_in_use_elsewhere(redis: aioredis.Redis, instance: str, host: str) -> str | None:
+    """The other machine a live instance of this name runs on (its health hash says so), if any:
+    two holders of one name would both hold its leases (``runner.host_tag`` tells machines apart)."""
+    other = await redis.hget(health.key(instance), "host")
+    name = other.decode() if isinstance(other, bytes) else other
+    return name if name and name != host else None
+
+
+async def refuse_a_name_in_use(ctx: Context) -> None:
+    """A scaled instance does not start under a name a live instance on another machine has."""
+    if ctx.leases is not None:
+        other = await name_in_use_elsewhere(ctx.redis, ctx.instance, socket.gethostname())
+        if other is not None:
+            raise ConfigError(f"instance {ctx.instance} already runs on {other}: give each machine its runner.host_tag")
 
 
 async def keep_leases(ctx: Context, spec: WorkerSpec, leases: SeriesLeases) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -119,3 +120,20 @@ async def test_a_worker_user_of_the_deployment_may_keep_its_leases_and_take_pend
         await client.connection_pool.disconnect()  # a pool given to the client is not closed with it
         await admin.execute_command("ACL", "DELUSER", "quoter")
         await admin.aclose()
+
+
+def test_a_scaled_instance_does_not_start_under_a_name_live_on_another_machine(redis_url: str, tmp_path: Path) -> None:
+    import redis as sync_redis
+
+    from common.runner import health
+    from tests.integration.bus.procs import start_worker
+
+    client = sync_redis.Redis.from_url(redis_url)
+    client.hset(health.key("quoter-0"), mapping={"worker": "quoter", "host": "another-vm", "pid": 1})
+    client.pexpire(health.key("quoter-0"), 60_000)
+    proc = start_worker("quoter", redis_url, tmp_path, "quoter-0", UPDOWN_RUNNER__INSTANCES='{"quoter": 2}')
+
+    assert proc.wait(60) != 0
+    assert "quoter-0 already runs on another-vm" in (tmp_path / "quoter-0.log").read_text()
+    assert client.get(lease_key("quoter", "btc-updown-15m")) is None  # it took nothing
+    client.close()
