@@ -75,11 +75,14 @@ async def refuse_a_name_in_use(ctx: Context) -> None:
 
 async def keep_leases(ctx: Context, spec: WorkerSpec, leases: SeriesLeases) -> None:
     """Step the leases every renewal period; tell the stage what it gained and lost."""
+    first = True
     while True:
         change = await leases.step()
         if change.gained or change.lost:
-            ctx.log.warning("series_owned", gained=list(change.gained), lost=list(change.lost),
-                            held=leases.held())  # fmt: skip
+            # The first series an instance takes are its start; later changes are takeovers: loud.
+            say = ctx.log.info if first and not change.lost else ctx.log.warning
+            first = False
+            say("series_owned", gained=list(change.gained), lost=list(change.lost), held=leases.held())
             if spec.on_series is not None:
                 await spec.on_series(ctx, change.gained, change.lost)
         if not await ctx.sleep(leases.renew_s):
