@@ -71,3 +71,4 @@ def test_a_feed_book_killed_in_the_middle_hands_its_series_to_the_other(redis_ur
     print(f"longest gap in the orphaned series' book stream: {gap_ms} ms (lease {LEASE_MS} ms)")
     assert gap_ms <= LEASE_MS + TAKE_UP_SLACK_MS
     assert sum(1 for ms in times if ms > killed_ms) >= AFTER_KILL
+    client.close()

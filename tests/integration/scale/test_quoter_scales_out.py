@@ -143,6 +143,7 @@ def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_int
     finally:
         feed.halt.set()
         feed.join(5)
+        feed.client.close()
     for key in SERIES.values():
         wait_for(lambda key=key: len(intents(client, key)) >= len(feed.sent[key]), 30, f"every signal of {key}")
     assert stop_all([procs[survivor]]) == [0]
@@ -158,3 +159,4 @@ def test_a_quoter_killed_in_the_middle_hands_its_series_to_the_other_with_no_int
     assert gap_ms <= LEASE_MS + TAKE_UP_SLACK_MS
     # The killed instance's pending signals were claimed, not lost: the logs say so.
     assert "series_consuming" in logs[survivor].read_text()
+    client.close()
