@@ -124,7 +124,7 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
                UPDOWN_PAPER_AUTOSTART="true" if settings.mode is Mode.PAPER else "false")  # fmt: skip
     # The run's config names its user and puts a password on the socket (supervisord's CRIT
     # warnings, answered); -s keeps supervisord's own log lines in var/log/supervisord.log.
-    run_conf = supervisor_conf.write(Path(settings.data_dir), secrets_dir())
+    run_conf = supervisor_conf.write(Path(settings.data_dir), secrets_dir(), settings)
     env[CONF_ENV] = str(run_conf)
     proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(run_conf), "-n", "-s"],
                             env=env, start_new_session=True)  # fmt: skip

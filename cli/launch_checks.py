@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cli.console import say
 from common.config import Mode, Settings
+from common.config.settings import METRICS_PORT_STRIDE
 
 #: The supervisord config, beside the packages.
 CONF = Path(__file__).resolve().parents[1] / "supervisord.conf"
@@ -39,6 +40,10 @@ def live_preflight(settings: Settings, confirmed: bool) -> bool:
 def busy_ports(settings: Settings) -> list[str]:
     """The loopback ports this run needs that something else already holds."""
     wanted = {f"metrics port of {name}": port for name, port in metrics_ports().items()}
+    for name, count in settings.runner.instances.items():  # a scaled stage's other instances
+        base = wanted.get(f"metrics port of {name}", 0)
+        for index in range(1, count if base else 0):
+            wanted[f"metrics port of {name}-{index}"] = base + index * METRICS_PORT_STRIDE
     if settings.mode is Mode.SIM:
         wanted["the emulator's port (sim.port)"] = settings.sim.port
     busy = []

@@ -79,6 +79,14 @@ class BusSettings(_Section):
     publish_backlog_max: int = Field(50_000, ge=1_000)
 
 
+#: The stages that can run as several instances splitting the series (``runner.instances``). Not
+#: the executor yet: its instances would share one API key, whose heartbeat chain, open orders and
+#: cancel-all are the key's (README, "Scaling out").
+SCALABLE_WORKERS = ("feed-book", "alpha", "quoter")
+#: Between the metrics ports of two instances of one stage (9105, 9205, ...).
+METRICS_PORT_STRIDE = 100
+
+
 class RunnerSettings(_Section):
     #: The health key expires this long after the last write: a dead worker disappears.
     health_ttl_s: int = Field(15, gt=0)
@@ -99,6 +107,33 @@ class RunnerSettings(_Section):
     #: The wall time traced workers read: "system", or "event" (the recorded event times of their
     #: inputs: a replay through real worker processes, as ``updown stress`` runs them).
     clock: Literal["system", "event"] = "system"
+    #: Instances of a stage that split the series between them (``quoter = 2``); a stage not named
+    #: runs one instance, which owns every series (no lease). Only ``SCALABLE_WORKERS`` may scale.
+    instances: dict[str, int] = {}
+    #: This instance's number among its stage's (supervisord's ``process_num``: 0, 1, ...); its
+    #: metrics port is ``metrics_port + instance_index * METRICS_PORT_STRIDE``.
+    instance_index: int = Field(0, ge=0)
+    #: A scaled stage's hold on a series (``lease:<worker>:<series>`` in Redis, renewed every quarter
+    #: of it, ``common.runner.lease``): within this long of an instance's death another instance has
+    #: taken its series over, with their pending entries.
+    series_lease_ms: int = Field(3_000, ge=300)
+    #: This machine's tag, appended to each of its instance names (``quoter-0-vm2``): instances of a
+    #: stage on several machines must have distinct names (their consumer names and leases). Empty:
+    #: the process name alone (one machine).
+    host_tag: str = Field("", pattern=r"^[a-z0-9]*$")
+
+    @field_validator("instances")
+    @classmethod
+    def _only_scalable(cls, value: dict[str, int]) -> dict[str, int]:
+        for worker, count in value.items():
+            if worker not in SCALABLE_WORKERS:
+                raise ValueError(f"runner.instances: {worker!r} cannot scale out; these can: {SCALABLE_WORKERS}")
+            if count < 1:
+                raise ValueError(f"runner.instances.{worker} must be at least 1, not {count}")
+        return value
+
+    def instances_of(self, worker: str) -> int:
+        return self.instances.get(worker, 1)
 
 
 class LogSettings(_Section):

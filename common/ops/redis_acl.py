@@ -16,16 +16,18 @@ from dataclasses import dataclass
 
 #: Every runner-run worker: the handshake (redis-py's HELLO, the fast lane's CLIENT SETNAME), its
 #: health hash, control (ctl group, sticky state, trading mode), consumer groups (read, ack, claim,
-#: dead-letter, pending-safe trimming), the bus's Lua scripts and their "already emitted" markers.
+#: dead-letter, pending-safe trimming), the bus's Lua scripts and their "already emitted" markers,
+#: and the series leases of a scaled stage (``common.runner.lease``: its script's commands).
 RUNNER_COMMANDS = (
     "hello", "auth", "ping", "select", "client|setname", "client|setinfo", "multi", "exec", "discard",
     "exists", "del", "get", "set", "hset", "hget", "hgetall", "pexpire",
     "xgroup|create", "xreadgroup", "xread", "xack", "xautoclaim", "xclaim", "xpending", "xinfo|groups",
     "xinfo|stream", "xlen", "xrange", "xadd", "xtrim", "evalsha", "eval", "script|load",
+    "time", "zadd", "zremrangebyscore", "zcard", "zrem",
 )  # fmt: skip
 #: Keys of every worker W: ``{w}`` is replaced by its name.
 RUNNER_KEYS = ("health:{w}", "health:{w}-*", "ctl", "ctl:state", "ctl:trading_mode", "emitted:{w}:*",
-               "state:latency")  # fmt: skip
+               "state:latency", "lease:{w}:*")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,29 +54,60 @@ WORKERS: tuple[WorkerUser, ...] = (
     WorkerUser("hb-producer", keys=("hb", "hb:seq"), commands=("incrby",)),
     WorkerUser("hb-relay", inputs=("hb",), keys=("hb.seen",)),
     WorkerUser("discovery", keys=("markets", "state:markets"), commands=("hdel",)),
-    WorkerUser("feed-book", inputs=("markets",),
-               keys=("book.*", "raw.book", "feeds", "state:feeds", "state:book:*", "state:markets", "alerts")),
+    WorkerUser(
+        "feed-book",
+        inputs=("markets",),
+        keys=("book.*", "raw.book", "feeds", "state:feeds", "state:book:*", "state:markets", "alerts"),
+    ),
     WorkerUser("feed-ref", keys=("ref.*", "raw.ref", "feeds", "state:feeds", "alerts")),
-    WorkerUser("feed-user", inputs=("markets",),
-               keys=("fills", "orders", "feeds", "state:feeds", "state:markets", "seen:fill:*", "feed-user:*",
-                     "alerts")),
+    WorkerUser(
+        "feed-user",
+        inputs=("markets",),
+        keys=("fills", "orders", "feeds", "state:feeds", "state:markets", "seen:fill:*", "feed-user:*", "alerts"),
+    ),
     WorkerUser("alpha", inputs=("book.*", "ref.*", "fills", "markets"), keys=("signal.*", "state:markets")),
-    WorkerUser("quoter", inputs=("signal.*", "book.*", "markets", "positions", "rewards", "feeds"),
-               keys=("intent.*", "fills", "state:markets", "state:positions", "state:feeds", "health:*",
-                     "ctl:flat_ms", "alerts"),
-               commands=("scan",)),
+    WorkerUser(
+        "quoter",
+        inputs=("signal.*", "book.*", "markets", "positions", "rewards", "feeds"),
+        keys=(
+            "intent.*",
+            "fills",
+            "state:markets",
+            "state:positions",
+            "state:feeds",
+            "health:*",
+            "ctl:flat_ms",
+            "alerts",
+        ),
+        commands=("scan",),
+    ),
     # The paper executor runs as "executor" too: it also reads the books and writes what the venue would.
-    WorkerUser("executor", inputs=("intent.*", "markets", "orders", "book.*"),
-               keys=("exec", "fills", "state:exec", "state:orders", "state:feeds", "state:positions",
-                     "state:markets", "state:book:*", "alerts"),
-               commands=("hdel",)),
-    WorkerUser("ledger", inputs=("markets", "fills", "exec", "inventory", "book.*"),
-               keys=("positions", "state:positions", "state:pnl", "state:ledger", "state:ledger:*", "alerts"),
-               commands=("hsetnx", "hmget", "hincrby", "hdel", "lrange", "rpush", "zadd", "zrange",
-                         "zremrangebyscore")),
+    WorkerUser(
+        "executor",
+        inputs=("intent.*", "markets", "orders", "book.*"),
+        keys=(
+            "exec",
+            "fills",
+            "state:exec",
+            "state:orders",
+            "state:feeds",
+            "state:positions",
+            "state:markets",
+            "state:book:*",
+            "alerts",
+        ),
+        commands=("hdel",),
+    ),
+    WorkerUser(
+        "ledger",
+        inputs=("markets", "fills", "exec", "inventory", "book.*"),
+        keys=("positions", "state:positions", "state:pnl", "state:ledger", "state:ledger:*", "alerts"),
+        commands=("hsetnx", "hmget", "hincrby", "hdel", "lrange", "rpush", "zadd", "zrange", "zremrangebyscore"),
+    ),
     WorkerUser("merger", inputs=("markets",), keys=("inventory", "state:positions")),
-    WorkerUser("rewards", inputs=("fills", "markets"),
-               keys=("rewards", "state:markets", "state:orders", "state:book:*")),
+    WorkerUser(
+        "rewards", inputs=("fills", "markets"), keys=("rewards", "state:markets", "state:orders", "state:book:*")
+    ),
     # The recorder: every stream (found with SCAN), read through its own group and acked; its group
     # dropped from a stream no longer recorded.
     WorkerUser("recorder", keys=("*",), commands=("scan", "xgroup|destroy")),

@@ -13,7 +13,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -40,9 +40,12 @@ def infrastructure_failure(exc: BaseException) -> bool:
 
 
 class Consumer:
-    def __init__(self, ctx: Context, reader: GroupReader, handle: Handler, hops: Spans | None = None) -> None:
+    def __init__(self, ctx: Context, reader: GroupReader, handle: Handler, hops: Spans | None = None,
+                 owns: Callable[[], bool] | None = None) -> None:  # fmt: skip
         self._ctx = ctx
         self._reader = reader
+        #: For a series' stream of a scaled stage: False once the series is no longer this instance's.
+        self._owns = owns or (lambda: True)
         self._handle = handle
         #: Where this stage's hop is observed (the runner publishes it), and under which name.
         self._hops = hops
@@ -63,7 +66,7 @@ class Consumer:
         reader.reread_pending()
         self._in_flight = None
         try:
-            while not ctx.stopping.is_set():
+            while not ctx.stopping.is_set() and self._owns():
                 if not ctx.active:
                     await self._settle()
                     await ctx.sleep(0.2)
@@ -75,6 +78,8 @@ class Consumer:
                 if not batch:
                     await self._settle()
                     continue
+                if not self._owns():
+                    break  # left pending: the series' next owner claims them, in order
                 failed_deliveries = await self.process(batch)
                 if failed_deliveries:
                     await self._settle()
@@ -83,6 +88,10 @@ class Consumer:
         finally:
             await self._settle()
             await reader.aclose()
+
+    @property
+    def reader(self) -> GroupReader:
+        return self._reader
 
     async def _settle(self) -> None:
         """Wait for the batch script in flight (its errors surface here, in order)."""

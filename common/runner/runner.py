@@ -28,9 +28,9 @@ from common.config.settings import Settings
 from common.errors import UpdownError, is_retryable
 from common.latency import BUS_HOP, Spans, hop_span
 from common.retry import Backoff
-from common.runner import control, health
+from common.runner import control, health, scale
 from common.runner.consume import Consumer
-from common.runner.spec import Context, WorkerSpec, WorkerState, instance_name
+from common.runner.spec import Context, Input, WorkerSpec, WorkerState, instance_name
 from common.runner.tracing import Tracer
 from common.schemas.control import ControlCommand
 
@@ -43,9 +43,11 @@ async def run_worker(
     spec: WorkerSpec, settings: Settings, *, instance: str | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> int:
     instance = instance or instance_name(spec.name)
+    if settings.runner.host_tag:
+        instance = f"{instance}-{settings.runner.host_tag}"
     logs.configure(spec.name, settings.log.level)
     log = logs.get_logger(spec.name)
-    metrics.serve(settings.runner.metrics_port, settings.runner.metrics_host)
+    metrics.serve(scale.metrics_port(settings), settings.runner.metrics_host)
     redis = connect(settings.redis, client_name=instance, user=worker_redis_user(spec.name))
     tracer = None
     if spec.trace and settings.runner.trace:
@@ -54,6 +56,7 @@ async def run_worker(
     ctx = Context(name=spec.name, instance=instance, settings=settings, redis=redis,
                   writer=Writer(redis, spec.name, settings.bus, clock), log=log, clock=clock,
                   tracer=tracer)  # fmt: skip
+    ctx.leases = leases = scale.leases_for(spec, settings, redis, instance)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _request_stop, ctx, sig)
@@ -75,13 +78,17 @@ async def run_worker(
         asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec)), name="control"),
         asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec, hops)), name="gauges"),
     ]
+    if leases is not None:
+        tasks.append(asyncio.create_task(_guarded(ctx, "leases", lambda: scale.keep_leases(ctx, spec, leases)),
+                                         name="leases"))  # fmt: skip
     for inp, stream in inputs:
-        reader = GroupReader(redis, stream=stream, group=inp.group or spec.name, consumer=instance,
+        group = scale.group_of(spec, inp, instance, leases is not None)
+        reader = GroupReader(redis, stream=stream, group=group, consumer=instance,
                              cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
         assert spec.handle is not None
-        consumer = Consumer(ctx, reader, spec.handle, hops)
         loop_name = f"consume:{stream}"
-        tasks.append(asyncio.create_task(_guarded(ctx, loop_name, consumer.run), name=loop_name))
+        tasks.append(asyncio.create_task(_guarded(ctx, loop_name, _consume(ctx, inp, reader, spec, hops)),
+                                         name=loop_name))  # fmt: skip
     if spec.source is not None:
         source = spec.source
         tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx)), name="source"))
@@ -99,6 +106,8 @@ async def run_worker(
         except Exception as exc:
             log.exception("teardown_failed", error=repr(exc))
     with contextlib.suppress(*_REDIS_DOWN):
+        if leases is not None:
+            await leases.release_all()  # a peer takes the series at its next step, not a lease later
         await redis.delete(health.key(instance))
         if hops.names:
             await hops.write(redis)  # the last figures, for whoever reads them after the stop
@@ -106,6 +115,19 @@ async def run_worker(
     await redis.aclose()
     log.info("stopped", instance=instance, crashed=crashed)
     return 1 if crashed else 0
+
+
+def _consume(
+    ctx: Context, inp: Input, reader: GroupReader, spec: WorkerSpec, hops: Spans
+) -> Callable[[], Awaitable[None]]:
+    """The input's loop: a consumer, run only while the series is ours when the stage is scaled."""
+    assert spec.handle is not None
+    leases = ctx.leases
+    if leases is None or not inp.per_series:
+        return Consumer(ctx, reader, spec.handle, hops).run
+    series = scale.series_of_stream(reader.stream)
+    consumer = Consumer(ctx, reader, spec.handle, hops, owns=lambda: leases.holds(series))
+    return lambda: scale.consume_owned(ctx, leases, consumer, series)
 
 
 async def _until_stop_or_crash(ctx: Context, tasks: list[asyncio.Task[None]]) -> bool:
@@ -135,6 +157,7 @@ def _request_stop(ctx: Context, sig: signal.Signals) -> None:
 
 
 async def _start(ctx: Context, spec: WorkerSpec) -> None:
+    await scale.refuse_a_name_in_use(ctx)
     ctx.state = await control.persisted_state(ctx.redis, ctx.name)
     if spec.setup is not None:
         await spec.setup(ctx)
@@ -220,7 +243,7 @@ async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:
             await hops.write(ctx.redis)
         for inp in spec.inputs:
             for stream in inp.resolve(ctx.settings):
-                group = inp.group or spec.name
+                group = scale.group_of(spec, inp, ctx.instance, ctx.leases is not None)
                 reader = GroupReader(ctx.redis, stream=stream, group=group, consumer=ctx.instance,
                                      cfg=ctx.settings.bus, block_ms=0)  # fmt: skip
                 st = await reader.status()

@@ -22,6 +22,7 @@ from common.clock import Clock
 from common.config.settings import Settings
 from common.logs import Log
 from common.runner.tracing import Tracer
+from common.runner.lease import SeriesLeases
 from common.schemas.base import Message
 from common.schemas.control import ControlCommand
 
@@ -44,6 +45,9 @@ class Input:
     group: str | None = None
     #: Where a new group starts: "0" = everything already in the stream, "$" = only what comes next.
     start_id: str = "0"
+    #: One stream per series (``<kind>.<series>``): when the stage runs several instances, only the
+    #: series' owner reads it (``common.runner.scale``); the other inputs then reach every instance.
+    per_series: bool = False
 
     def resolve(self, settings: Settings) -> list[str]:
         return [self.streams] if isinstance(self.streams, str) else list(self.streams(settings))
@@ -55,6 +59,8 @@ ControlHook = Callable[["Context", ControlCommand], Awaitable[None]]
 #: A decision a source loop makes, made again by a replay at its recorded time (``value``: what the
 #: loop had observed outside the streams, as traced).
 SourceDecision = Callable[["Context", str], Awaitable[None]]
+#: Called with the series this instance just gained and lost (a scaled stage only).
+SeriesHook = Callable[["Context", Sequence[str], Sequence[str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class WorkerSpec:
     #: reproduce it; the decisions of its source loop, by the name their traces carry.
     trace: bool = False
     source_decisions: dict[str, SourceDecision] = field(default_factory=dict)
+    on_series: SeriesHook | None = None
 
     def __post_init__(self) -> None:
         if self.handle is None and self.source is None:
@@ -99,6 +106,12 @@ class Context:
     resources: dict[str, Any] = field(default_factory=dict)
     #: The decision trace of a traced worker (None otherwise).
     tracer: Tracer | None = None
+    #: The series leases of a scaled stage (``runner.instances``); None: this instance owns them all.
+    leases: SeriesLeases | None = None
+
+    def owns(self, series: str) -> bool:
+        """This instance handles the series (always, unless its stage runs several instances)."""
+        return self.leases is None or self.leases.holds(series)
 
     @property
     def active(self) -> bool:

@@ -52,9 +52,13 @@ class SeriesState:
         return min(live, key=lambda w: w.end_s) if live else None
 
 
-def market_data(settings: Settings) -> list[str]:
-    """Ticks and books: only what comes after the worker first starts is of any use."""
-    return [*(streams.ref(a) for a in series_assets(settings)), *(streams.book(k) for k in series_keys(settings))]
+def ref_streams(settings: Settings) -> list[str]:
+    """Ticks: only what comes after the worker first starts is of any use (as of books)."""
+    return [streams.ref(a) for a in series_assets(settings)]
+
+
+def book_streams(settings: Settings) -> list[str]:
+    return [streams.book(k) for k in series_keys(settings)]
 
 
 async def setup(ctx: Context) -> None:
@@ -71,8 +75,8 @@ async def setup(ctx: Context) -> None:
 def signal_for(ctx: Context, key: str, now_ms: int) -> Signal | None:
     held: SeriesState = ctx.resources["series"][key]
     window = held.current(now_ms)
-    if window is None:
-        return None
+    if window is None or not ctx.owns(key):
+        return None  # a series another instance owns (runner.instances): its core is kept warm here
     signal = held.core.evaluate(now_ms, window, halted=ctx.resources["halted"])
     metrics.observe(signal)
     return signal
@@ -161,6 +165,7 @@ def reconfigure(ctx: Context, cmd: ControlCommand) -> None:
     ctx.log.warning("strategy_reloaded", request_id=cmd.request_id, changed=changed)
 
 
-SPEC = WorkerSpec(name="alpha", inputs=(Input(streams.MARKETS), Input(streams.FILLS), Input(market_data, start_id="$")),
+SPEC = WorkerSpec(name="alpha", inputs=(Input(streams.MARKETS), Input(streams.FILLS), Input(ref_streams, start_id="$"),
+                                        Input(book_streams, start_id="$", per_series=True)),
                   handle=handle, source=timer, setup=setup, on_control=on_control,
                   trace=True, source_decisions={TIMER: timer_tick})  # fmt: skip

@@ -2,7 +2,9 @@
 
 Subscribes to the tokens of every window discovery publishes and drops them when a window is
 resolved; rebuilds books from fresh snapshots after every reconnect; keeps the latest full book
-of each token in ``state:book:<token>``.
+of each token in ``state:book:<token>``. Run as several instances (``runner.instances``), each
+follows the series it owns only: it subscribes a series' tokens when it gains the series (the
+venue answers with fresh snapshots) and drops them when it loses it.
 """
 
 from __future__ import annotations
@@ -57,10 +59,31 @@ def subscribe_frame(tokens: Sequence[str], initial: bool) -> str:
     return json.dumps({"operation": "subscribe", "assets_ids": list(tokens), "custom_feature_enabled": True})
 
 
+def owned_tokens(ctx: Context, series: Sequence[str] | None = None) -> list[str]:
+    """The tokens of the series this instance owns (of ``series`` only, when given)."""
+    view: MarketsView = ctx.resources["view"]
+    return [t for t, s in view.series_of_token.items() if ctx.owns(s) and (series is None or s in series)]
+
+
 async def on_connect(ctx: Context, send: Send) -> None:
     keeper: BookKeeper = ctx.resources["keeper"]
     keeper.resync()
-    await send(subscribe_frame(ctx.resources["view"].tokens(), initial=True))
+    await send(subscribe_frame(owned_tokens(ctx), initial=True))
+
+
+async def on_series(ctx: Context, gained: Sequence[str], lost: Sequence[str]) -> None:
+    """Follow the series this instance gained, drop those it lost (a scaled feed-book only)."""
+    link: Link = ctx.resources["link"]
+    view: MarketsView = ctx.resources["view"]
+    keeper: BookKeeper = ctx.resources["keeper"]
+    gone = [t for t, s in view.series_of_token.items() if s in lost]
+    if gone:
+        await link.send(json.dumps({"operation": "unsubscribe", "assets_ids": gone}))
+        keeper.forget(gone)
+    new = owned_tokens(ctx, gained)
+    if new:
+        keeper.resync(new)
+        await link.send(subscribe_frame(new, initial=False))
 
 
 class _Meters:
@@ -99,8 +122,8 @@ async def on_frame(ctx: Context, raw: str | bytes, received_ms: float) -> None:
     for event in events:
         asset = getattr(event, "asset_id", None)
         series = view.series_of_token.get(asset or "")
-        if series is None:
-            continue  # a token we no longer follow
+        if series is None or not ctx.owns(series):
+            continue  # a token we no longer follow, or of a series another instance owns now
         venue_ms = getattr(event, "venue_ts_ms", recv_ms)
         batcher.add(streams.book(series), ctx.writer.fields(event, key=asset or "", event_ms=venue_ms,
                                                             ingest_ms=received_ms), maxlen, stamp)  # fmt: skip
@@ -123,7 +146,7 @@ async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
     link: Link = ctx.resources["link"]
     body = env.body
     if isinstance(body, MarketRecord):
-        new = view.on_record(body)
+        new = [t for t in view.on_record(body) if ctx.owns(view.series_of_token[t])]
         if new:
             await link.send(subscribe_frame(new, initial=False))
     elif isinstance(body, MarketLifecycle):
@@ -142,7 +165,7 @@ async def run(ctx: Context) -> None:
 async def write_snapshots(ctx: Context) -> None:
     keeper: BookKeeper = ctx.resources["keeper"]
     pipe = ctx.redis.pipeline(transaction=False)
-    for token in ctx.resources["view"].tokens():
+    for token in owned_tokens(ctx):
         snap = keeper.snapshot(token)
         if snap is not None:
             pipe.set(state.book_key(token), snap.model_dump_json(), px=60_000)
@@ -150,4 +173,5 @@ async def write_snapshots(ctx: Context) -> None:
     await ctx.resources["spans"].write(ctx.redis)
 
 
-SPEC = WorkerSpec(name="feed-book", inputs=(Input(streams.MARKETS),), handle=on_markets, source=run, setup=setup)
+SPEC = WorkerSpec(name="feed-book", inputs=(Input(streams.MARKETS),), handle=on_markets, source=run, setup=setup,
+                  on_series=on_series)  # fmt: skip

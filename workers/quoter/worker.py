@@ -120,8 +120,8 @@ def pinned_now(ctx: Context) -> Iterator[int]:
 def decide(ctx: Context, series: str) -> list[Emit]:
     view: View = ctx.resources["view"]
     signal = view.signals.get(series)
-    if signal is None:
-        return []
+    if signal is None or not ctx.owns(series):
+        return []  # another instance quotes a series this one does not own (runner.instances)
     record = view.records.get(signal.slug)
     if record is None:
         return []
@@ -227,7 +227,8 @@ def reconfigure(ctx: Context, cmd: ControlCommand) -> None:
 
 SPEC = WorkerSpec(
     name="quoter",
-    inputs=(Input(signal_streams, start_id="$"), Input(book_streams, start_id="$"), Input(streams.MARKETS),
+    inputs=(Input(signal_streams, start_id="$", per_series=True), Input(book_streams, start_id="$", per_series=True),
+            Input(streams.MARKETS),
             Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$"), Input(streams.FEEDS, start_id="$")),
     handle=handle, source=watch_ledger, setup=setup, on_control=on_control, writes=(intent_streams,),
     trace=True, source_decisions={LEDGER_TRUST: on_ledger_trust},

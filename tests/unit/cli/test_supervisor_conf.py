@@ -77,3 +77,60 @@ def test_supervisord_on_the_rendered_config_logs_no_crit_and_refuses_a_client_wi
     log = (tmp_path / "supervisord.log").read_text()
     assert "CRIT" not in log, log
     assert out == b""  # -s: nothing on stdout, it is all in the log file
+
+
+SCALED_SOURCE = SOURCE + textwrap.dedent("""
+    [program:quoter]
+    command=sh -c 'echo "$SUPERVISOR_PROCESS_NAME $UPDOWN_RUNNER__INSTANCE_INDEX $UPDOWN_RUNNER__METRICS_PORT";sleep 60'
+    environment=UPDOWN_RUNNER__METRICS_PORT="9107"
+    startsecs=0
+    redirect_stderr=true
+    stdout_logfile=%(here)s/%(program_name)s.log
+""")  # fmt: skip
+
+
+def test_a_stage_with_two_instances_becomes_one_program_of_two_processes_each_with_its_log_and_number(
+    tmp_path: Path,
+) -> None:
+    one = supervisor_conf.render(SCALED_SOURCE, tmp_path, "alice", "s3cret")
+    two = supervisor_conf.render(SCALED_SOURCE, tmp_path, "alice", "s3cret", {"quoter": 2})
+
+    assert "numprocs" not in one and "INSTANCE_INDEX=" not in one  # one instance: as it always was
+    section = two.split("[program:quoter]")[1]
+    assert "numprocs=2" in section and "process_name=%(program_name)s-%(process_num)d" in section
+    assert 'environment=UPDOWN_RUNNER__METRICS_PORT="9107",UPDOWN_RUNNER__INSTANCE_INDEX="%(process_num)d"' in section
+    assert "%(program_name)s-%(process_num)d.log" in section
+    assert "numprocs" not in two.split("[program:steady]")[1].split("[program:quoter]")[0]
+
+
+@pytest.mark.integration
+def test_supervisord_runs_the_two_instances_under_their_own_names_and_numbers(tmp_path: Path) -> None:
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(supervisor_conf.render(SCALED_SOURCE, tmp_path, supervisor_conf.current_user(), "s3cret",
+                                           {"quoter": 2}))  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "supervisor.supervisord", "-c", str(conf), "-n", "-s"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    logs = [tmp_path / "quoter-0.log", tmp_path / "quoter-1.log"]
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not all(p.is_file() and p.read_text() for p in logs) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        status = _ctl(conf).stdout
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+    assert "quoter:quoter-0" in status and "quoter:quoter-1" in status, status
+    assert [p.read_text().strip() for p in logs] == ["quoter-0 0 9107", "quoter-1 1 9107"]  # fmt: skip
+
+
+def test_every_stage_that_can_scale_has_a_program_the_repositorys_config_can_run_twice(tmp_path: Path) -> None:
+    from common.config.settings import SCALABLE_WORKERS
+
+    text = supervisor_conf.render(supervisor_conf.SOURCE.read_text(), tmp_path, "alice", "s3cret",
+                                  dict.fromkeys(SCALABLE_WORKERS, 2))  # fmt: skip
+
+    for worker in SCALABLE_WORKERS:
+        section = text.split(f"[program:{worker}]")[1].split("\n[")[0]
+        assert "numprocs=2" in section and 'INSTANCE_INDEX="%(process_num)d"' in section, worker
+        assert "%(program_name)s-%(process_num)d.log" in section, worker
