@@ -21,7 +21,7 @@ from sim.exchange.config import ExchangeConfig
 from sim.exchange.events import Event
 from sim.exchange.exchange import Exchange
 from sim.exchange.markets import MarketSpec
-from sim.faults import FaultKind, FaultProfile, Faults, rest_fault_middleware
+from sim.faults import FaultKind, FaultProfile, Faults, add_fault_routes, rest_fault_middleware
 from sim.gamma import GammaSource, add_gamma_routes
 from sim.polybolt import PolyBoltHub
 from sim.rtds import RtdsHub
@@ -176,6 +176,7 @@ class SimServer:
             if self.clob is not None:
                 self.clob.allowance_of = self._allowance_of
         app.router.add_get("/sim/world", self._world_state)
+        add_fault_routes(app, self.faults)
         return app
 
     def _allowance_of(self, address: str, asset_type: str) -> int | None:
