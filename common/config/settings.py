@@ -145,7 +145,8 @@ class SimSettings(_Section):
     #: Run the local EVM (merges and redeems on chain).
     chain: bool = True
     #: Series the emulator runs as Protocol V2 markets (Gamma ``version: "v2"``, ExchangeV3 orders
-    #: signed under EIP-712 domain "3"), e.g. ``["btc-60s"]``.
+    #: signed under EIP-712 domain "3", positions on the chain's Router and PositionManager), e.g.
+    #: ``["btc-60s"]``.
     v2_series: tuple[str, ...] = ()
 
 
