@@ -25,21 +25,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from eth_account import Account
 from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 from web3 import AsyncWeb3
 
 from common.chain.abi import CTF_ABI, ERC20_ABI, ROUTER_ABI
-from common.chain.gateway import MergeResult, RedeemResult
+from common.chain.eoa import SignerGateway
+from common.chain.gateway import RedeemResult
 from common.chain.intents import IntentStore
-from common.chain.planning import Balances, Payouts, plan_merge
-from common.chain.retry import RedeemNoOp, with_retries
-from common.chain.sender import GatewaySettings, TxSender
-
-T = TypeVar("T")
+from common.chain.planning import Balances, Payouts
+from common.chain.retry import RedeemNoOp
+from common.chain.sender import GatewaySettings
 
 #: A V2 market id is the first 31 bytes of its 32-byte condition id.
 MARKET_ID_BYTES = 31
@@ -72,23 +70,18 @@ class ProtocolV2Contracts(BaseModel):
         return to_checksum_address(value)
 
 
-class ProtocolV2Gateway:
+class ProtocolV2Gateway(SignerGateway):
     """An EOA merging and redeeming Protocol V2 positions through the Router, paying its own gas."""
 
     def __init__(self, w3: AsyncWeb3[Any], private_key: SecretStr, contracts: ProtocolV2Contracts,
                  store: IntentStore, *, chain_id: int, settings: GatewaySettings | None = None,
                  rng: random.Random | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:  # fmt: skip
-        account = Account.from_key(private_key.get_secret_value())
-        self.address = to_checksum_address(account.address)
+        super().__init__(w3, private_key, store, chain_id=chain_id, settings=settings, rng=rng, sleep=sleep)
         self.contracts = contracts
         self.router = w3.eth.contract(address=to_checksum_address(contracts.router), abi=ROUTER_ABI)
         self.positions = w3.eth.contract(address=to_checksum_address(contracts.position_manager), abi=CTF_ABI)
         self.payout_token = w3.eth.contract(address=to_checksum_address(contracts.payout_token), abi=ERC20_ABI)
-        self.settings = settings or GatewaySettings()
-        self._tx = TxSender(w3, account, self.address, store, chain_id, self.settings, sleep)
-        self._rng = rng or random.Random()
-        self._sleep = sleep
 
     def __repr__(self) -> str:
         return f"ProtocolV2Gateway(address={self.address}, router={self.contracts.router})"
@@ -112,36 +105,10 @@ class ProtocolV2Gateway:
     async def collateral_balance(self) -> int:
         return int(await self.payout_token.functions.balanceOf(self.address).call())
 
-    # --- actions -----------------------------------------------------------------------------
+    # --- one attempt of each action (retried by SignerGateway) -------------------------------
 
-    async def merge(self, condition_id: bytes, amount_micro: int, *, intent_id: str) -> MergeResult:
-        """Merge up to ``amount_micro`` full sets in total under ``intent_id`` (idempotent)."""
-        return await self._retrying(lambda: self._merge_once(condition_id, amount_micro, intent_id))
-
-    async def redeem(self, condition_id: bytes) -> RedeemResult:
-        """Redeem every held outcome of a resolved market, one Router call per outcome (as the SDK)."""
-        return await self._retrying(lambda: self._redeem_once(condition_id))
-
-    async def ensure_target_approved(self) -> str | None:
-        """Let the Router burn our positions (``PositionManager.setApprovalForAll(router)``)."""
-        return await self._retrying(self._approve_once)
-
-    async def _retrying(self, action: Callable[[], Awaitable[T]]) -> T:
-        return await with_retries(action, self.settings.backoff, self._rng, self._sleep)
-
-    async def _merge_once(self, condition_id: bytes, amount_micro: int, intent_id: str) -> MergeResult:
-        async with self._tx.lock():
-            intent = await self._tx.intent(intent_id, "merge", condition_id, amount_micro)
-            done_before = intent.done_micro
-            intent, tx_hash = await self._tx.settle(intent)
-            balances = await self.balances(condition_id)
-            amount = plan_merge(intent.requested_micro, balances, intent.done_micro, intent.pending_micro)
-            if amount > 0:
-                call = self.router.functions.merge(market_id(condition_id), amount)
-                intent, sent = await self._tx.send(intent, call, amount)
-                intent = await self._tx.confirm(intent, sent)
-                tx_hash = sent.tx_hash
-            return MergeResult(intent_id, condition_id, intent.done_micro - done_before, intent.done_micro, tx_hash)
+    def _merge_call(self, condition_id: bytes, amount_micro: int) -> Any:
+        return self.router.functions.merge(market_id(condition_id), amount_micro)
 
     async def _redeem_once(self, condition_id: bytes) -> RedeemResult:
         async with self._tx.lock():

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,27 +70,34 @@ def with_taker(intent: Intent, market: dict[str, Any]) -> Intent:
     return intent.model_copy(update={"takers": (taker,)})
 
 
-def test_cancel_only_posts_nothing_keeps_cancelling_says_so_and_resumes(redis_url: str, tmp_path: Path) -> None:
+@contextmanager
+def quoting(tmp_path: Path, redis_url: str, **waits: str) -> Iterator[tuple[redis.Redis, str, str, dict[str, Any]]]:
+    """The emulator and the executor, the first ladder resting: (redis, url, api key, market)."""
     client = redis.Redis.from_url(redis_url)
     with emulator(tmp_path, *QUIET_5M) as url:
         env, api_key = wallet_env(tmp_path, url)
         market = current_market(url)
         user_feed_up(client)
-        proc = start_worker(EXECUTOR, redis_url, tmp_path, "executor-0", **env, **FAST_MODES)
+        proc = start_worker(EXECUTOR, redis_url, tmp_path, "executor-0", **env, **{**FAST_MODES, **waits})
         try:
             publish_intent(client, make_intent(market, FIRST))
             wait_for(lambda: resting(url, api_key) == wanted(market, FIRST), 20, "the first ladder")
-            force(url, "cancel_only_mode", 8_000)
-            with Quoter(client, url, api_key, period_s=0.3) as quoter:
-                quoter.want(market, MOVED)
-                # level 0 moved: its old orders are cancelled, the new ones are not posted meanwhile
-                wait_for(lambda: resting(url, api_key) == wanted(market, (390_000,)), 10, "level 0 pulled")
-                wait_for(lambda: restrictions(client) == ["cancel_only"], 10, "cancel_only on the status")
-                assert refused(url, "cancel_only_mode") >= 1
-                wait_for(lambda: resting(url, api_key) == wanted(market, MOVED), 25, "the moved ladder, after")
-                wait_for(lambda: restrictions(client) == [], 10, "the status cleared")
+            yield client, url, api_key, market
         finally:
             assert stop(proc) == 0
+
+
+def test_cancel_only_posts_nothing_keeps_cancelling_says_so_and_resumes(redis_url: str, tmp_path: Path) -> None:
+    with quoting(tmp_path, redis_url) as (client, url, api_key, market):
+        force(url, "cancel_only_mode", 8_000)
+        with Quoter(client, url, api_key, period_s=0.3) as quoter:
+            quoter.want(market, MOVED)
+            # level 0 moved: its old orders are cancelled, the new ones are not posted meanwhile
+            wait_for(lambda: resting(url, api_key) == wanted(market, (390_000,)), 10, "level 0 pulled")
+            wait_for(lambda: restrictions(client) == ["cancel_only"], 10, "cancel_only on the status")
+            assert refused(url, "cancel_only_mode") >= 1
+            wait_for(lambda: resting(url, api_key) == wanted(market, MOVED), 25, "the moved ladder, after")
+            wait_for(lambda: restrictions(client) == [], 10, "the status cleared")
     raised = alerts(client)
     assert [(a.subject, a.severity) for a in raised] == [("cancel_only", "warning")]
     refusals = [r for r in reports(client) if "cancel-only" in r.reason]
@@ -97,31 +106,21 @@ def test_cancel_only_posts_nothing_keeps_cancelling_says_so_and_resumes(redis_ur
 
 
 def test_post_only_mode_holds_back_our_takers_and_the_post_only_ladder_goes_on(redis_url: str, tmp_path: Path) -> None:
-    client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, *QUIET_5M) as url:
-        env, api_key = wallet_env(tmp_path, url)
-        market = current_market(url)
-        user_feed_up(client)
-        waits = {**FAST_MODES, "UPDOWN_EXECUTOR__VENUE_MODE_RETRY_MAX_MS": "4000"}  # 0.5, 1, 2, 4 s
-        proc = start_worker(EXECUTOR, redis_url, tmp_path, "executor-0", **env, **waits)
-        try:
-            publish_intent(client, make_intent(market, FIRST))
-            wait_for(lambda: resting(url, api_key) == wanted(market, FIRST), 20, "the first ladder")
-            force(url, "post_only_mode", 20_000)
-            started_ms = int(time.time() * 1000)
-            deadline, ladders, sent = time.monotonic() + 6.0, (MOVED, FIRST), 0
-            while time.monotonic() < deadline:  # a new intent with a taker every 0.3 s, the ladder moving
-                publish_intent(client, with_taker(make_intent(market, ladders[sent % 2]), market))
-                sent += 1
-                time.sleep(0.3)
-            ended_ms = int(time.time() * 1000)
-            wait_for(lambda: resting(url, api_key) == wanted(market, ladders[(sent - 1) % 2]), 10,
-                     "the post-only ladder moved during post-only mode")  # fmt: skip
-            assert restrictions(client) == ["post_only"]
-            publish_intent(client, make_intent(market, ()))
-            wait_for(lambda: not resting(url, api_key), 10, "every order cancelled")
-        finally:
-            assert stop(proc) == 0
+    waits = {"UPDOWN_EXECUTOR__VENUE_MODE_RETRY_MAX_MS": "4000"}  # 0.5, 1, 2, 4 s
+    with quoting(tmp_path, redis_url, **waits) as (client, url, api_key, market):
+        force(url, "post_only_mode", 20_000)
+        started_ms = int(time.time() * 1000)
+        deadline, ladders, sent = time.monotonic() + 6.0, (MOVED, FIRST), 0
+        while time.monotonic() < deadline:  # a new intent with a taker every 0.3 s, the ladder moving
+            publish_intent(client, with_taker(make_intent(market, ladders[sent % 2]), market))
+            sent += 1
+            time.sleep(0.3)
+        ended_ms = int(time.time() * 1000)
+        wait_for(lambda: resting(url, api_key) == wanted(market, ladders[(sent - 1) % 2]), 10,
+                 "the post-only ladder moved during post-only mode")  # fmt: skip
+        assert restrictions(client) == ["post_only"]
+        publish_intent(client, make_intent(market, ()))
+        wait_for(lambda: not resting(url, api_key), 10, "every order cancelled")
         taker_refusals = refused(url, "post_only_mode")
     assert sent >= 15
     # The first taker batch finds out; the next ones wait 0.5, 1 and 2 s (then 4 s, past the 6 s):
@@ -136,23 +135,13 @@ def test_post_only_mode_holds_back_our_takers_and_the_post_only_ladder_goes_on(r
 
 def test_an_engine_restart_refuses_orders_as_not_sent_and_the_ladder_goes_up_after(
         redis_url: str, tmp_path: Path) -> None:  # fmt: skip
-    client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, *QUIET_5M) as url:
-        env, api_key = wallet_env(tmp_path, url)
-        market = current_market(url)
-        user_feed_up(client)
-        proc = start_worker(EXECUTOR, redis_url, tmp_path, "executor-0", **env, **FAST_MODES)
-        try:
-            publish_intent(client, make_intent(market, FIRST))
-            wait_for(lambda: resting(url, api_key) == wanted(market, FIRST), 20, "the first ladder")
-            force(url, "engine_restart", 3_000)
-            with Quoter(client, url, api_key, period_s=0.3) as quoter:
-                quoter.want(market, MOVED)
-                wait_for(lambda: "restarting" in restrictions(client), 10, "restarting on the status")
-                wait_for(lambda: resting(url, api_key) == wanted(market, MOVED), 20, "the moved ladder, after")
-                wait_for(lambda: restrictions(client) == [], 10, "the status cleared")
-        finally:
-            assert stop(proc) == 0
+    with quoting(tmp_path, redis_url) as (client, url, api_key, market):
+        force(url, "engine_restart", 3_000)
+        with Quoter(client, url, api_key, period_s=0.3) as quoter:
+            quoter.want(market, MOVED)
+            wait_for(lambda: "restarting" in restrictions(client), 10, "restarting on the status")
+            wait_for(lambda: resting(url, api_key) == wanted(market, MOVED), 20, "the moved ladder, after")
+            wait_for(lambda: restrictions(client) == [], 10, "the status cleared")
     refusals = [r for r in reports(client) if r.reason.startswith("not sent: 425")]
     assert refusals, "no submit met the restart: the test shows nothing"
     assert all(r.kind == "not_sent" for r in refusals)

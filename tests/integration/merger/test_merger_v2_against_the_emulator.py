@@ -31,7 +31,7 @@ from common.clock import SystemClock
 from common.config import load_settings
 from tests.integration.bus.procs import start_worker, stop, wait_for
 from tests.integration.emulator import approve_exchange, emulator, venue_env
-from tests.integration.merger.test_merger_against_the_emulator import inventory, position
+from tests.integration.merger.test_merger_against_the_emulator import inventory, position, wait_resolved
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 WINDOW_S = 20
@@ -115,13 +115,7 @@ def test_v2_full_sets_are_merged_and_winners_redeemed_through_the_router(redis_u
             assert manager.functions.isApprovedForAll(ours.address, info["protocol_v2_router"]).call()
             assert manager.functions.isApprovedForAll(ours.address, info["exchange_v3"]).call()
 
-            def resolved() -> int | None:
-                markets = httpx.get(f"{url}/sim/markets").json()["markets"]
-                return next(m["winner_index"] for m in markets if m["condition_id"] == market)
-
-            wait_for(lambda: resolved() is not None, timeout_s=window["end_s"] - time.time() + 20,
-                     what="the window resolved")
-            winner = resolved()
+            winner = wait_resolved(url, market, window["end_s"])
             r.hset(state.POSITIONS, market, position(market, tokens, 5_000_000, 0, ("Up", "Down")[winner]))
             if winner == 0:
                 wait_for(lambda: len(inventory(r)) >= 2, timeout_s=15, what="the redeem through the Router")
