@@ -158,13 +158,16 @@ class Upkeep:
         try:
             await d.wait_posts(d.cfg.heartbeat_venue_timeout_ms / 1000)
             snapshot_ms = d.now()
+            # Cancels keep going out while the snapshot is read: an order cancelled meanwhile may
+            # still be in it, and is not a disagreement.
+            live = d.core.live_ids()
             try:
                 open_orders, trades = await d.gateway.snapshot(snapshot_ms // 1000 - TRADES_LOOKBACK_S)
             except Exception as exc:
                 d.meters.request_error("read")
                 d.ctx.log.warning("reconcile_failed", error=repr(exc))
                 return
-            step = d.core.on_reconcile(open_orders, trades, snapshot_ms)
+            step = d.core.on_reconcile(open_orders, trades, snapshot_ms, live_at_snapshot=live)
             cancels = len(step.cancel_ids) + len(step.cancel_markets)
             d.ctx.log.info("reconciled", open_orders=len(open_orders), trades=len(trades), cancels=cancels,
                            reports=len(step.reports))  # fmt: skip

@@ -242,11 +242,14 @@ class ExecutorCore:
         return Step(reports=self.tracker.on_order_event(event, now_ms))
 
     def on_reconcile(self, open_orders: list[OrderEvent], trades: list[UserTrade], now_ms: int,
-                     markets: set[str] | None = None) -> Step:  # fmt: skip
-        """Apply a venue snapshot taken at ``now_ms``; then placing may start (or resume)."""
+                     markets: set[str] | None = None,
+                     live_at_snapshot: frozenset[str] | None = None) -> Step:  # fmt: skip
+        """Apply a venue snapshot taken at ``now_ms``; then placing may start (or resume).
+        ``live_at_snapshot``: ``live_ids()`` when the snapshot was asked for (see ``plan_reconcile``)."""
         plan = plan_reconcile(self.tracker, open_orders, trades, owner=self.owner, snapshot_ms=now_ms,
                               grace_ms=self.cfg.unknown_grace_ms, known_since_ms=self._known_since_ms,
-                              markets=markets, acknowledged=frozenset(self._acknowledged))  # fmt: skip
+                              markets=markets, acknowledged=frozenset(self._acknowledged),
+                              live_at_snapshot=live_at_snapshot)  # fmt: skip
         self._acknowledged.update(plan.unknown_traded)
         self._acknowledged.update(stray.order_id for stray in plan.strays)
         step = Step()
@@ -268,6 +271,10 @@ class ExecutorCore:
         self.heartbeat.reconciled()
         step.extend(self.replan_all(now_ms))
         return step
+
+    def live_ids(self) -> frozenset[str]:
+        """Our orders that may rest now (taken just before a venue snapshot is asked for)."""
+        return frozenset(o.order_id for o in self.tracker if o.maybe_live)
 
     def quarantine(self, market: str, reason: str, now_ms: int) -> Step:
         """Cancel every order of the market and place nothing there until a clean snapshot."""
