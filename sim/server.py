@@ -21,7 +21,8 @@ from sim.exchange.config import ExchangeConfig
 from sim.exchange.events import Event
 from sim.exchange.exchange import Exchange
 from sim.exchange.markets import MarketSpec
-from sim.faults import FaultKind, FaultProfile, Faults, add_fault_routes, rest_fault_middleware
+from sim.fault_routes import add_fault_routes
+from sim.faults import FaultKind, FaultProfile, Faults, rest_fault_middleware
 from sim.gamma import GammaSource, add_gamma_routes
 from sim.polybolt import PolyBoltHub
 from sim.rtds import RtdsHub
