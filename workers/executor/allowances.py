@@ -7,7 +7,9 @@ until the venue reports them, asking it to re-read the chain on each look, and o
 anything. Both exchanges: the CTF Exchange V2 (collateral, CTF tokens) and ExchangeV3, which
 Protocol V2 markets' orders settle on (collateral, and the PositionManager's tokens under
 ``CONDITIONAL-V2``); the merger sends ExchangeV3's last, so waiting only for the first would let a
-V2 market's first order meet a missing allowance.
+V2 market's first order meet a missing allowance. The official SDK reads ExchangeV3's allowance from
+the same answers (``COLLATERAL`` for a BUY, ``CONDITIONAL-V2`` for a SELL of a V2 position, the
+spender's entry in ``allowances``: ``_internal/actions/orders/allowance.py``).
 """
 
 from __future__ import annotations
