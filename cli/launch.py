@@ -142,8 +142,13 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
         + (f"stopping in {duration_s:.0f} s" if duration_s else "Ctrl-C to stop"))  # fmt: skip
     if sim:
         current = load_settings()
-        with waiting(f"waiting for the emulator to answer at {current.venue.clob_url}"):
-            prefix = keys.derive_credentials(current, secrets_dir(), CREDENTIALS_WAIT_S)
+        try:
+            with waiting(f"waiting for the emulator to answer at {current.venue.clob_url}"):
+                prefix = keys.derive_credentials(current, secrets_dir(), CREDENTIALS_WAIT_S)
+        except BaseException:
+            # The emulator never answered (or Ctrl-C): nothing may stay up on the fixed ports.
+            stop_supervisord(proc)
+            raise
         say(f"API credentials {prefix}... derived from the emulator (L1 auth, official client)")
     view: RunView | None = None
     try:
@@ -182,13 +187,8 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
         problems += _check_against_emulator(url)
     problems += hooks.checks(url)
     say("stopping every program")
-    proc.send_signal(signal.SIGTERM)
-    try:
-        code = proc.wait(SHUTDOWN_S)
-    except subprocess.TimeoutExpired:
-        say("supervisord did not stop in time: killing its process group")
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    code = stop_supervisord(proc)
+    if code is None:
         return 1
     say(f"supervisord stopped ({code}); nothing left running")
     if problems:
@@ -196,6 +196,19 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
             + " (see var/log/<program>.log)")  # fmt: skip
         return 1
     return 0 if code == 0 else code
+
+
+def stop_supervisord(proc: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM supervisord (it stops every program); its exit code, or None when it had to be
+    killed with its process group after ``SHUTDOWN_S``."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(SHUTDOWN_S)
+    except subprocess.TimeoutExpired:
+        say("supervisord did not stop in time: killing its process group")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None
 
 
 #: Programs stopped last: the books, the venue, the control API and the recorder (which records them).

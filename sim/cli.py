@@ -65,12 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    series = parse_series(args.series, args.window_seconds, ResolutionRule(args.rule))
-    v2 = {key for key in args.v2_series.split(",") if key}
-    unknown = v2 - {s.key for s in series}
+    rule = ResolutionRule(args.rule)
+    # --v2-series names series as --series does (btc-5m), also when --window-seconds renames them.
+    named = {item.strip().lower().partition(":")[0]: item for item in args.series.split(",") if item.strip()}
+    v2 = {key.strip().lower() for key in args.v2_series.split(",") if key.strip()}
+    unknown = v2 - set(named) - {s.key for s in parse_series(args.series, args.window_seconds, rule)}
     if unknown:
         raise SystemExit(f"--v2-series {sorted(unknown)} not among the series run ({args.series})")
-    series = tuple(replace(s, protocol_v2=s.key in v2) for s in series)
+    v2_keys = {s.key for name in v2 & set(named) for s in parse_series(named[name], args.window_seconds, rule)}
+    series = tuple(replace(s, protocol_v2=s.key in v2 or s.key in v2_keys)
+                   for s in parse_series(args.series, args.window_seconds, rule))  # fmt: skip
     world = WorldConfig(seed=args.seed, series=series, price_file=args.price_file)
     traders = replace(TraderConfig(), enabled=not args.no_traders)
     return ServerConfig(host=args.host, port=args.port, faults=args.faults, world=world, traders=traders,

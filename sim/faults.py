@@ -119,6 +119,8 @@ class Faults:
         self._rngs = {k: random.Random(f"{seed}:faults:{k.value}") for k in FaultKind}
         self._until_ms: dict[tuple[FaultKind, str], int] = {}
         self.fired: dict[FaultKind, int] = dict.fromkeys(FaultKind, 0)
+        #: Requests refused by an episode of each kind (the REST middleware counts them).
+        self.refused: dict[FaultKind, int] = dict.fromkeys(FaultKind, 0)
 
     @classmethod
     def named(cls, name: str, seed: int, clock_ms: Callable[[], int]) -> Faults:
@@ -227,10 +229,13 @@ def rest_fault_middleware(faults: Faults) -> Middleware:
             return await handler(request)
         route = (request.method, path)
         if route in TRADING_ROUTES and faults.in_effect(FaultKind.ENGINE_RESTART):
+            faults.refused[FaultKind.ENGINE_RESTART] += 1
             return _error(425, "Too Early: the matching engine is restarting")
         if route in SUBMIT_ROUTES and faults.in_effect(FaultKind.CANCEL_ONLY_MODE):
+            faults.refused[FaultKind.CANCEL_ONLY_MODE] += 1
             return _error(503, CANCEL_ONLY_MODE_ERROR)
         if route in SUBMIT_ROUTES and faults.in_effect(FaultKind.POST_ONLY_MODE) and not await _all_post_only(request):
+            faults.refused[FaultKind.POST_ONLY_MODE] += 1
             return _error(503, POST_ONLY_MODE_ERROR, code="post_only_mode")
         if faults.in_effect(FaultKind.RATE_LIMIT_BURST):
             return _error(429, "Too Many Requests")
@@ -244,3 +249,4 @@ def rest_fault_middleware(faults: Faults) -> Middleware:
         return response
 
     return middleware
+

@@ -21,6 +21,7 @@ from sim.exchange.config import ExchangeConfig
 from sim.exchange.events import Event
 from sim.exchange.exchange import Exchange
 from sim.exchange.markets import MarketSpec
+from sim.fault_routes import add_fault_routes
 from sim.faults import FaultKind, FaultProfile, Faults, rest_fault_middleware
 from sim.gamma import GammaSource, add_gamma_routes
 from sim.polybolt import PolyBoltHub
@@ -75,22 +76,27 @@ def market_spec(window: Window, cfg: WorldConfig) -> MarketSpec:
 class ConditionChain(Protocol):
     """The part of the local chain the world drives (``sim.chain.local_chain.LocalChain``)."""
 
-    def prepare_condition(self, question_id: bytes) -> bytes: ...
+    def prepare_market(self, question_id: bytes, condition_id: bytes, protocol_v2: bool) -> None: ...
 
-    def report_payouts(self, question_id: bytes, winning_index: int) -> None: ...
+    def resolve_market(self, question_id: bytes, condition_id: bytes, protocol_v2: bool, winning_index: int) -> None:
+        ...
 
 
 def chain_listener(chain: ConditionChain) -> Callable[[WindowAction], None]:
-    """Prepare each window's condition on chain when it is created and report its payouts when it
-    resolves. Build the world with ``oracle_address=chain.operator`` and
-    ``collateral_address=chain.collateral_address`` so the CLOB's ids are the chain's."""
+    """Prepare each window's market on chain when it is created (a CTF condition, or a Protocol V2
+    market on the Router) and report its payouts when it resolves. Build the world with
+    ``oracle_address=chain.operator`` and ``collateral_address=chain.collateral_address`` so the
+    CLOB's ids are the chain's."""
 
     def on_action(action: WindowAction) -> None:
-        question = bytes.fromhex(action.window.ids.question_id[2:])
+        window = action.window
+        question = bytes.fromhex(window.ids.question_id[2:])
+        condition = bytes.fromhex(window.ids.condition_id[2:])
+        v2 = window.series.protocol_v2
         if action.kind is ActionKind.CREATE:
-            chain.prepare_condition(question)
-        elif action.kind is ActionKind.RESOLVE and action.window.winner is not None:
-            chain.report_payouts(question, action.window.winner)
+            chain.prepare_market(question, condition, v2)
+        elif action.kind is ActionKind.RESOLVE and window.winner is not None:
+            chain.resolve_market(question, condition, v2, window.winner)
 
     return on_action
 
@@ -103,9 +109,6 @@ class SimServer:
         seed = cfg.world.seed
         self.chain: Any = None
         world_cfg = cfg.world
-        if cfg.chain and any(s.protocol_v2 for s in world_cfg.series):
-            raise ValueError("Protocol V2 series run without the local chain (--no-chain): it has no "
-                             "ExchangeV3 or PositionManager to settle their position ids on")  # fmt: skip
         if cfg.chain:
             from sim.chain.local_chain import LocalChain
 
@@ -174,6 +177,7 @@ class SimServer:
             if self.clob is not None:
                 self.clob.allowance_of = self._allowance_of
         app.router.add_get("/sim/world", self._world_state)
+        add_fault_routes(app, self.faults)
         return app
 
     def _allowance_of(self, address: str, asset_type: str) -> int | None:
@@ -184,8 +188,9 @@ class SimServer:
         wallet = next((a for a in bridge.wallets.values() if a.lower() == address.lower()), None)
         if wallet is None:
             return None
-        if asset_type.startswith("CONDITIONAL"):  # CONDITIONAL, CONDITIONAL-V2
-            return 2**256 - 1 if chain.approved_for_all(wallet, chain.operator) else 0
+        if asset_type.startswith("CONDITIONAL"):  # CONDITIONAL-V2: the PositionManager's approval
+            approved = chain.approved_for_all(wallet, chain.operator, asset_type == "CONDITIONAL-V2")
+            return 2**256 - 1 if approved else 0
         allowance: int = chain.collateral_allowance(wallet, chain.operator)
         return allowance
 

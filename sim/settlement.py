@@ -39,6 +39,7 @@ from typing import Any
 from aiohttp import web
 from eth_utils import to_checksum_address
 
+from sim.chain.protocol_v2 import is_v2_token, market_id
 from sim.exchange.exchange import Exchange
 from sim.exchange.orders import BUY, SELL, LedgerEntry
 
@@ -59,6 +60,13 @@ BINARY_PARTITION = [1, 2]
 CHAIN_INFO_PATH = "/sim/chain"
 BALANCE_UPDATE_PATH = "/balance-allowance/update"
 RPC_PATH = "/chain/rpc"
+
+
+def by_contract(amounts: dict[str, int]) -> list[dict[str, int]]:
+    """``amounts`` split by the ERC-1155 holding each token: CTF position ids, then Protocol V2 ones."""
+    ctf = {t: q for t, q in amounts.items() if not is_v2_token(int(t))}
+    v2 = {t: q for t, q in amounts.items() if is_v2_token(int(t))}
+    return [group for group in (ctf, v2) if group]
 
 
 def wallet_keyed(account_id: str, address: str | None) -> bool:
@@ -171,18 +179,17 @@ class SettlementBridge:
         pay = chain.collateral.functions.transferFrom(wallet, operator, -owed.cash_micro)
         if owed.cash_micro < 0 and self._tx(pay):
             owed.cash_micro = 0
-        given = {t: -q for t, q in owed.tokens_micro.items() if q < 0}
-        if given and self._tx(chain.ctf.functions.safeBatchTransferFrom(
-                wallet, operator, [int(t) for t in given], list(given.values()), b"")):
-            for token in given:
-                owed.tokens_micro[token] = 0
-        received = {t: q for t, q in owed.tokens_micro.items() if q > 0}
-        if received:
+        for given in by_contract({t: -q for t, q in owed.tokens_micro.items() if q < 0}):
+            if self._tx(chain.positions_contract(int(next(iter(given)))).functions.safeBatchTransferFrom(
+                    wallet, operator, [int(t) for t in given], list(given.values()), b"")):
+                for token in given:
+                    owed.tokens_micro[token] = 0
+        for received in by_contract({t: q for t, q in owed.tokens_micro.items() if q > 0}):
             for token, amount in received.items():
                 shortfall = amount - chain.position_balance(operator, int(token))
                 if shortfall > 0:
                     self._mint_full_sets(token, shortfall)
-            if self._tx(chain.ctf.functions.safeBatchTransferFrom(
+            if self._tx(chain.positions_contract(int(next(iter(received)))).functions.safeBatchTransferFrom(
                     operator, wallet, [int(t) for t in received], list(received.values()), b"")):
                 for token in received:
                     owed.tokens_micro[token] = 0
@@ -204,8 +211,11 @@ class SettlementBridge:
         condition = bytes.fromhex(market.spec.condition_id.removeprefix("0x"))
         chain = self.chain
         self._tx(chain.collateral.functions.mint(chain.operator, amount_micro))
-        self._tx(chain.ctf.functions.splitPosition(
-            chain.collateral_address, ZERO_COLLECTION, condition, BINARY_PARTITION, amount_micro))
+        if market.spec.protocol_v2:
+            self._tx(chain.v2.router.functions.split(market_id(condition), amount_micro))
+        else:
+            self._tx(chain.ctf.functions.splitPosition(
+                chain.collateral_address, ZERO_COLLECTION, condition, BINARY_PARTITION, amount_micro))
 
     def _tx(self, call: Any) -> bool:
         """One operator transaction, mined at once; False (logged) when it reverts."""
@@ -252,9 +262,10 @@ class SettlementBridge:
         live = {t for m in self.exchange.markets() if m.winner_index is None for t in m.spec.token_ids}
         tokens = sorted({t for t, n in account.positions_micro.items() if n} | set(owed.tokens_micro)
                         | set(expected.tokens_micro) | live | {t for t in tokens_asked if t.isdigit()})
-        if tokens:
-            held = self.chain.ctf.functions.balanceOfBatch([wallet] * len(tokens), [int(t) for t in tokens]).call()
-            for token, on_chain in zip(tokens, held, strict=True):
+        for group in by_contract(dict.fromkeys(tokens, 0)):
+            ids = [int(t) for t in group]
+            held = self.chain.positions_contract(ids[0]).functions.balanceOfBatch([wallet] * len(ids), ids).call()
+            for token, on_chain in zip(group, held, strict=True):
                 want = int(on_chain) + owed.tokens_micro.get(token, 0) + expected.tokens_micro.get(token, 0)
                 have = account.positions_micro.get(token, 0)
                 if want != have:
@@ -294,8 +305,12 @@ class SettlementBridge:
 
     def chain_info(self) -> dict[str, Any]:
         chain = self.chain
+        # The operator settles every trade: it stands in for both exchanges (CTF Exchange V2 and
+        # ExchangeV3), so it is the spender a wallet approves for either kind of market.
         return {"chain_id": chain.chain_id, "rpc_path": RPC_PATH, "ctf": chain.ctf_address,
                 "collateral": chain.collateral_address, "exchange": chain.operator,
+                "exchange_v3": chain.operator, "position_manager": chain.v2.position_manager_address,
+                "protocol_v2_router": chain.v2.router_address,
                 "settlement": self.stats.as_json(), "owed_accounts": len(self.owed)}
 
 

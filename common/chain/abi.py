@@ -52,6 +52,16 @@ CTF_ABI: list[dict[str, Any]] = [
     _fn("setApprovalForAll", [("operator", "address"), ("approved", "bool")], [], "nonpayable"),
 ]
 
+#: The Protocol V2 Router (reference §8.3; the official SDK's ``router_merge_call`` and
+#: ``router_redeem_call`` selectors), and the resolution reads our gateway makes of it (UNCERTAIN on
+#: Polygon, see ``common.chain.protocol_v2``).
+ROUTER_ABI: list[dict[str, Any]] = [
+    _fn("merge", [("marketId", "bytes31"), ("amount", "uint256")], [], "nonpayable"),
+    _fn("redeem", [("marketId", "bytes31"), ("outcomeIndex", "uint256"), ("amount", "uint256")], [], "nonpayable"),
+    _fn("payoutDenominator", [("marketId", "bytes31")], ["uint256"], "view"),
+    _fn("payoutNumerators", [("marketId", "bytes31"), ("outcomeIndex", "uint256")], ["uint256"], "view"),
+]
+
 ERC20_ABI: list[dict[str, Any]] = [
     _fn("balanceOf", [("account", "address")], ["uint256"], "view"),
 ]

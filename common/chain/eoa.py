@@ -26,12 +26,76 @@ from common.chain.planning import Balances, plan_merge, plan_redeem
 from common.chain.retry import RedeemNoOp, with_retries
 from common.chain.sender import GatewaySettings, TransactionReverted, TxSender, signer_lock
 
-__all__ = ["EoaGateway", "GatewaySettings", "TransactionReverted", "signer_lock"]
+__all__ = ["EoaGateway", "GatewaySettings", "SignerGateway", "TransactionReverted", "signer_lock"]
 
 T = TypeVar("T")
 
 
-class EoaGateway:
+class SignerGateway:
+    """What every gateway signing with a local key shares: its address, the one :class:`TxSender` of
+    that signer, and the retried public actions; subclasses plan and send one attempt of each."""
+
+    def __init__(
+        self,
+        w3: AsyncWeb3[Any],
+        private_key: SecretStr,
+        store: IntentStore,
+        *,
+        chain_id: int,
+        settings: GatewaySettings | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        account = Account.from_key(private_key.get_secret_value())
+        self.address = to_checksum_address(account.address)
+        self.settings = settings or GatewaySettings()
+        self._tx = TxSender(w3, account, self.address, store, chain_id, self.settings, sleep)
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+
+    async def merge(self, condition_id: bytes, amount_micro: int, *, intent_id: str) -> MergeResult:
+        """Merge up to ``amount_micro`` full sets in total under ``intent_id`` (idempotent)."""
+        return await self._retrying(lambda: self._merge_once(condition_id, amount_micro, intent_id))
+
+    async def redeem(self, condition_id: bytes) -> RedeemResult:
+        """Redeem every held position of a resolved condition once a winning balance remains."""
+        return await self._retrying(lambda: self._redeem_once(condition_id))
+
+    async def ensure_target_approved(self) -> str | None:
+        """Approve the contract that merges and redeems to move our tokens, if it must be."""
+        return await self._retrying(self._approve_once)
+
+    async def _retrying(self, action: Callable[[], Awaitable[T]]) -> T:
+        return await with_retries(action, self.settings.backoff, self._rng, self._sleep)
+
+    async def balances(self, condition_id: bytes) -> Balances:
+        raise NotImplementedError
+
+    def _merge_call(self, condition_id: bytes, amount_micro: int) -> Any:
+        """The contract call that merges ``amount_micro`` full sets of ``condition_id``."""
+        raise NotImplementedError
+
+    async def _merge_once(self, condition_id: bytes, amount_micro: int, intent_id: str) -> MergeResult:
+        async with self._tx.lock():
+            intent = await self._tx.intent(intent_id, "merge", condition_id, amount_micro)
+            done_before = intent.done_micro
+            intent, tx_hash = await self._tx.settle(intent)
+            balances = await self.balances(condition_id)
+            amount = plan_merge(intent.requested_micro, balances, intent.done_micro, intent.pending_micro)
+            if amount > 0:
+                intent, sent = await self._tx.send(intent, self._merge_call(condition_id, amount), amount)
+                intent = await self._tx.confirm(intent, sent)
+                tx_hash = sent.tx_hash
+            return MergeResult(intent_id, condition_id, intent.done_micro - done_before, intent.done_micro, tx_hash)
+
+    async def _redeem_once(self, condition_id: bytes) -> RedeemResult:
+        raise NotImplementedError
+
+    async def _approve_once(self) -> str | None:
+        raise NotImplementedError
+
+
+class EoaGateway(SignerGateway):
     """A plain EOA calling ``contracts.target`` (the CTF, or the collateral adapter) and paying gas."""
 
     def __init__(
@@ -46,14 +110,9 @@ class EoaGateway:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        account = Account.from_key(private_key.get_secret_value())
-        self.address = to_checksum_address(account.address)
+        super().__init__(w3, private_key, store, chain_id=chain_id, settings=settings, rng=rng, sleep=sleep)
         self.contracts = contracts
         self.reader = ChainReader(w3, contracts, self.address)
-        self.settings = settings or GatewaySettings()
-        self._tx = TxSender(w3, account, self.address, store, chain_id, self.settings, sleep)
-        self._rng = rng or random.Random()
-        self._sleep = sleep
 
     def __repr__(self) -> str:
         return f"EoaGateway(address={self.address}, target={self.contracts.target})"
@@ -68,40 +127,10 @@ class EoaGateway:
 
     # --- actions -----------------------------------------------------------------------------
 
-    async def merge(self, condition_id: bytes, amount_micro: int, *, intent_id: str) -> MergeResult:
-        """Merge up to ``amount_micro`` full sets in total under ``intent_id`` (idempotent)."""
-        return await self._retrying(lambda: self._merge_once(condition_id, amount_micro, intent_id))
-
-    async def redeem(self, condition_id: bytes) -> RedeemResult:
-        """Redeem every held position of a resolved condition once a winning balance remains."""
-        return await self._retrying(lambda: self._redeem_once(condition_id))
-
-    async def ensure_target_approved(self) -> str | None:
-        """Approve the adapter to move our tokens (no-op when the CTF itself is the target)."""
-        return await self._retrying(self._approve_once)
-
-    async def _retrying(self, action: Callable[[], Awaitable[T]]) -> T:
-        return await with_retries(action, self.settings.backoff, self._rng, self._sleep)
-
-    async def _merge_once(self, condition_id: bytes, amount_micro: int, intent_id: str) -> MergeResult:
-        async with self._tx.lock():
-            intent = await self._tx.intent(intent_id, "merge", condition_id, amount_micro)
-            done_before = intent.done_micro
-            intent, tx_hash = await self._tx.settle(intent)
-            balances = await self.reader.balances(condition_id)
-            amount = plan_merge(intent.requested_micro, balances, intent.done_micro, intent.pending_micro)
-            if amount > 0:
-                call = self.reader.target.functions.mergePositions(
-                    self.contracts.collateral_argument,
-                    ZERO_COLLECTION,
-                    condition_id,
-                    list(BINARY_PARTITION),
-                    amount,
-                )
-                intent, sent = await self._tx.send(intent, call, amount)
-                intent = await self._tx.confirm(intent, sent)
-                tx_hash = sent.tx_hash
-            return MergeResult(intent_id, condition_id, intent.done_micro - done_before, intent.done_micro, tx_hash)
+    def _merge_call(self, condition_id: bytes, amount_micro: int) -> Any:
+        return self.reader.target.functions.mergePositions(
+            self.contracts.collateral_argument, ZERO_COLLECTION, condition_id, list(BINARY_PARTITION), amount_micro
+        )
 
     async def _redeem_once(self, condition_id: bytes) -> RedeemResult:
         async with self._tx.lock():

@@ -356,9 +356,15 @@ def _error(response: _Response, rate: RateLimitState | None) -> Exception:
             retry_after = float(header)
         except ValueError:
             retry_after = None
+    if retry_after is None and isinstance(body, dict) and body.get("retry_after_seconds") is not None:
+        try:  # the body's form of the wait, which the official SDK also reads
+            retry_after = float(body["retry_after_seconds"])
+        except (TypeError, ValueError):
+            retry_after = None
     if retry_after is None and response.status_code == 429 and rate is not None and rate.reset_s:
         retry_after = float(rate.reset_s)
-    return venue_error(response.status_code, message, retry_after)
+    code = body.get("code") if isinstance(body, dict) else None
+    return venue_error(response.status_code, message, retry_after, code if isinstance(code, str) else None)
 
 
 def _opt_micro(value: object, what: str) -> int | None:

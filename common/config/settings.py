@@ -186,7 +186,8 @@ class SimSettings(_Section):
     #: Run the local EVM (merges and redeems on chain).
     chain: bool = True
     #: Series the emulator runs as Protocol V2 markets (Gamma ``version: "v2"``, ExchangeV3 orders
-    #: signed under EIP-712 domain "3"), e.g. ``["btc-60s"]``.
+    #: signed under EIP-712 domain "3", positions on the chain's Router and PositionManager), e.g.
+    #: ``["btc-60s"]``.
     v2_series: tuple[str, ...] = ()
 
 
@@ -223,6 +224,12 @@ class ExecutorSettings(_Section):
     #: Until the venue reports the wallet's approvals of the exchange (set by the merger at its
     #: start), the executor places nothing and looks again this often.
     allowance_poll_s: float = Field(2.0, gt=0)
+    #: A submit refused by a restricted mode of the venue (425 engine restarting, 503 cancel-only or
+    #: post-only) holds back the orders that mode refuses (all of them; only non-post-only ones in
+    #: post-only mode) this long, doubling with each refusal in a row up to the max (or the venue's
+    #: Retry-After); then the next order probes. How long the venue's modes last is UNCERTAIN.
+    venue_mode_retry_initial_ms: int = Field(1_000, gt=0)
+    venue_mode_retry_max_ms: int = Field(30_000, gt=0)
 
 
 class UserFeedSettings(_Section):

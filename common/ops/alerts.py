@@ -1,7 +1,8 @@
 """Alerts a trader acts on, raised by the stage that knows (``common.schemas.ops`` has the kinds):
 
 - a feed that was up goes down: the feed's worker (``workers.feeds.publish_status``);
-- the venue heartbeat late or failed, a market quarantined: the executor (its status);
+- the venue heartbeat late or failed, a market quarantined, the venue in a restricted mode: the
+  executor (its status);
 - quoting stopped by the daily loss limit: the quoter;
 - the ledger's cash and the venue's balance disagreeing: the ledger (its check on start);
 - a worker gone FATAL: the supervisord listener (``common.ops.fatal_listener``).
@@ -51,6 +52,22 @@ def quarantined(previous: Sequence[str], current: Mapping[str, str], raised_by: 
     return [AlertRaised(kind=ops.MARKET_QUARANTINED, severity="critical", process=raised_by, group=raised_by,
                         subject=market, detail=reason[:500], raised_ms=now_ms)
             for market, reason in sorted(current.items()) if market not in previous]  # fmt: skip
+
+
+#: What each restricted mode of the venue leaves the executor doing (``venue_restricted`` alerts).
+RESTRICTION_EFFECTS = {
+    "restarting": "the matching engine is restarting (425): no orders until it answers again; cancels retried",
+    "cancel_only": "the venue is cancel-only (503): no new orders, cancels still go out",
+    "post_only": "the venue is post-only (503): takers held back, the post-only ladder goes on",
+}
+
+
+def venue_restricted(previous: Sequence[str], current: Sequence[str], raised_by: str,
+                     now_ms: int) -> list[AlertRaised]:  # fmt: skip
+    """One warning per restricted mode newly met (``current``: the executor's ``venue_restrictions``)."""
+    return [AlertRaised(kind=ops.VENUE_RESTRICTED, severity="warning", process=raised_by, group=raised_by,
+                        subject=mode, detail=RESTRICTION_EFFECTS.get(mode, mode), raised_ms=now_ms)
+            for mode in current if mode not in previous]  # fmt: skip
 
 
 def trading_halted(previous: str | None, reason: str | None, raised_by: str, now_ms: int,

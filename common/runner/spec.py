@@ -21,8 +21,8 @@ from common.bus.writer import Emit, Writer
 from common.clock import Clock
 from common.config.settings import Settings
 from common.logs import Log
-from common.runner.tracing import Tracer
 from common.runner.lease import SeriesLeases
+from common.runner.tracing import Tracer
 from common.schemas.base import Message
 from common.schemas.control import ControlCommand
 

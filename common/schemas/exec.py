@@ -14,6 +14,7 @@ from common.schemas.base import Message
 ReportKind = Literal[
     "placed",  # the venue acknowledged the order (live or matched)
     "rejected",  # a business rejection: never retried
+    "not_sent",  # refused before the venue took it (429, 425, 503, refused connection): the slot is free
     "unknown",  # the submit's outcome is unknown: resolved later by order hash
     "resolved",  # an unknown order was found (live/filled) or found never to have landed
     "cancelled",  # the venue confirmed the cancel, or the order ended unfilled (expired, dead-man)
@@ -64,4 +65,7 @@ class ExecStatus(Message):
     unknown_orders: int
     quarantined_markets: tuple[str, ...] = ()
     intents_dropped: int = 0
+    #: The venue's restricted modes met since the last accepted order (``restarting``,
+    #: ``cancel_only``, ``post_only``): what the executor holds back meanwhile.
+    venue_restrictions: tuple[str, ...] = ()
     at_ms: int

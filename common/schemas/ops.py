@@ -41,4 +41,8 @@ TRADING_HALTED = "trading_halted"
 MARKET_QUARANTINED = "market_quarantined"
 #: The ledger's cash differs from the venue's balance (raised by the ledger).
 LEDGER_VENUE_MISMATCH = "ledger_venue_mismatch"
-KINDS = (WORKER_FATAL, FEED_DOWN, HEARTBEAT_LATE, TRADING_HALTED, MARKET_QUARANTINED, LEDGER_VENUE_MISMATCH)
+#: The venue refused our orders in a restricted mode (engine restarting, cancel-only, post-only;
+#: raised by the executor, which holds those orders back meanwhile).
+VENUE_RESTRICTED = "venue_restricted"
+KINDS = (WORKER_FATAL, FEED_DOWN, HEARTBEAT_LATE, TRADING_HALTED, MARKET_QUARANTINED, LEDGER_VENUE_MISMATCH,
+         VENUE_RESTRICTED)

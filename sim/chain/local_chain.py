@@ -32,6 +32,8 @@ from web3.providers.eth_tester import EthereumTesterProvider
 
 from sim.chain import artifacts, ids
 from sim.chain.gas import two_run_gas_estimate
+from sim.chain.protocol_v2 import ProtocolV2, is_v2_token
+from sim.chain.protocol_v2 import position_id as v2_position_id
 
 #: Polygon's chain id: signed transactions of the bot are exactly the live ones.
 DEFAULT_CHAIN_ID = 137
@@ -65,6 +67,8 @@ class LocalChain:
         self.collateral_address: str = self.collateral.address
         self.ctf_address: str = self.ctf.address
         self._transact(self.collateral.functions.approve(self.ctf_address, 2**256 - 1))
+        #: Protocol V2 markets' Router and PositionManager (the emulator's stand-ins).
+        self.v2 = ProtocolV2(self)
 
     # --- accounts and money -------------------------------------------------------------------
 
@@ -101,6 +105,19 @@ class LocalChain:
     def condition_id(self, question_id: bytes) -> bytes:
         return ids.condition_id(self.operator, question_id, BINARY_OUTCOME_SLOTS)
 
+    def prepare_market(self, question_id: bytes, condition_id: bytes, protocol_v2: bool) -> None:
+        """Prepare a window's market: a CTF condition, or a V2 market on the Router."""
+        if protocol_v2:
+            self.v2.prepare_market(condition_id)
+        else:
+            self.prepare_condition(question_id)
+
+    def resolve_market(self, question_id: bytes, condition_id: bytes, protocol_v2: bool, winning_index: int) -> None:
+        if protocol_v2:
+            self.v2.report_payouts(condition_id, winning_index)
+        else:
+            self.report_payouts(question_id, winning_index)
+
     def prepare_condition(self, question_id: bytes) -> bytes:
         """Prepare a binary condition with the operator as oracle; returns its condition id."""
         self._transact(self.ctf.functions.prepareCondition(self.operator, question_id, BINARY_OUTCOME_SLOTS))
@@ -121,27 +138,41 @@ class LocalChain:
 
     # --- positions ---------------------------------------------------------------------------
 
-    def position_id(self, condition_id: bytes, outcome_index: int) -> int:
+    def position_id(self, condition_id: bytes, outcome_index: int, protocol_v2: bool = False) -> int:
+        if protocol_v2:
+            return v2_position_id(condition_id, outcome_index)
         return ids.outcome_position_id(self.collateral_address, condition_id, outcome_index)
 
-    def mint_full_sets(self, to: str, condition_id: bytes, amount_micro: int) -> None:
-        """Give ``to`` ``amount_micro`` of both outcomes, backed by collateral the operator mints."""
+    def positions_contract(self, token_id: int) -> Any:
+        """The ERC-1155 holding ``token_id``: the PositionManager for V2 position ids, else the CTF."""
+        return self.v2.position_manager if is_v2_token(token_id) else self.ctf
+
+    def split(self, condition_id: bytes, amount_micro: int, protocol_v2: bool = False) -> None:
+        """The operator mints ``amount_micro`` collateral and splits it into as many full sets."""
         self._transact(self.collateral.functions.mint(self.operator, amount_micro))
+        if protocol_v2:
+            self.v2.split(condition_id, amount_micro)
+            return
         self._transact(
             self.ctf.functions.splitPosition(
                 self.collateral_address, ZERO_BYTES32, condition_id, list(ids.BINARY_INDEX_SETS), amount_micro
             )
         )
-        position_ids = [self.position_id(condition_id, i) for i in range(BINARY_OUTCOME_SLOTS)]
+
+    def mint_full_sets(self, to: str, condition_id: bytes, amount_micro: int, protocol_v2: bool = False) -> None:
+        """Give ``to`` ``amount_micro`` of both outcomes, backed by collateral the operator mints."""
+        self.split(condition_id, amount_micro, protocol_v2)
+        position_ids = [self.position_id(condition_id, i, protocol_v2) for i in range(BINARY_OUTCOME_SLOTS)]
         self._transact(
-            self.ctf.functions.safeBatchTransferFrom(
+            self.positions_contract(position_ids[0]).functions.safeBatchTransferFrom(
                 self.operator, to, position_ids, [amount_micro] * BINARY_OUTCOME_SLOTS, b""
             )
         )
 
     def transfer_position(self, from_: str, to: str, position_id: int, amount_micro: int) -> None:
         """Move outcome tokens between two accounts; ``from_`` must be one the chain signs for."""
-        self._transact(self.ctf.functions.safeTransferFrom(from_, to, position_id, amount_micro, b""), sender=from_)
+        positions = self.positions_contract(position_id)
+        self._transact(positions.functions.safeTransferFrom(from_, to, position_id, amount_micro, b""), sender=from_)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -149,18 +180,20 @@ class LocalChain:
         return int(self.collateral.functions.balanceOf(address).call())
 
     def position_balance(self, address: str, position_id: int) -> int:
-        return int(self.ctf.functions.balanceOf(address, position_id).call())
+        return int(self.positions_contract(position_id).functions.balanceOf(address, position_id).call())
 
-    def outcome_balances(self, address: str, condition_id: bytes) -> tuple[int, int]:
+    def outcome_balances(self, address: str, condition_id: bytes, protocol_v2: bool = False) -> tuple[int, int]:
         """(Up, Down) balances of ``address`` in micro-shares."""
-        up, down = (self.position_balance(address, self.position_id(condition_id, i)) for i in (0, 1))
+        up, down = (self.position_balance(address, self.position_id(condition_id, i, protocol_v2)) for i in (0, 1))
         return up, down
 
     def collateral_allowance(self, owner: str, spender: str) -> int:
         return int(self.collateral.functions.allowance(owner, spender).call())
 
-    def approved_for_all(self, owner: str, operator: str) -> bool:
-        return bool(self.ctf.functions.isApprovedForAll(owner, operator).call())
+    def approved_for_all(self, owner: str, operator: str, protocol_v2: bool = False) -> bool:
+        """Whether ``operator`` may move ``owner``'s CTF tokens (or, ``protocol_v2``, its V2 positions)."""
+        positions = self.v2.position_manager if protocol_v2 else self.ctf
+        return bool(positions.functions.isApprovedForAll(owner, operator).call())
 
     def eth_balance(self, address: str) -> int:
         return int(self.tester.get_balance(address))

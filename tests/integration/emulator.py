@@ -57,7 +57,8 @@ def venue_env(url: str) -> dict[str, str]:
 
 def approve_exchange(url: str, private_key: str) -> None:
     """What a live user does once before trading (reference §8.2), for a wallet the emulator's chain
-    backs: ``collateral.approve(exchange, max)`` and ``CTF.setApprovalForAll(exchange, true)``. The
+    backs: ``collateral.approve(exchange, max)``, ``CTF.setApprovalForAll(exchange, true)`` and the
+    PositionManager's ``setApprovalForAll(exchangeV3, true)`` for Protocol V2 markets. The
     emulator refuses that wallet's BUYs and SELLs until then."""
     import requests
     from web3 import HTTPProvider, Web3
@@ -78,7 +79,11 @@ def _approve(w3: Any, info: dict[str, Any], private_key: str) -> None:
     exchange = Web3.to_checksum_address(info["exchange"])
     collateral = w3.eth.contract(address=Web3.to_checksum_address(info["collateral"]), abi=ERC20_APPROVAL_ABI)
     ctf = w3.eth.contract(address=Web3.to_checksum_address(info["ctf"]), abi=CTF_ABI)
-    for call in (collateral.functions.approve(exchange, MAX_UINT256), ctf.functions.setApprovalForAll(exchange, True)):
+    calls = [collateral.functions.approve(exchange, MAX_UINT256), ctf.functions.setApprovalForAll(exchange, True)]
+    if info.get("position_manager"):  # Protocol V2 markets' positions, moved by ExchangeV3
+        manager = w3.eth.contract(address=Web3.to_checksum_address(info["position_manager"]), abi=CTF_ABI)
+        calls.append(manager.functions.setApprovalForAll(Web3.to_checksum_address(info["exchange_v3"]), True))
+    for call in calls:
         tx = call.build_transaction({"from": account.address, "chainId": w3.eth.chain_id,
                                      "nonce": w3.eth.get_transaction_count(account.address)})  # fmt: skip
         sent = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)

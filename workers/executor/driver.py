@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.clob.client import Sent
-from common.errors import RateLimited, UnknownOutcome, UpdownError
+from common.errors import RateLimited, UnknownOutcome, UpdownError, VenueBusy
 from common.retry import Backoff
 from common.runner import Context
 from common.schemas.exec import ExecReport
@@ -206,13 +206,22 @@ class Driver:
             typed = _typed(exc)
             self.meters.request_error("submit")
             decision = decide(typed, "submit", 1, self.cfg.max_attempts, self._submit_backoff)
+            restricted = isinstance(typed, VenueBusy) and typed.restriction is not None
             if decision.action == "resolve":
                 self.meters.ambiguous.inc(len(ids))
-            elif decision.delay_ms and not isinstance(typed, RateLimited):
+            elif decision.delay_ms and not isinstance(typed, RateLimited) and not restricted:
+                # (a restricted mode holds back only what it refuses: the core's VenueModes)
                 self.core.budget.on_rate_limited(self.core.budget.orders, self.core.local_ms(self.now()),
                                                  decision.delay_ms)  # fmt: skip
-            self.ctx.log.warning("submit_failed", orders=len(ids), action=decision.action, reason=decision.reason)
-            await self.publish(self.core.on_post_error(ids, typed, self.now()))
+            reports = self.core.on_post_error(ids, typed, self.now())
+            if isinstance(typed, VenueBusy) and typed.restriction is not None:
+                kind, modes = typed.restriction, self.core.venue_modes
+                self.ctx.log.warning("venue_restricted", restriction=kind, orders=len(ids),
+                                     refusals=modes.refusals.get(kind, 0), held_until_ms=modes.until_ms.get(kind, 0),
+                                     reason=typed.message[:200])  # fmt: skip
+            else:
+                self.ctx.log.warning("submit_failed", orders=len(ids), action=decision.action, reason=decision.reason)
+            await self.publish(reports)
             await self._replay_early(ids)
             self.wake.set()
             return

@@ -65,6 +65,7 @@ class Upkeep:
         #: The heartbeat health and quarantined markets last published (alerts are raised on changes).
         self._heartbeat_seen: str | None = None
         self._quarantine_seen: tuple[str, ...] = ()
+        self._restrictions_seen: tuple[str, ...] = ()
         self._latency_ms = mono - LATENCY_WRITE_INTERVAL_MS
         self._forgot_ms = mono
 
@@ -157,13 +158,16 @@ class Upkeep:
         try:
             await d.wait_posts(d.cfg.heartbeat_venue_timeout_ms / 1000)
             snapshot_ms = d.now()
+            # Cancels keep going out while the snapshot is read: an order cancelled meanwhile may
+            # still be in it, and is not a disagreement.
+            live = d.core.live_ids()
             try:
                 open_orders, trades = await d.gateway.snapshot(snapshot_ms // 1000 - TRADES_LOOKBACK_S)
             except Exception as exc:
                 d.meters.request_error("read")
                 d.ctx.log.warning("reconcile_failed", error=repr(exc))
                 return
-            step = d.core.on_reconcile(open_orders, trades, snapshot_ms)
+            step = d.core.on_reconcile(open_orders, trades, snapshot_ms, live_at_snapshot=live)
             cancels = len(step.cancel_ids) + len(step.cancel_markets)
             d.ctx.log.info("reconciled", open_orders=len(open_orders), trades=len(trades), cancels=cancels,
                            reports=len(step.reports))  # fmt: skip
@@ -182,7 +186,7 @@ class Upkeep:
         if d.blind and status.can_place:
             status = status.model_copy(update={"can_place": False})
         key = (status.mode, status.heartbeat, status.can_place, status.live_orders, status.unknown_orders,
-               status.quarantined_markets, status.intents_dropped)  # fmt: skip
+               status.quarantined_markets, status.intents_dropped, status.venue_restrictions)  # fmt: skip
         mono = d.mono()
         if not force and key == self._status_key and mono - self._status_ms < STATUS_INTERVAL_MS:
             return
@@ -190,9 +194,12 @@ class Upkeep:
         pipe = d.ctx.redis.pipeline(transaction=False)
         pipe.xadd(streams.EXEC, d.ctx.writer.fields(status, key="status"))
         state.put(pipe, EXEC_STATE_KEY, "status", status)
-        raised = [alerts.heartbeat(self._heartbeat_seen, status.heartbeat, d.ctx.instance, now),
-                  *alerts.quarantined(self._quarantine_seen, d.core.quarantined, d.ctx.instance, now)]  # fmt: skip
+        me = d.ctx.instance
+        raised = [alerts.heartbeat(self._heartbeat_seen, status.heartbeat, me, now),
+                  *alerts.quarantined(self._quarantine_seen, d.core.quarantined, me, now),
+                  *alerts.venue_restricted(self._restrictions_seen, status.venue_restrictions, me, now)]  # fmt: skip
         self._heartbeat_seen, self._quarantine_seen = status.heartbeat, status.quarantined_markets
+        self._restrictions_seen = status.venue_restrictions
         for alert in raised:
             if alert is not None:
                 alerts.add(pipe, d.ctx.writer.fields(alert, key=alert.kind))

@@ -53,7 +53,10 @@ async def initial_mode(ctx: Context) -> Mode:
 async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> None:
     """The core, driver and timer every executor (live or paper) runs; kept in ``ctx.resources``."""
     mode = await initial_mode(ctx)
-    cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=ctx.settings.executor.replace_overlap)
+    s = ctx.settings.executor
+    cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=s.replace_overlap,
+                              venue_mode_retry_initial_ms=s.venue_mode_retry_initial_ms,
+                              venue_mode_retry_max_ms=s.venue_mode_retry_max_ms)  # fmt: skip
     core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode, monotonic_ms=ctx.clock.monotonic_ms)
     driver = Driver(ctx, core, gateway, tick_s=TICK_S)
     ctx.resources.update(gateway=gateway, driver=driver, upkeep=Upkeep(driver, watch_user_feed=watch_user_feed))

@@ -21,6 +21,7 @@ from web3 import AsyncWeb3
 from common.chain import ChainContracts, IntentStore
 from common.chain.abi import CTF_ABI
 from common.chain.gateway import POLYGON_CTF, POLYGON_USDC_E
+from common.chain.protocol_v2 import POLYGON_POSITION_MANAGER, POLYGON_PROTOCOL_V2_ROUTER, ProtocolV2Contracts
 from common.chain.sender import GatewaySettings, TxSender
 from common.config.settings import Mode, Settings
 
@@ -34,7 +35,6 @@ POLYGON_NEG_RISK_EXCHANGE_V2 = "0xe2222d279d744050d28e00520010520000310F59"
 #: Protocol V2 markets: orders settle on ExchangeV3, whose outcome tokens the PositionManager holds
 #: (reference §8.1; the official SDK approves it as the ERC-1155 of V2 position ids for SELLs).
 POLYGON_EXCHANGE_V3 = "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"
-POLYGON_POSITION_MANAGER = "0x006F54F7f9A22e0000CC2AB60031000000ae9fEF"
 MAX_UINT256 = 2**256 - 1
 #: An allowance below this is topped up to the maximum (it is spent down by every BUY).
 LOW_ALLOWANCE_MICRO = 10**15
@@ -55,10 +55,18 @@ class ChainSetup:
     #: The collateral the exchange takes for BUYs (pUSD), and the spenders to approve for it and the CTF.
     trading_collateral: str
     spenders: tuple[str, ...]
-    #: Protocol V2 markets' exchange and the ERC-1155 it moves (None where there is none: the emulator
-    #: runs V2 markets without its chain).
+    #: Protocol V2 markets' exchange, the ERC-1155 it moves and the Router that merges and redeems
+    #: them (None where there is none: an emulator older than its V2 contracts).
     v2_exchange: str | None = None
     position_manager: str | None = None
+    protocol_v2_router: str | None = None
+
+    @property
+    def v2_contracts(self) -> ProtocolV2Contracts | None:
+        if self.position_manager is None or self.protocol_v2_router is None:
+            return None
+        return ProtocolV2Contracts(router=self.protocol_v2_router, position_manager=self.position_manager,
+                                   payout_token=self.trading_collateral)
 
 
 async def chain_setup(settings: Settings) -> ChainSetup:
@@ -68,12 +76,13 @@ async def chain_setup(settings: Settings) -> ChainSetup:
             response.raise_for_status()
             info = response.json()
         return ChainSetup(ChainContracts.single_collateral(info["ctf"], info["collateral"]), info["collateral"],
-                          (info["exchange"],))
+                          (info["exchange"],), info.get("exchange_v3"), info.get("position_manager"),
+                          info.get("protocol_v2_router"))
     contracts = ChainContracts(ctf=POLYGON_CTF, target=POLYGON_CTF_COLLATERAL_ADAPTER,
                                collateral_argument=POLYGON_PUSD, position_collateral=POLYGON_USDC_E,
                                payout_token=POLYGON_PUSD)
     return ChainSetup(contracts, POLYGON_PUSD, (POLYGON_EXCHANGE_V2, POLYGON_NEG_RISK_EXCHANGE_V2),
-                      POLYGON_EXCHANGE_V3, POLYGON_POSITION_MANAGER)
+                      POLYGON_EXCHANGE_V3, POLYGON_POSITION_MANAGER, POLYGON_PROTOCOL_V2_ROUTER)
 
 
 async def ensure_exchange_approvals(w3: AsyncWeb3[Any], private_key: SecretStr, setup: ChainSetup,
@@ -87,12 +96,12 @@ async def ensure_exchange_approvals(w3: AsyncWeb3[Any], private_key: SecretStr, 
     sender = TxSender(w3, account, address, store, chain_id, settings or GatewaySettings(), asyncio.sleep)
     collateral = w3.eth.contract(address=to_checksum_address(setup.trading_collateral), abi=ERC20_APPROVAL_ABI)
     ctf = w3.eth.contract(address=to_checksum_address(setup.contracts.ctf), abi=CTF_ABI)
-    pairs = [(ctf, to_checksum_address(s)) for s in setup.spenders]
+    pairs = [(ctf, "ctf", to_checksum_address(s)) for s in setup.spenders]
     if setup.v2_exchange is not None and setup.position_manager is not None:
         manager = w3.eth.contract(address=to_checksum_address(setup.position_manager), abi=CTF_ABI)
-        pairs.append((manager, to_checksum_address(setup.v2_exchange)))
+        pairs.append((manager, "positions", to_checksum_address(setup.v2_exchange)))
     sent: list[str] = []
-    for erc1155, spender in pairs:
+    for erc1155, kind, spender in pairs:
         async with sender.lock():
             intent = await sender.intent(f"approve:collateral:{spender}", "approve", b"", 0)
             intent, _ = await sender.settle(intent)
@@ -100,7 +109,7 @@ async def ensure_exchange_approvals(w3: AsyncWeb3[Any], private_key: SecretStr, 
                 intent, tx = await sender.send(intent, collateral.functions.approve(spender, MAX_UINT256), 0)
                 await sender.confirm(intent, tx)
                 sent.append(tx.tx_hash)
-            intent = await sender.intent(f"approve:ctf:{spender}", "approve", b"", 0)
+            intent = await sender.intent(f"approve:{kind}:{spender}", "approve", b"", 0)
             intent, _ = await sender.settle(intent)
             if not await erc1155.functions.isApprovedForAll(address, spender).call():
                 intent, tx = await sender.send(intent, erc1155.functions.setApprovalForAll(spender, True), 0)

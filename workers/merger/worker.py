@@ -3,9 +3,11 @@
 Reads the ledger's positions (``state:positions``, polled every :data:`POLL_S`) and the windows'
 lifecycle (``markets``); acts on chain through ``common.chain``'s :class:`EoaGateway` (nonce-safe,
 intents persisted under ``<data_dir>/merger/intents``, every action planned from on-chain
-balances); after each confirmed action publishes an ``InventoryAction`` on ``inventory`` and asks
-the CLOB to refresh its balances (``GET /balance-allowance/update``). At start it makes sure the
-exchange may spend our collateral and tokens (reference §8.2). The private key lives only here
+balances), or for a Protocol V2 market its :class:`ProtocolV2Gateway` (the Router and the
+PositionManager; same signer lock and intent store); after each confirmed action publishes an
+``InventoryAction`` on ``inventory`` and asks the CLOB to refresh its balances (``GET
+/balance-allowance/update``). At start it makes sure the exchanges may spend our collateral and
+tokens (reference §8.2) and the Router may burn our V2 positions. The private key lives only here
 and in the executor; it is never logged.
 """
 
@@ -21,6 +23,7 @@ from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.chain import EoaGateway, FileIntentStore
+from common.chain.protocol_v2 import ProtocolV2Gateway
 from common.chain.retry import is_retryable
 from common.clob.client import AsyncClobClient
 from common.clob.protocol import conditional_asset_type, is_v2_position_id
@@ -44,6 +47,18 @@ def _condition(market: str) -> bytes:
     return bytes.fromhex(market.removeprefix("0x"))
 
 
+def _gateway(ctx: Context, market: str) -> EoaGateway | ProtocolV2Gateway:
+    """The CTF's gateway, or the Router's for a Protocol V2 market: its condition id is the market
+    id padded with a zero byte, so it has the shape of its outcome 0's position id."""
+    if is_v2_position_id(str(int(market.removeprefix("0x"), 16))):
+        v2: ProtocolV2Gateway | None = ctx.resources.get("v2_gateway")
+        if v2 is None:
+            raise RuntimeError(f"{market} is a Protocol V2 market and the chain has no Router")
+        return v2
+    gateway: EoaGateway = ctx.resources["gateway"]
+    return gateway
+
+
 async def setup(ctx: Context) -> None:
     s = ctx.settings
     if s.wallet.private_key is None:
@@ -63,7 +78,11 @@ async def setup(ctx: Context) -> None:
                 return
     w3 = AsyncWeb3(AsyncHTTPProvider(s.venue.chain_rpc_url))
     gateway = EoaGateway(w3, s.wallet.private_key, chain.contracts, store, chain_id=s.venue.chain_id)
-    ctx.resources.update(gateway=gateway, w3=w3, journal=Journal.load(data), core=MergerCore(), client=None)
+    v2 = chain.v2_contracts
+    v2_gateway = None if v2 is None else ProtocolV2Gateway(w3, s.wallet.private_key, v2, store,
+                                                            chain_id=s.venue.chain_id)  # fmt: skip
+    ctx.resources.update(gateway=gateway, v2_gateway=v2_gateway, w3=w3, journal=Journal.load(data),
+                         core=MergerCore(), client=None)  # fmt: skip
     # In sim mode the wallet is created (and funded on chain) with its API credentials: wait for them.
     creds = await wait_for_credentials(ctx)
     approvals = await _approve(ctx, w3, chain, store)
@@ -88,6 +107,8 @@ async def _approve(ctx: Context, w3: AsyncWeb3[Any], chain: ChainSetup, store: F
             approvals = await ensure_exchange_approvals(w3, s.wallet.private_key, chain, store,
                                                         s.venue.chain_id)  # fmt: skip
             await ctx.resources["gateway"].ensure_target_approved()
+            if ctx.resources["v2_gateway"] is not None:
+                await ctx.resources["v2_gateway"].ensure_target_approved()  # the Router burns V2 positions
             return len(approvals)
         except Exception as exc:
             if attempts % START_WARN_EVERY == 0:
@@ -137,13 +158,6 @@ async def tick(ctx: Context) -> None:
     held = await positions(ctx)
     core: MergerCore = ctx.resources["core"]
     for action in core.next_actions(held, ctx.clock.now_ms()):
-        if any(is_v2_position_id(o.token_id) for o in held[action.market].outcomes):
-            # Protocol V2 markets merge and redeem through the Router and PositionManager, which
-            # this merger does not speak yet: leave their sets alone rather than send a CTF no-op.
-            ctx.log.warning("v2_market_not_recycled", market=action.market, action=action.kind)
-            core.merged(action.market, ctx.clock.now_ms()) if action.kind == "merge" else core.redeemed(
-                action.market, ctx.clock.now_ms(), tokens_left=True)
-            continue
         try:
             if action.kind == "merge":
                 await merge(ctx, action.market, action.slug, action.amount_micro)
@@ -159,7 +173,7 @@ async def tick(ctx: Context) -> None:
 
 async def merge(ctx: Context, market: str, slug: str, amount_micro: int, intent_id: str | None = None) -> None:
     journal: Journal = ctx.resources["journal"]
-    gateway: EoaGateway = ctx.resources["gateway"]
+    gateway = _gateway(ctx, market)
     intent_id = intent_id or journal.open_merge(market, slug, amount_micro)
     try:
         result = await gateway.merge(_condition(market), amount_micro, intent_id=intent_id)
@@ -180,7 +194,7 @@ async def merge(ctx: Context, market: str, slug: str, amount_micro: int, intent_
 
 async def redeem(ctx: Context, action: Action, position: MarketPosition) -> None:
     journal: Journal = ctx.resources["journal"]
-    gateway: EoaGateway = ctx.resources["gateway"]
+    gateway = _gateway(ctx, action.market)
     condition = _condition(action.market)
     before = await gateway.balances(condition)
     result = await gateway.redeem(condition)

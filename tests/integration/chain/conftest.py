@@ -12,7 +12,7 @@ from eth_account import Account
 from pydantic import SecretStr
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
-from sim.chain import artifacts
+from sim.chain import artifacts, compiler
 from sim.chain.local_chain import LocalChain
 from sim.chain.rpc import add_rpc_route
 
@@ -20,10 +20,11 @@ from sim.chain.rpc import add_rpc_route
 @pytest.fixture(scope="session")
 def _artifacts_ready() -> None:
     if shutil.which("npm") is None:
-        pytest.skip("npm is not installed: the pinned ConditionalTokens/ERC-20 artifacts cannot be fetched")
+        pytest.skip("npm is not installed: the pinned ConditionalTokens/ERC-20 artifacts and solc cannot be fetched")
     try:
         artifacts.load_artifact(artifacts.CTF)
         artifacts.load_artifact(artifacts.COLLATERAL)
+        compiler.load_compiled(compiler.PROTOCOL_V2, "RouterLocal")  # compiled with solc-js from npm
     except artifacts.NpmMissingError as exc:
         pytest.skip(str(exc))
 

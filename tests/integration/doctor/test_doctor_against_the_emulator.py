@@ -68,3 +68,29 @@ async def test_a_missing_allowance_is_named_until_the_wallet_approves_the_exchan
     assert "pUSD.approve" in next(c.fix for c in failing if c.name == "collateral allowance")
     assert "PositionManager.setApprovalForAll" in next(c.fix for c in failing if c.name == "conditional-v2 allowance")
     assert all(c.ok for c in after), [c.line() for c in after if not c.ok]
+
+
+async def test_the_ctf_approval_does_not_pass_for_protocol_v2_positions(tmp_path: Path) -> None:
+    """V2 positions live on the PositionManager: approving the CTF for the exchange leaves them
+    unapproved, and the doctor says so until the PositionManager approves ExchangeV3."""
+    import httpx
+    import requests
+    from web3 import HTTPProvider, Web3
+
+    from tests.integration.emulator import _approve
+
+    with emulator(tmp_path, "--series", "btc-5m", "--no-traders") as url:  # with its chain
+        env = prepared(tmp_path, url, "wallet")
+        settings = load_settings(env={**env, "UPDOWN_MODE": "sim"})
+        assert settings.wallet.private_key is not None
+        key = settings.wallet.private_key.get_secret_value()
+        info = httpx.get(f"{url}/sim/chain", timeout=10).json()
+        with requests.Session() as session:
+            w3 = Web3(HTTPProvider(f"{url}/chain/rpc", session=session))
+            _approve(w3, {**info, "position_manager": None}, key)  # collateral and the CTF only
+            v1_only = await examine(settings, SystemClock())
+            _approve(w3, info, key)
+        both = await examine(settings, SystemClock())
+
+    assert [c.name for c in v1_only if not c.ok] == ["conditional-v2 allowance"]
+    assert all(c.ok for c in both), [c.line() for c in both if not c.ok]

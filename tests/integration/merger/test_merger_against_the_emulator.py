@@ -59,6 +59,19 @@ def position(market: str, tokens: tuple[str, str], up: int, down: int, winner: s
                           at_ms=time.time_ns() // 1_000_000).model_dump_json()
 
 
+def wait_resolved(url: str, market: str, end_s: float) -> int:
+    """The winner of ``market`` once the emulator resolved it (within 20 s of its end)."""
+
+    def winner() -> int | None:
+        markets = httpx.get(f"{url}/sim/markets").json()["markets"]
+        return next(m["winner_index"] for m in markets if m["condition_id"] == market)
+
+    wait_for(lambda: winner() is not None, timeout_s=end_s - time.time() + 20, what="the window resolved")
+    found = winner()
+    assert found is not None
+    return found
+
+
 def inventory(client: redis.Redis) -> list[InventoryAction]:
     return [decode(f).body for _, f in client.xrange(streams.INVENTORY)]  # type: ignore[misc]
 
@@ -148,13 +161,7 @@ def test_full_sets_are_merged_once_and_winners_redeemed_and_collateral_matches(r
                 ("merge", f"merge:{market}:0", 10_000_000), ("merge", f"merge:{market}:1", 15_000_000)]
             assert ctf.functions.isApprovedForAll(ours.address, info["exchange"]).call()
 
-            def resolved() -> int | None:
-                markets = httpx.get(f"{url}/sim/markets").json()["markets"]
-                return next(m["winner_index"] for m in markets if m["condition_id"] == market)
-
-            wait_for(lambda: resolved() is not None, timeout_s=window["end_s"] - time.time() + 20,
-                     what="the window resolved")
-            winner = resolved()
+            winner = wait_resolved(url, market, window["end_s"])
             r.hset(state.POSITIONS, market, position(market, tokens, 5_000_000, 0, ("Up", "Down")[winner]))
             if winner == 0:
                 wait_for(lambda: len(inventory(r)) >= 3, timeout_s=15, what="the redeem")

@@ -17,12 +17,16 @@ from polymarket._internal.environment import PRODUCTION_CONFIG, create_environme
 from polymarket.environments import Environment
 
 
-def sim_environment(url: str) -> Environment:
+def sim_environment(url: str, chain: dict[str, Any] | None = None) -> Environment:
+    """The SDK's production environment with every URL on the emulator; with ``chain`` (the
+    emulator's ``/sim/chain``), also the Protocol V2 Router and PositionManager it deployed."""
     ws = url.replace("http://", "ws://")
+    contracts = {} if chain is None else {"protocol_v2_router": chain["protocol_v2_router"],
+                                          "position_manager": chain["position_manager"]}  # fmt: skip
     config = dataclasses.replace(
         PRODUCTION_CONFIG, clob_url=url, gamma_url=f"{url}/gamma", clob_market_ws_url=f"{ws}/ws/market",
         clob_user_ws_url=f"{ws}/ws/user", rpc_url=f"{url}/chain/rpc", data_url=f"{url}/data",
-        relayer_url=f"{url}/relayer", realtime_ws_url=f"{ws}/ws-live-v2/ws",
+        relayer_url=f"{url}/relayer", realtime_ws_url=f"{ws}/ws-live-v2/ws", **contracts,
     )  # fmt: skip
     return create_environment(name="updown-sim", config=config)
 

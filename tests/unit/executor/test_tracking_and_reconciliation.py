@@ -193,3 +193,23 @@ def test_reports_carry_the_tick_stamp_the_send_and_the_ack_times_also_after_a_re
 
     assert (placed.tick_ms, placed.sent_ms, placed.ack_ms) == (T0 - 7, T0 + 1, T0 + 4)
     assert again.tick_ms == T0 + 8 and again.replace
+
+
+def test_an_order_cancelled_while_the_snapshot_was_read_is_not_a_disagreement() -> None:
+    """The cancel's answer came between asking for the snapshot and reading it: the snapshot still
+    lists the order. That is the snapshot's age, not a market to quarantine; an order that had
+    already ended when the snapshot was asked for and is still listed is one."""
+    core = ready_core()
+    [[spec]] = core.on_intent(intent(desired(), valid_ms=60_000), T0).place_batches
+    core.record_submitting(spec, "0xabc", T0)
+    core.on_post_results([ack("0xabc")], T0 + 10)
+    core.tracker.canceling(["0xabc"])
+    live = core.live_ids()  # the snapshot is asked for here
+    core.on_cancel_result(cancelled("0xabc"), T0 + 20)
+
+    step = core.on_reconcile([order_event("0xabc")], [], T0 + 30, live_at_snapshot=live)
+    assert [r.kind for r in step.reports if r.kind == "quarantined"] == []
+    assert not core.quarantined
+
+    stale = core.on_reconcile([order_event("0xabc")], [], T0 + 40, live_at_snapshot=core.live_ids())
+    assert [r.kind for r in stale.reports if r.kind == "quarantined"] == ["quarantined"]

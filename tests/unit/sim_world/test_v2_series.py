@@ -1,7 +1,10 @@
 """Protocol V2 series in the emulator: chosen per series on the command line, ids shaped as the
-venue's (the official SDK decodes them), Gamma's ``version`` and ``positionIds``, and no chain."""
+venue's (the official SDK decodes them), Gamma's ``version`` and ``positionIds``, and their markets
+prepared on the local chain's Router."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 from polymarket._internal.protocol import decode_v2_outcome_position_id, is_v2_position_id
@@ -47,8 +50,26 @@ def test_gamma_says_the_version_and_gives_position_ids_of_every_market() -> None
         assert market["version"] == version and market["positionIds"] == list(ids.token_ids)
 
 
-def test_v2_series_are_refused_with_the_chain() -> None:
+def test_v2_series_run_with_the_chain_their_markets_prepared_on_the_router() -> None:
+    pytest.importorskip("eth_tester")
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: the chain's contracts and solc cannot be fetched")
     world = WorldConfig(series=(SeriesConfig("btc", 60, protocol_v2=True),))
 
-    with pytest.raises(ValueError, match="without the local chain"):
-        SimServer(ServerConfig(chain=True, world=world), SimClock(1_796_596_800_000))
+    server = SimServer(ServerConfig(chain=True, world=world), SimClock(1_796_596_800_000))
+
+    windows = server.world.open_windows()
+    assert windows
+    for window in windows:
+        market = bytes.fromhex(window.ids.condition_id[2:])[:31]
+        assert server.chain.v2.router.functions.prepared(market).call()
+        assert all(is_v2_position_id(t) for t in window.ids.token_ids)
+
+
+def test_v2_series_names_a_series_renamed_by_window_seconds() -> None:
+    args = build_parser().parse_args(["--port", "0", "--series", "btc-5m,eth-5m", "--v2-series", "btc-5m",
+                                      "--window-seconds", "20"])  # fmt: skip
+
+    series = config_from_args(args).world.series
+
+    assert [(s.key, s.protocol_v2) for s in series] == [("btc-20s", True), ("eth-20s", False)]

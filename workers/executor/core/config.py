@@ -43,6 +43,12 @@ class ExecutorConfig:
     replace_overlap: bool = True
     #: Attempts of an idempotent request (cancel, read, heartbeat) before giving up to reconciliation.
     max_attempts: int = 5
+    #: A submit refused by a restricted mode of the venue (425 restarting, 503 cancel-only or
+    #: post-only) holds that kind of order back this long, doubling with each refusal in a row up to
+    #: the max (the venue's Retry-After when longer); the next order after the wait probes again.
+    #: The venue does not say how long its modes last (UNCERTAIN), hence a probe, not a schedule.
+    venue_mode_retry_initial_ms: int = 1_000
+    venue_mode_retry_max_ms: int = 30_000
 
 
 DEFAULT_CONFIG = ExecutorConfig()

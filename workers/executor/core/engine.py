@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from common.clob.client import CancelResult, OrderResult
-from common.errors import RateLimited
+from common.errors import RateLimited, VenueBusy
 from common.schemas.exec import ExecReport, ExecStatus
 from common.schemas.intent import DesiredOrder, Intent
 from common.schemas.user import OrderEvent, UserTrade
@@ -31,6 +31,7 @@ from workers.executor.core.orders import OrderState, PlaceSpec, Slot
 from workers.executor.core.reconcile import plan_reconcile
 from workers.executor.core.step import Step
 from workers.executor.core.tracker import OrderTracker
+from workers.executor.core.venue_modes import VenueModes
 
 #: How long a bucket pauses after a 429 that did not say how long, in s.
 DEFAULT_RETRY_AFTER_S = 1.0
@@ -46,6 +47,8 @@ class ExecutorCore:
         self.tracker = OrderTracker()
         self.budget = RateBudget(config, self.local_ms(now_ms))
         self.heartbeat = HeartbeatMachine(config)
+        #: The venue's restricted modes (425, 503 cancel-only / post-only) and what they hold back.
+        self.venue_modes = VenueModes(config.venue_mode_retry_initial_ms, config.venue_mode_retry_max_ms)
         self._limiter = ReplaceLimiter()
         self._intents: dict[str, tuple[Intent, int | None, float | None]] = {}
         self._takers_done: OrderedDict[str, None] = OrderedDict()
@@ -74,7 +77,7 @@ class ExecutorCore:
                           live_orders=self.tracker.count(OrderState.LIVE, OrderState.CANCELING),
                           unknown_orders=self.tracker.count(OrderState.UNKNOWN, OrderState.SUBMITTING),
                           quarantined_markets=tuple(sorted(self.quarantined)), intents_dropped=self.intents_dropped,
-                          at_ms=now_ms)  # fmt: skip
+                          venue_restrictions=self.venue_modes.in_episode(), at_ms=now_ms)  # fmt: skip
 
     def set_mode(self, mode: Mode, now_ms: int) -> Step:
         self.mode = mode
@@ -132,8 +135,10 @@ class ExecutorCore:
         replace = plan.replace_cancels[: self.budget.cancels_allowed(local, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
         self._cancel(step, replace, now_ms)
-        # A successor placed with its cancel goes only if that cancel went (the budget may cut it).
-        places = [s for s in plan.places if self.tracker.has_room(s)]
+        # A successor placed with its cancel goes only if that cancel went (the budget may cut it);
+        # nothing the venue's restricted mode would refuse goes (cancels above still do).
+        places = [s for s in plan.places
+                  if self.tracker.has_room(s) and not self.venue_modes.holds_back(s.post_only, local)]  # fmt: skip
         if self.can_place(now_ms) and places:
             live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
             n = self.budget.orders_allowed(local, len(places), live)
@@ -155,6 +160,8 @@ class ExecutorCore:
             return Step()
         if not self.can_place(now_ms) or intent.condition_id in self.quarantined:
             return Step()
+        if self.venue_modes.holds_back(False, self.local_ms(now_ms)):
+            return Step()  # takers are never post-only: held back in every restricted mode
         takers = [t for t in intent.takers if mode == "ACTIVE" or t.kind == "completion"]
         live = self.tracker.count(OrderState.LIVE, OrderState.SUBMITTING, OrderState.UNKNOWN)
         if not takers or self.budget.orders_allowed(self.local_ms(now_ms), len(takers), live) < len(takers):
@@ -178,6 +185,9 @@ class ExecutorCore:
     def on_post_results(self, results: list[OrderResult], now_ms: int) -> list[ExecReport]:
         reports = self.tracker.on_post_results(results, now_ms)
         for report in reports:
+            if report.kind == "placed":
+                order = self.tracker.get(report.order_id)
+                self.venue_modes.accepted(post_only=order is not None and order.post_only)
             if report.kind == "rejected":
                 order = self.tracker.get(report.order_id)
                 if order is not None:
@@ -188,10 +198,14 @@ class ExecutorCore:
         return reports
 
     def on_post_error(self, order_ids: list[str], exc: BaseException, now_ms: int) -> list[ExecReport]:
-        """The POST failed as a whole; a 429 also pauses the order bucket for the venue's time."""
+        """The POST failed as a whole; a 429 also pauses the order bucket for the venue's time, and a
+        restricted mode (425, 503 cancel-only or post-only) holds back the orders it refuses."""
         if isinstance(exc, RateLimited):
             pause_ms = int((exc.retry_after_s or DEFAULT_RETRY_AFTER_S) * 1000)
             self.budget.on_rate_limited(self.budget.orders, self.local_ms(now_ms), pause_ms)
+        if isinstance(exc, VenueBusy) and exc.restriction is not None:
+            after_ms = None if exc.retry_after_s is None else int(exc.retry_after_s * 1000)
+            self.venue_modes.refused(exc.restriction, self.local_ms(now_ms), after_ms)
         return self.tracker.on_post_error(order_ids, exc, now_ms)
 
     def on_cancel_result(self, result: CancelResult, now_ms: int) -> list[ExecReport]:
@@ -230,11 +244,14 @@ class ExecutorCore:
         return Step(reports=self.tracker.on_order_event(event, now_ms))
 
     def on_reconcile(self, open_orders: list[OrderEvent], trades: list[UserTrade], now_ms: int,
-                     markets: set[str] | None = None) -> Step:  # fmt: skip
-        """Apply a venue snapshot taken at ``now_ms``; then placing may start (or resume)."""
+                     markets: set[str] | None = None,
+                     live_at_snapshot: frozenset[str] | None = None) -> Step:  # fmt: skip
+        """Apply a venue snapshot taken at ``now_ms``; then placing may start (or resume).
+        ``live_at_snapshot``: ``live_ids()`` when the snapshot was asked for (see ``plan_reconcile``)."""
         plan = plan_reconcile(self.tracker, open_orders, trades, owner=self.owner, snapshot_ms=now_ms,
                               grace_ms=self.cfg.unknown_grace_ms, known_since_ms=self._known_since_ms,
-                              markets=markets, acknowledged=frozenset(self._acknowledged))  # fmt: skip
+                              markets=markets, acknowledged=frozenset(self._acknowledged),
+                              live_at_snapshot=live_at_snapshot)  # fmt: skip
         self._acknowledged.update(plan.unknown_traded)
         self._acknowledged.update(stray.order_id for stray in plan.strays)
         step = Step()
@@ -256,6 +273,10 @@ class ExecutorCore:
         self.heartbeat.reconciled()
         step.extend(self.replan_all(now_ms))
         return step
+
+    def live_ids(self) -> frozenset[str]:
+        """Our orders that may rest now (taken just before a venue snapshot is asked for)."""
+        return frozenset(o.order_id for o in self.tracker if o.maybe_live)
 
     def quarantine(self, market: str, reason: str, now_ms: int) -> Step:
         """Cancel every order of the market and place nothing there until a clean snapshot."""

@@ -27,7 +27,7 @@ class OrderState(Enum):
     UNKNOWN = "unknown"  # the submit's answer was lost: resolved only by hash
     CANCELING = "canceling"  # a cancel is in flight or its answer was lost
     REJECTED = "rejected"  # terminal: business rejection
-    NOT_SENT = "not_sent"  # terminal: refused before the venue took it (429, 425, refused connection)
+    NOT_SENT = "not_sent"  # terminal: refused before the venue took it (429, 425, 503, refused connection)
     CANCELED = "canceled"  # terminal
     FILLED = "filled"  # terminal: fully matched
     NOT_FOUND = "not_found"  # terminal: an unknown submit that the venue never took
@@ -55,6 +55,7 @@ class LocalOrder:
     tick_ms: float | None = None
     replace: bool = False
     reason: str = ""
+    post_only: bool = False
 
     @property
     def remaining_micro(self) -> int:

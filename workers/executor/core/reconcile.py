@@ -48,10 +48,13 @@ def our_order_ids(trades: Iterable[UserTrade], owner: str) -> dict[str, str]:
 
 def plan_reconcile(tracker: OrderTracker, open_orders: list[OrderEvent], trades: list[UserTrade], *,
                    owner: str, snapshot_ms: int, grace_ms: int, known_since_ms: int, markets: set[str] | None = None,
-                   acknowledged: frozenset[str] = frozenset()) -> ReconcilePlan:  # fmt: skip
+                   acknowledged: frozenset[str] = frozenset(),
+                   live_at_snapshot: frozenset[str] | None = None) -> ReconcilePlan:  # fmt: skip
     """``markets``: the markets the snapshot covers (None: all). ``known_since_ms``: trades matched
     before it may name orders the executor has forgotten, and prove nothing. ``acknowledged``:
-    foreign order ids already dealt with (strays cancelled, unknown trades quarantined once)."""
+    foreign order ids already dealt with (strays cancelled, unknown trades quarantined once).
+    ``live_at_snapshot``: our orders that might rest when the snapshot was asked for; one of them
+    that ended here since (a cancel answered while the snapshot was read) may still be in it."""
     plan = ReconcilePlan()
     covered = (lambda m: True) if markets is None else markets.__contains__
     venue_open = {o.order_id: o for o in open_orders if covered(o.market)}
@@ -65,6 +68,8 @@ def plan_reconcile(tracker: OrderTracker, open_orders: list[OrderEvent], trades:
             plan.strays.append(row)
             continue
         if not local.maybe_live:
+            if live_at_snapshot is not None and order_id in live_at_snapshot:
+                continue  # it ended here after the snapshot was asked for: the snapshot is older
             plan.quarantine[row.market] = f"order {order_id} is {local.state.value} here but open on the venue"
             continue
         other = seen_slots.setdefault(local.slot, order_id)

@@ -65,7 +65,7 @@ class OrderTracker:
             raise ValueError(f"order {order_id} was already submitted once")
         order = LocalOrder(order_id, spec.slot, spec.intent_id, spec.price_micro, spec.size_micro,
                            spec.order_type, OrderState.SUBMITTING, now_ms, sent_ms=now_ms,
-                           tick_ms=spec.tick_ms, replace=spec.replace)  # fmt: skip
+                           tick_ms=spec.tick_ms, replace=spec.replace, post_only=spec.post_only)  # fmt: skip
         self._orders[order_id] = order
         self._by_slot.setdefault(spec.slot, {})[order_id] = None
         return order
@@ -87,7 +87,8 @@ class OrderTracker:
         return reports
 
     def on_post_error(self, order_ids: Iterable[str], exc: BaseException, now_ms: int) -> list[ExecReport]:
-        """The whole batch failed: refused before the engine (slot freed), or unknown (slot kept)."""
+        """The whole batch failed: refused before the engine (slot freed, reported ``not_sent``: neither
+        a rejection nor a cancelled quote), or unknown (slot kept)."""
         ambiguous = isinstance(exc, UnknownOutcome | VenueServerError)
         refused = isinstance(exc, RateLimited | VenueBusy | NetworkError)
         reports = []
@@ -101,7 +102,7 @@ class OrderTracker:
                 reports.append(_report(order, "unknown", now_ms, str(exc)))
             else:
                 order.state = OrderState.NOT_SENT if refused else OrderState.REJECTED
-                kind = "cancelled" if refused else "rejected"
+                kind = "not_sent" if refused else "rejected"
                 reports.append(_report(order, kind, now_ms, f"not sent: {exc}" if refused else str(exc)))
         return reports
 
