@@ -131,9 +131,6 @@ async def replay(opts: Options) -> int:
 async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tally) -> int:
     """Every recorded run of ``stage`` replayed into ``tally``; the entries handed over."""
     runs = runs_of(_traces(opts.root, stage))
-    if not runs:
-        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
-        return 0
     referenced = {o for run in runs for t in run.decisions for o in t.outputs}
     for r in read_recording(opts.root, lambda s: s.startswith(tally.prefix)):
         name = f"{r.stream} {digest(decode(r.fields, r.id).body)}"
@@ -141,6 +138,9 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
         if name not in referenced and opts.from_ms <= r.ms and (opts.to_ms is None or r.ms < opts.to_ms) \
                 and tally.compared(r.stream, opts.series):  # fmt: skip
             tally.recorded += 1  # written by no traced decision: cannot be shown identical
+    if not runs:
+        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
+        return 0
     total = 0
     redis = connect(settings.redis)
     try:
@@ -148,7 +148,7 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
             await redis.flushall()
             total += await _replay_run(opts, settings, redis, stage, run, tally)
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)
     return total
 
 
@@ -160,7 +160,15 @@ async def _replay_run(
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
     feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
     feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
-    await replay.start(feeder.take_before_start())
+    try:
+        await replay.start(feeder.take_before_start())
+        await _decisions(opts, stage, run, replay, feeder, tally)
+    finally:
+        await replay.close()
+    return replay.entries
+
+
+async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
     previous_ms = run.run_ms
     for trace in run.decisions:
@@ -179,7 +187,6 @@ async def _replay_run(
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
         previous_ms = trace.clock_ms
         pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
-    return replay.entries
 
 
 def _traces(root: Path, stage: str) -> Iterator[DecisionTrace]:
