@@ -50,10 +50,11 @@ test: $(STAMP) $(NATIVE)
 test-fast: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not slow"
 
-# The replay test's recording: a FIXTURE_S-second run recorded into a folder of its own, copied to
-# tests/fixtures/recording without the demo heartbeats. Run it again when the strategy changes on
-# purpose (the replay test then says so). The cores run as pure Python, as the tests import them.
-FIXTURE_S ?= 60
+# The replay test's recording: a FIXTURE_S-second run (the first window that quotes comes after
+# about 90 s) recorded into a folder of its own, copied to tests/fixtures/recording without the demo
+# heartbeats, then replayed. Run it again when the strategy changes on purpose (the replay test then
+# says so).
+FIXTURE_S ?= 120
 FIXTURE_RECORD := var/fixture-record
 fixture: $(STAMP)
 	rm -rf $(FIXTURE_RECORD)
