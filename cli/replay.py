@@ -157,6 +157,10 @@ async def _replay_run(
 ) -> int:
     replay = StageReplay(stage, settings, redis, run.run_ms)
     wanted = {*replay.input_streams(), streams.CTL}
+    unread = sorted({s for t in run.decisions for s in t.handled} - wanted)
+    if unread:
+        print(f"replay: {stage}: the recorded run read {', '.join(unread)}, which this configuration does not "
+              "(replay with the mode and series it ran with: UPDOWN_MODE, UPDOWN_SERIES)")  # fmt: skip
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
     feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
     feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
