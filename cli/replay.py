@@ -155,7 +155,7 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
 async def _replay_run(
     opts: Options, settings: Settings, redis: aioredis.Redis, stage: str, run: Run, tally: Tally
 ) -> int:
-    replay = StageReplay(stage, settings, redis, run.run_ms)
+    replay = StageReplay(stage, settings, redis, run.run_ms, start_ms=0 if run.event_clock else run.run_ms)
     wanted = {*replay.input_streams(), streams.CTL}
     unread = sorted({s for t in run.decisions for s in t.handled} - wanted)
     if unread:
@@ -163,9 +163,8 @@ async def _replay_run(
               "(replay with the mode and series it ran with: UPDOWN_MODE, UPDOWN_SERIES)")  # fmt: skip
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
     feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
-    feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
     try:
-        await replay.start(feeder.take_before_start())
+        await replay.start(feeder.prime())  # every entry before a start mark: what the run found in Redis
         await _decisions(opts, stage, run, replay, feeder, tally)
     finally:
         await replay.close()
@@ -174,15 +173,15 @@ async def _replay_run(
 
 async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
-    previous_ms = run.run_ms
+    previous_ms = 0 if run.event_clock else run.run_ms
     for trace in run.decisions:
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
         made_before = len(replay.tracer.made)
-        entries, trigger = split_trigger(feeder.upto(trace.handled), trace)
+        entries, trigger = split_trigger(feeder.take(trace.order), trace)
         for batch in batches(entries):
-            await replay.hand(batch, [entry_clock_ms(r, previous_ms) for r in batch])
+            await replay.hand(batch, [entry_clock_ms(r, previous_ms, run.event_clock) for r in batch])
         if trace.kind == "entry" and trigger is not None:
             await replay.hand([trigger], [trace.clock_ms])
         elif trace.kind == "source":
