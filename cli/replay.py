@@ -174,7 +174,7 @@ async def _replay_run(
 async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
     previous_ms = 0 if run.event_clock else run.run_ms
-    for trace in run.decisions:
+    for n, trace in enumerate(run.decisions, 1):
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
@@ -189,7 +189,7 @@ async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, f
         if trace.clock_ms >= opts.from_ms:
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
         previous_ms = trace.clock_ms
-        pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
+        pace.progress(stage, replay.entries, n, len(run.decisions), trace.clock_ms)
 
 
 def _traces(root: Path, stage: str) -> Iterator[DecisionTrace]:
