@@ -133,8 +133,9 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
     runs = runs_of(_traces(opts.root, stage))
     referenced = {o for run in runs for t in run.decisions for o in t.outputs}
     for r in read_recording(opts.root, lambda s: s.startswith(tally.prefix)):
-        name = f"{r.stream} {digest(decode(r.fields, r.id).body)}"
-        tally.recorded_bodies[name] = decode(r.fields, r.id).body
+        body = decode(r.fields, r.id).body
+        name = f"{r.stream} {digest(body)}"
+        tally.recorded_bodies[name] = body
         if name not in referenced and opts.from_ms <= r.ms and (opts.to_ms is None or r.ms < opts.to_ms) \
                 and tally.compared(r.stream, opts.series):  # fmt: skip
             tally.recorded += 1  # written by no traced decision: cannot be shown identical
