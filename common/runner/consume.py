@@ -176,7 +176,7 @@ class Consumer:
         with tracer.clock.pinned(tracer.pin_for(env)) as now_ms:
             outputs = await self._handle(ctx, env)
         tracer.handled_entry(stream, env.id)
-        if not outputs:
+        if not outputs and not tracer.order_full:
             return outputs
         return [*outputs, tracer.decision("entry", now_ms, outputs, trigger_stream=stream, trigger_id=env.id)]
 

@@ -16,6 +16,7 @@ from common.bus.writer import Emit, Writer
 from common.clock import EventClock, ManualClock, PinnedClock
 from common.config import load_settings
 from common.logs import get_logger
+from common.runner import tracing
 from common.runner.consume import Consumer
 from common.runner.spec import Context
 from common.runner.tracing import Tracer, digest
@@ -156,4 +157,20 @@ async def test_a_consumer_starting_traces_its_groups_position_and_what_it_left_p
 
     start = next(t for t in await traces(ctx) if t.kind == "start")
     assert (start.trigger_stream, start.trigger_id, start.value) == ("hb", "1000-0", "1000-0")
+    await close(ctx)
+
+
+async def test_a_stage_deciding_nothing_for_long_still_traces_its_order_so_that_it_stays_bounded(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tracing, "ORDER_MAX_RUNS", 3)
+    base = ManualClock(T0)
+    ctx, relay = context(redis_url, base, traced=True), SlowRelay(base)
+
+    for n, stream in enumerate(["hb", "hb.b", "hb", "hb.b"]):  # even beats: no outputs, no decision
+        await hand(ctx, relay, stream, [(f"{1000 + n}-0", beat(2))])
+
+    (trace,) = await traces(ctx)
+    assert trace.order == ("hb 1", "hb.b 1", "hb 1") and trace.outputs == ()
+    assert ctx.tracer is not None and ctx.tracer.order_full is False
     await close(ctx)
