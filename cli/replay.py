@@ -131,16 +131,17 @@ async def replay(opts: Options) -> int:
 async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tally) -> int:
     """Every recorded run of ``stage`` replayed into ``tally``; the entries handed over."""
     runs = runs_of(_traces(opts.root, stage))
-    if not runs:
-        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
-        return 0
     referenced = {o for run in runs for t in run.decisions for o in t.outputs}
     for r in read_recording(opts.root, lambda s: s.startswith(tally.prefix)):
-        name = f"{r.stream} {digest(decode(r.fields, r.id).body)}"
-        tally.recorded_bodies[name] = decode(r.fields, r.id).body
+        body = decode(r.fields, r.id).body
+        name = f"{r.stream} {digest(body)}"
+        tally.recorded_bodies[name] = body
         if name not in referenced and opts.from_ms <= r.ms and (opts.to_ms is None or r.ms < opts.to_ms) \
                 and tally.compared(r.stream, opts.series):  # fmt: skip
             tally.recorded += 1  # written by no traced decision: cannot be shown identical
+    if not runs:
+        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
+        return 0
     total = 0
     redis = connect(settings.redis)
     try:
@@ -148,29 +149,40 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
             await redis.flushall()
             total += await _replay_run(opts, settings, redis, stage, run, tally)
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)
     return total
 
 
 async def _replay_run(
     opts: Options, settings: Settings, redis: aioredis.Redis, stage: str, run: Run, tally: Tally
 ) -> int:
-    replay = StageReplay(stage, settings, redis, run.run_ms)
+    replay = StageReplay(stage, settings, redis, run.run_ms, start_ms=0 if run.event_clock else run.run_ms)
     wanted = {*replay.input_streams(), streams.CTL}
+    unread = sorted({s for t in run.decisions for s in t.handled} - wanted)
+    if unread:
+        print(f"replay: {stage}: the recorded run read {', '.join(unread)}, which this configuration does not "
+              "(replay with the mode and series it ran with: UPDOWN_MODE, UPDOWN_SERIES)")  # fmt: skip
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
-    feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
-    feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
-    await replay.start(feeder.take_before_start())
+    feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start, run.pending)
+    try:
+        await replay.start(feeder.prime())  # every entry before a start mark: what the run found in Redis
+        await _decisions(opts, stage, run, replay, feeder, tally)
+    finally:
+        await replay.close()
+    return replay.entries
+
+
+async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
-    previous_ms = run.run_ms
-    for trace in run.decisions:
+    previous_ms = 0 if run.event_clock else run.run_ms
+    for n, trace in enumerate(run.decisions, 1):
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
         made_before = len(replay.tracer.made)
-        entries, trigger = split_trigger(feeder.upto(trace.handled), trace)
+        entries, trigger = split_trigger(feeder.take(trace.order), trace)
         for batch in batches(entries):
-            await replay.hand(batch, [entry_clock_ms(r, previous_ms) for r in batch])
+            await replay.hand(batch, [entry_clock_ms(r, previous_ms, run.event_clock) for r in batch])
         if trace.kind == "entry" and trigger is not None:
             await replay.hand([trigger], [trace.clock_ms])
         elif trace.kind == "source":
@@ -178,8 +190,7 @@ async def _replay_run(
         if trace.clock_ms >= opts.from_ms:
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
         previous_ms = trace.clock_ms
-        pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
-    return replay.entries
+        pace.progress(stage, replay.entries, n, len(run.decisions), trace.clock_ms)
 
 
 def _traces(root: Path, stage: str) -> Iterator[DecisionTrace]:

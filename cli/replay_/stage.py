@@ -79,16 +79,19 @@ class StageReplay:
     settings: Settings
     redis: aioredis.Redis
     run_ms: int
+    #: What the worker's clock read at its start (the wall's time, or 0 on the event clock).
+    start_ms: int
     spec: WorkerSpec = field(init=False)
     clock: ManualClock = field(init=False)
     ctx: Context = field(init=False)
     tracer: ReplayTracer = field(init=False)
     consumers: dict[str, Consumer] = field(default_factory=dict)
+    readers: list[GroupReader] = field(default_factory=list)
     entries: int = 0
 
     def __post_init__(self) -> None:
         self.spec = spec_of(self.stage)
-        self.clock = ManualClock(self.run_ms)
+        self.clock = ManualClock(self.start_ms)
         pinned = PinnedClock(self.clock)
         self.tracer = ReplayTracer(self.stage, pinned, self.run_ms)
         self.ctx = Context(name=self.stage, instance=f"{self.stage}-replay", settings=self.settings,
@@ -101,7 +104,7 @@ class StageReplay:
     async def start(self, before: list[Record]) -> None:
         """Leave in Redis what the entries before the run left there, then the worker's own setup."""
         await derive_state(self.redis, before)
-        self.clock.set_ms(self.run_ms)
+        self.clock.set_ms(self.start_ms)
         self.ctx.state = await control.persisted_state(self.redis, self.stage)
         if self.spec.setup is not None:
             await self.spec.setup(self.ctx)
@@ -110,6 +113,7 @@ class StageReplay:
                 reader = GroupReader(self.redis, stream=stream, group=inp.group or self.stage,
                                      consumer=self.ctx.instance, cfg=self.settings.bus, block_ms=0)  # fmt: skip
                 await reader.ensure_group()
+                self.readers.append(reader)
                 assert self.spec.handle is not None
                 self.consumers[stream] = Consumer(self.ctx, reader, self.spec.handle)
 
@@ -136,6 +140,11 @@ class StageReplay:
         consumer = self.consumers[stream]
         await consumer.process([Delivery(stream, r.id, r.fields, 1) for r in records])
         await consumer.settle()
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            await reader.aclose()
+        await self.ctx.writer.aclose()
 
     async def source_decision(self, trace: DecisionTrace) -> None:
         """A source loop's decision, made again by the worker's own code at its traced time."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from common.bus import streams
 from common.bus.codec import pack_body
@@ -22,6 +23,9 @@ from common.clock import EventClock, PinnedClock
 from common.schemas.base import Message
 from common.schemas.trace import DecisionTrace, TraceKind
 
+#: Runs of entries of one stream handled without a decision past which a trace goes out anyway
+#: (with no outputs), so that a stage that decides nothing for hours keeps a bounded order.
+ORDER_MAX_RUNS = 1_000
 #: Bytes of an output's digest (blake2b of its msgpack body): enough to tell outputs apart.
 DIGEST_BYTES = 8
 
@@ -41,6 +45,8 @@ class Tracer:
         self.seq = 0
         #: Per input stream, the last entry handled (``ctl`` included).
         self.handled: dict[str, str] = {}
+        #: The entries handled since the last decision, in the order handled: [stream, how many in a row].
+        self._runs: list[list[Any]] = []
         #: The streams whose reading position was traced (once per run).
         self.started: set[str] = set()
         #: The last decision traced (a replay compares it with the recorded one).
@@ -54,11 +60,27 @@ class Tracer:
             return base.now_ms()
         return None
 
+    def handled_entry(self, stream: str, entry_id: str) -> None:
+        self.handled[stream] = entry_id
+        if self._runs and self._runs[-1][0] == stream:
+            self._runs[-1][1] += 1
+        else:
+            self._runs.append([stream, 1])
+
+    @property
+    def order_full(self) -> bool:
+        """So many entries handled without a decision that their order is traced now (memory stays bounded)."""
+        return len(self._runs) >= ORDER_MAX_RUNS
+
     def decision(self, kind: TraceKind, clock_ms: int, outputs: Sequence[Emit], **about: str) -> Emit:
         """The trace of a decision just made (call it before anything else can run: no await since)."""
         self.seq += 1
+        order: tuple[str, ...] = ()
+        if kind != "start":  # a consumer starting is no decision: what was handled goes with the next one
+            order, self._runs = tuple(f"{stream} {n}" for stream, n in self._runs), []
         body = DecisionTrace(stage=self.stage, run_ms=self.run_ms, seq=self.seq, kind=kind, clock_ms=clock_ms,
-                             handled=dict(self.handled),
+                             clock="event" if isinstance(self.clock.base, EventClock) else "system",
+                             handled=dict(self.handled), order=order,
                              outputs=tuple(f"{e.stream} {digest(e.body)}" for e in outputs), **about)  # fmt: skip
         self.last = body
         return Emit(self.stream, body, key=self.stage)
