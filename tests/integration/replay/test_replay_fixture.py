@@ -3,6 +3,7 @@ signal and intent identical, at full speed and at a recorded pace; a changed thr
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,23 +23,14 @@ REGENERATE = (
 REPLAY_TIMEOUT_S = 300
 #: Alpha and the quoter at a finite speed: the fixture's minute in a few seconds each.
 FINITE_SPEED = "30"
-#: The quoter with one threshold edited, then the replay command (as a user would edit the core).
-EDITED_QUOTER = """
-import dataclasses, sys
-from workers.quoter import worker
-from workers.quoter.core.config import QuoterConfig
-from workers.quoter.core.engine import QuoterCore
-edited = dataclasses.replace(QuoterConfig(), skew_micro_per_share=QuoterConfig().skew_micro_per_share + 100)
-worker.QuoterCore = lambda: QuoterCore(edited)
-from cli.main import main
-sys.exit(main(sys.argv[1:]))
-"""
+#: One quoter threshold edited, as a trader would (conf/ or the environment: the trader's settings).
+EDITED_QUOTER = {"UPDOWN_STRATEGY__QUOTER__SKEW_MICRO_PER_SHARE": "300"}  # the default is 200
 
 
-def replay(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", code, "replay"] if code else [sys.executable, "-m", "cli.main", "replay"]
-    return subprocess.run([*command, str(FIXTURE), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=REPLAY_TIMEOUT_S)  # fmt: skip
+def replay(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cli.main", "replay", str(FIXTURE), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=REPLAY_TIMEOUT_S,
+                          env={**os.environ, **(env or {})})  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +51,7 @@ def test_the_fixture_replays_with_every_signal_and_intent_identical(speed: str) 
 
 
 def test_an_edited_quoter_threshold_is_shown_as_the_first_difference_and_fails_the_replay() -> None:
-    done = replay("--stages", "quoter", code=EDITED_QUOTER)
+    done = replay("--stages", "quoter", env=EDITED_QUOTER)
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert " of " in done.stdout and "first difference: decision" in done.stdout
