@@ -27,7 +27,7 @@ RUNNER_COMMANDS = (
 )  # fmt: skip
 #: Keys of every worker W: ``{w}`` is replaced by its name.
 RUNNER_KEYS = ("health:{w}", "health:{w}-*", "ctl", "ctl:state", "ctl:trading_mode", "emitted:{w}:*",
-               "state:latency", "lease:{w}:*")  # fmt: skip
+               "state:latency", "lease:{w}:*", "trace.{w}")  # fmt: skip
 
 
 @dataclass(frozen=True)
