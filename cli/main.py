@@ -27,6 +27,8 @@ USAGE = """updown COMMAND [ARGS]
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
                                and which price transport (PolyBolt or RTDS) is live
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
+  stress DIR [--speed 1,5,50]  a recording through the real workers at N times its pace: rates,
+                               per-stage latency, lag, memory; exits 1 when an invariant breaks
   report                       the per-window table, the account and the latency of the run
   calibrate [--date D]         fair-value calibration against real outcomes
 """
@@ -57,6 +59,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "doctor": _lazy("cli.doctor"),
     "report": _lazy("cli.report"),
     "soak": _lazy("cli.soak"),
+    "stress": _lazy("cli.stress"),
     "calibrate": _lazy("workers.alpha.calibrate"),
 }
 

@@ -1,0 +1,61 @@
+"""``updown stress DIR --speed 1,5,50``: a recording played through the real worker processes at N
+times its pace, the feeds included (driven from the recorded raw frames by a local websocket
+server); at each speed the table of what it achieved, and the invariants asserted.
+
+Exit 0 when at every speed no entry was lost, memory stayed bounded and the intents are the 1x
+run's; 1 with the reasons otherwise; 2 when the recording cannot be played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bench.stress.load import NotPlayable, load_timeline, ref_transport
+from bench.stress.measure import Figures, invariants, table, verdict
+from bench.stress.run import measure_once
+from bench.stress.timeline import counts
+from cli.main import parser
+
+
+def speeds(text: str) -> list[float]:
+    """``1,5,50`` -> [1.0, 5.0, 50.0]; 1x first (the others are compared with it), added if absent."""
+    values = sorted({float(v) for v in text.split(",") if v.strip()})
+    if not values or values[0] <= 0:
+        raise ValueError("speeds are positive numbers, e.g. 1,5,50")
+    return values if 1.0 in values else [1.0, *values]
+
+
+def main(argv: list[str]) -> int:
+    p = parser("stress", "Play a recording through the real worker processes at N times its pace.")
+    p.add_argument("dir", type=Path, help="the recording (var/record)")
+    p.add_argument("--speed", default="1,5,50", help="comma-separated speeds (1x is always run, first)")
+    p.add_argument("--from", dest="from_ms", type=int, default=0, help="first entry time (ms)")
+    p.add_argument("--to", dest="to_ms", type=int, default=None, help="end time (ms, exclusive)")
+    p.add_argument("--logs", type=Path, default=Path("var/log/stress"), help="the stages' logs, per speed")
+    args = p.parse_args(argv)
+    try:
+        wanted = speeds(args.speed)
+        timeline = load_timeline(args.dir, args.from_ms, args.to_ms)
+    except (ValueError, NotPlayable) as exc:
+        print(f"updown stress: {exc}")
+        return 2
+    seen = counts(timeline)
+    print(f"stress: {args.dir}: {seen.span_ms / 1000:.1f} s recorded; frames {seen.frames}, entries written back "
+          f"{seen.entries}; reference transport {ref_transport(timeline)}; speeds "
+          + ", ".join(f"{s:g}x" for s in wanted))  # fmt: skip
+    figs: list[Figures] = []
+    failed = False
+    for speed in wanted:
+        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.logs))
+        figs.append(fig)
+        problems = invariants(fig, figs[0])
+        failed = failed or bool(problems)
+        held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
+        print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
+              flush=True)  # fmt: skip
+    print()
+    print("\n".join(table(figs)))
+    print()
+    print("\n".join(verdict(figs)))
+    return 1 if failed else 0
