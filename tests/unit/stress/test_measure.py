@@ -1,0 +1,51 @@
+"""The stress run's figures: per-stage latency from the envelope stamps, invariants, saturation."""
+
+from __future__ import annotations
+
+from bench.stress.measure import Figures, Stamp, bottleneck, first_difference, invariants, stage_latencies, verdict
+
+
+def test_each_stage_is_timed_from_the_stamps_its_input_carried() -> None:
+    book = [Stamp(500, 1000.0, 1001.0), Stamp(500, 1000.0, 1002.0)]  # one frame, two events
+    ref = [Stamp(600, 1100.0, 1100.5)]
+    signals = [Stamp(600, 1100.0, 1103.5), Stamp(0, 1500.0, 1500.2)]  # a tick's, then a timer's
+    intents = [Stamp(600, 1100.0, 1104.5), Stamp(500, 1000.0, 1010.0)]  # from the signal; from the book
+    got = stage_latencies(book, ref, signals, intents)
+    assert got["feed-book"] == [1.0, 2.0]
+    assert got["feed-ref"] == [0.5]
+    assert got["alpha"] == [3.0]  # the timer's signal has no upstream entry
+    assert got["quoter"] == [1.0, 8.0]  # after the signal; after the frame's last event
+    assert got["tick->intent"] == [4.5, 10.0]
+
+
+def figures(speed: float, intents: list[tuple[str, str]], rss_end: float = 60.0, elapsed_s: float = 10.0,
+            lag_ms: int = 5, quoter_ms: float = 1.0) -> Figures:
+    return Figures(speed=speed, items=100, span_s=10.0 * speed, elapsed_s=elapsed_s, max_behind_s=0.0,
+                   latencies={"feed-book": [1.0], "quoter": [quoter_ms]}, max_lag_entries=1, max_lag_ms=lag_ms,
+                   max_lag_at="alpha on book.x", redis_start_mib=2.0, redis_end_mib=3.0,
+                   rss_start_mib={"alpha": 50.0}, rss_end_mib={"alpha": rss_end}, cpu_s={"alpha": 1.0},
+                   outputs={"book": 10, "ref": 5, "intent": len(intents)}, intents=intents)
+
+
+def test_intents_that_differ_from_the_1x_run_break_the_invariant_and_say_where() -> None:
+    one = figures(1, [("a", "{1}"), ("b", "{2}")])
+    assert invariants(one, one) == []
+    assert invariants(figures(5, [("a", "{1}"), ("b", "{2}")]), one) == []
+    problems = invariants(figures(5, [("a", "{1}"), ("c", "{3}")]), one)
+    assert len(problems) == 1 and "1 of 2 identical; #1" in problems[0]
+    longer = first_difference([("a", "x")], [("a", "x"), ("b", "y")])
+    assert longer == "2 intents where the 1x run wrote 1 (1 identical)"
+
+
+def test_a_stage_whose_memory_keeps_growing_is_not_bounded() -> None:
+    problems = invariants(figures(1, [], rss_end=500.0), None)
+    assert problems and "alpha grew 450 MiB" in problems[0]
+
+
+def test_a_speed_saturates_when_the_pace_is_not_kept_or_a_group_falls_behind_and_names_the_slowest_stage() -> None:
+    calm = figures(1, [], elapsed_s=10.0)
+    behind = figures(50, [], elapsed_s=2.0, lag_ms=3_000, quoter_ms=900.0)  # 0.2 s asked, 2 s taken
+    assert not calm.saturated and behind.saturated
+    assert bottleneck(behind) == "quoter"
+    lines = verdict([calm, behind])
+    assert lines[-1].startswith("saturates at 50x") and lines[-1].endswith("the bottleneck is quoter")
