@@ -27,6 +27,8 @@ USAGE = """updown COMMAND [ARGS]
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
                                and which price transport (PolyBolt or RTDS) is live
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
+  replay DIR [--from T] [--to T] [--series S] [--speed N|max] [--stages alpha,quoter]
+                               a recording through the real alpha and quoter: identical outputs?
   stress DIR [--speed 1,5,50]  a recording through the real workers at N times its pace: rates,
                                per-stage latency, lag, memory; exits 1 when an invariant breaks
   report                       the per-window table, the account and the latency of the run
@@ -58,6 +60,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "keys": _lazy("cli.keys"),
     "doctor": _lazy("cli.doctor"),
     "report": _lazy("cli.report"),
+    "replay": _lazy("cli.replay"),
     "soak": _lazy("cli.soak"),
     "stress": _lazy("cli.stress"),
     "calibrate": _lazy("workers.alpha.calibrate"),

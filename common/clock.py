@@ -9,6 +9,9 @@ not lengthen or shorten.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 #: A wall clock that moved this much more (or less) than the monotonic clock since the last look
@@ -76,6 +79,70 @@ class ManualClock:
     def step(self, ms: int) -> None:
         """The wall clock is set forward (or back, ``ms`` < 0) as NTP or an operator would; time does not pass."""
         self._ms += ms
+
+    def set_ms(self, ms: int) -> None:
+        """Show ``ms`` on the wall (a replay's recorded time); the monotonic clock never goes back."""
+        self._mono_ms += max(0, ms - self._ms)
+        self._ms = ms
+
+
+class EventClock:
+    """Wall time that follows the recorded event times of the entries a worker handles (never back):
+    a replay through real worker processes decides at the recorded times whatever its pace. Stamps
+    and the monotonic clock stay the system's (latency and timeouts are real)."""
+
+    def __init__(self, start_ms: int = 0) -> None:
+        self._ms = start_ms
+
+    def follow(self, event_ms: int) -> None:
+        self._ms = max(self._ms, event_ms)
+
+    def now_ms(self) -> int:
+        return self._ms
+
+    def stamp_ms(self) -> float:
+        return SYSTEM_CLOCK.stamp_ms()
+
+    def monotonic(self) -> float:
+        return SYSTEM_CLOCK.monotonic()
+
+    def monotonic_ms(self) -> int:
+        return SYSTEM_CLOCK.monotonic_ms()
+
+
+#: The time pinned for the running asyncio task (each consumer loop is a task of its own).
+_PINNED_MS: ContextVar[int | None] = ContextVar("pinned_ms", default=None)
+
+
+class PinnedClock:
+    """A clock whose wall time can be pinned for the task that runs a decision, so that the decision
+    reads one time throughout and a trace can say which (``common.runner.tracing``)."""
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+
+    def now_ms(self) -> int:
+        pinned = _PINNED_MS.get()
+        return self.base.now_ms() if pinned is None else pinned
+
+    def stamp_ms(self) -> float:
+        return self.base.stamp_ms()
+
+    def monotonic(self) -> float:
+        return self.base.monotonic()
+
+    def monotonic_ms(self) -> int:
+        return self.base.monotonic_ms()
+
+    @contextmanager
+    def pinned(self, ms: int | None = None) -> Iterator[int]:
+        """``now_ms`` shows ``ms`` (default: now) in this task until the block ends; yields it."""
+        at = self.base.now_ms() if ms is None else ms
+        token = _PINNED_MS.set(at)
+        try:
+            yield at
+        finally:
+            _PINNED_MS.reset(token)
 
 
 class ClockWatch:

@@ -1,6 +1,6 @@
 """Every stream name in one place, with its retention policy: every stream is bounded.
 
-- ``book.*``, ``ref.*``, ``signal.*``, ``hb*``, ``feeds``: BOUNDED to ``bus.market_data_maxlen``
+- ``book.*``, ``ref.*``, ``signal.*``, ``trace.*``, ``hb*``, ``feeds``: BOUNDED to ``bus.market_data_maxlen``
   (``feeds``: 10 000) by its writer on every XADD; ``raw.*`` (the feeds' raw frames, when
   ``recorder.raw_frames`` is on) to ``recorder.raw_frames_maxlen``.
 - ``fills``, ``orders``, ``exec``, ``positions``, ``inventory``, ``rewards``, ``markets``:
@@ -73,6 +73,11 @@ def raw(feed: str) -> str:
     return f"raw.{feed}"
 
 
+def trace(worker: str) -> str:
+    """A traced stage's decisions (``common.schemas.trace``): what a replay follows."""
+    return f"trace.{worker}"
+
+
 def dlq(stream: str) -> str:
     return f"{stream}:dlq"
 
@@ -92,7 +97,7 @@ class Retention(Enum):
     DEAD_LETTERS = "dead-letters"
 
 
-_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", "raw.", HEARTBEAT, FEEDS)
+_BOUNDED_PREFIXES = ("book.", "ref.", "signal.", "raw.", "trace.", HEARTBEAT, FEEDS)
 #: Each CAPPED stream's length: every writer's XADD trims to it (approximately).
 CAPPED_MAXLEN = {CTL: CTL_MAXLEN, AUDIT: AUDIT_MAXLEN, ALERTS: ALERTS_MAXLEN}
 _CAPPED = frozenset(CAPPED_MAXLEN)

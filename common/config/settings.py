@@ -93,6 +93,12 @@ class RunnerSettings(_Section):
     #: Fault injection for tests only: after emitting the outputs of this many entries, without
     #: acking the last one, the worker kills itself with SIGKILL. 0 (the default) is off.
     crash_after_emits: int = Field(0, ge=0)
+    #: Traced workers (alpha, quoter) write each decision's trace on ``trace.<worker>`` (what
+    #: ``updown replay`` follows). Off: no traces, and no replay of what runs meanwhile.
+    trace: bool = True
+    #: The wall time traced workers read: "system", or "event" (the recorded event times of their
+    #: inputs: a replay through real worker processes, as ``updown stress`` runs them).
+    clock: Literal["system", "event"] = "system"
 
 
 class LogSettings(_Section):

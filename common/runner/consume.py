@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,8 +21,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from common import metrics
 from common.bus.codec import DecodeError, decode
+from common.bus.envelope import Envelope
 from common.bus.reader import Delivery, GroupReader
-from common.bus.writer import Batch
+from common.bus.writer import Batch, Emit
 from common.errors import is_retryable
 from common.latency import Spans, hop_span
 from common.runner.spec import Context, Handler
@@ -56,6 +58,7 @@ class Consumer:
     async def run(self) -> None:
         ctx, reader = self._ctx, self._reader
         await reader.ensure_group()
+        await self._trace_start()
         # After a start or a reconnect, what was delivered to us and not acked comes first.
         reader.reread_pending()
         self._in_flight = None
@@ -126,7 +129,7 @@ class Consumer:
                 continue
             started = time.perf_counter()
             try:
-                outputs = await self._handle(ctx, env)
+                outputs = await self._handle_traced(env) if ctx.tracer else await self._handle(ctx, env)
             except Exception as exc:
                 if infrastructure_failure(exc):
                     ctx.log.warning("handler_unavailable", stream=reader.stream, id=d.id, error=repr(exc)[:300])
@@ -163,6 +166,34 @@ class Consumer:
         self._processed.inc(out.entries)
         return failed
 
+    async def _handle_traced(self, env: Envelope) -> Sequence[Emit]:
+        """Handle at one pinned time; note the entry handled; trace a decision (any outputs)."""
+        ctx, stream = self._ctx, self._reader.stream
+        tracer = ctx.tracer
+        assert tracer is not None
+        with tracer.clock.pinned(tracer.pin_for(env)) as now_ms:
+            outputs = await self._handle(ctx, env)
+        tracer.handled[stream] = env.id
+        if not outputs:
+            return outputs
+        return [*outputs, tracer.decision("entry", now_ms, outputs, trigger_stream=stream, trigger_id=env.id)]
+
+    async def _trace_start(self) -> None:
+        """Trace where this run began to read the stream (its group's position): what it never saw."""
+        tracer, reader = self._ctx.tracer, self._reader
+        if tracer is None or reader.stream in tracer.started:
+            return
+        tracer.started.add(reader.stream)
+        groups = await self._ctx.redis.xinfo_groups(reader.stream)
+        info = next((g for g in groups if _text(g["name"]) == reader.group), None)
+        position = _text(info["last-delivered-id"]) if info else "0-0"
+        emit = tracer.decision("start", tracer.clock.now_ms(), (), trigger_stream=reader.stream, trigger_id=position)
+        await self._ctx.publish(emit.stream, emit.body, key=emit.key)
+
+    async def settle(self) -> None:
+        """Wait until the outputs of everything processed are written."""
+        await self._settle()
+
     async def _send_handled(self, out: Batch, emitted: list[float], letters: Any) -> None:
         """Write what the batch handled before an infrastructure failure (it fails too if Redis is away)."""
         if letters is not None:
@@ -187,3 +218,7 @@ class Consumer:
         metrics.DEAD_LETTERED.labels(self._ctx.name, reader.stream, reason).inc()
         self._ctx.log.error("dead_lettered", stream=reader.stream, id=d.id, reason=reason, detail=detail)
         return pipe
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

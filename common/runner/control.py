@@ -49,6 +49,20 @@ async def issue(
                          issued_by=issued_by, reason=reason)  # fmt: skip
     now = clock.now_ms()
     pipe = redis.pipeline(transaction=True)
+    persist(pipe, action, target)
+    pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now),
+              maxlen=streams.CTL_MAXLEN, approximate=True)  # fmt: skip
+    # Every action is audited where it is issued, whichever way it came (CLI or control API).
+    pipe.xadd(streams.AUDIT, {"action": action, "outcome": "issued", "target": target, "issued_by": issued_by,
+                              "reason": reason, "request_id": cmd.request_id, "at_ms": str(now)},
+              maxlen=streams.AUDIT_MAXLEN, approximate=True)  # fmt: skip
+    await pipe.execute()
+    return cmd
+
+
+def persist(pipe: Any, action: str, target: str) -> None:
+    """Queue what a command leaves behind: its sticky state and the bot's mode (a replay calls it
+    for each recorded command, so that the stages read what they read then)."""
     state = _STICKY.get(action)
     if state is WorkerState.RUNNING:
         pipe.hdel(STATE_KEY, target)
@@ -60,14 +74,6 @@ async def issue(
     if mode is not None and target == "*":
         pipe.set(TRADING_MODE_KEY, mode)
         pipe.delete(FLAT_KEY)
-    pipe.xadd(streams.CTL, encode(cmd, src=issued_by, key=target, event_ms=now, ingest_ms=now, emit_ms=now),
-              maxlen=streams.CTL_MAXLEN, approximate=True)  # fmt: skip
-    # Every action is audited where it is issued, whichever way it came (CLI or control API).
-    pipe.xadd(streams.AUDIT, {"action": action, "outcome": "issued", "target": target, "issued_by": issued_by,
-                              "reason": reason, "request_id": cmd.request_id, "at_ms": str(now)},
-              maxlen=streams.AUDIT_MAXLEN, approximate=True)  # fmt: skip
-    await pipe.execute()
-    return cmd
 
 
 async def control_mode(redis: aioredis.Redis) -> ControlMode:

@@ -17,10 +17,11 @@ from common import logs, metrics
 from common.bus import streams
 from common.bus.codec import DecodeError, decode
 from common.bus.connection import connect
+from common.bus.envelope import Envelope
 from common.bus.reader import GroupReader
 from common.bus.retention import Trimmer
 from common.bus.writer import Writer
-from common.clock import SYSTEM_CLOCK, Clock
+from common.clock import SYSTEM_CLOCK, Clock, EventClock, PinnedClock
 from common.config.loader import worker_redis_user
 from common.config.redact import redact_url
 from common.config.settings import Settings
@@ -30,6 +31,7 @@ from common.retry import Backoff
 from common.runner import control, health
 from common.runner.consume import Consumer
 from common.runner.spec import Context, WorkerSpec, WorkerState, instance_name
+from common.runner.tracing import Tracer
 from common.schemas.control import ControlCommand
 
 _REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
@@ -45,8 +47,13 @@ async def run_worker(
     log = logs.get_logger(spec.name)
     metrics.serve(settings.runner.metrics_port, settings.runner.metrics_host)
     redis = connect(settings.redis, client_name=instance, user=worker_redis_user(spec.name))
+    tracer = None
+    if spec.trace and settings.runner.trace:
+        pinned = PinnedClock(EventClock() if settings.runner.clock == "event" else clock)
+        tracer, clock = Tracer(spec.name, pinned, run_ms=clock.now_ms()), pinned
     ctx = Context(name=spec.name, instance=instance, settings=settings, redis=redis,
-                  writer=Writer(redis, spec.name, settings.bus, clock), log=log, clock=clock)  # fmt: skip
+                  writer=Writer(redis, spec.name, settings.bus, clock), log=log, clock=clock,
+                  tracer=tracer)  # fmt: skip
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, _request_stop, ctx, sig)
@@ -191,12 +198,19 @@ async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) 
                 ctx.log.error("bad_control_entry", id=d.id, error=str(exc))
                 await ctx.redis.xack(streams.CTL, reader.group, d.id)
                 continue
-            cmd = env.body
-            if isinstance(cmd, ControlCommand) and control.applies(cmd, ctx):
-                await control.apply(ctx, cmd)
-                if spec.on_control is not None:
-                    await spec.on_control(ctx, cmd)
+            await handle_control(ctx, spec, env)
             await ctx.redis.xack(streams.CTL, reader.group, d.id)
+
+
+async def handle_control(ctx: Context, spec: WorkerSpec, env: Envelope) -> None:
+    """One ``ctl`` entry: the worker's state, then its own hook (a replay calls it as the loop does)."""
+    cmd = env.body
+    if isinstance(cmd, ControlCommand) and control.applies(cmd, ctx):
+        await control.apply(ctx, cmd)
+        if spec.on_control is not None:
+            await spec.on_control(ctx, cmd)
+    if ctx.tracer is not None:
+        ctx.tracer.handled[streams.CTL] = env.id
 
 
 async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:

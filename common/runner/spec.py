@@ -21,6 +21,7 @@ from common.bus.writer import Emit, Writer
 from common.clock import Clock
 from common.config.settings import Settings
 from common.logs import Log
+from common.runner.tracing import Tracer
 from common.schemas.base import Message
 from common.schemas.control import ControlCommand
 
@@ -51,6 +52,9 @@ class Input:
 Handler = Callable[["Context", Envelope], Awaitable[Sequence[Emit]]]
 Hook = Callable[["Context"], Awaitable[None]]
 ControlHook = Callable[["Context", ControlCommand], Awaitable[None]]
+#: A decision a source loop makes, made again by a replay at its recorded time (``value``: what the
+#: loop had observed outside the streams, as traced).
+SourceDecision = Callable[["Context", str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class WorkerSpec:
     on_control: ControlHook | None = None
     #: Streams this worker writes; it bounds them (``common.bus.retention``: pending-safe, by age).
     writes: tuple[StreamNames, ...] = ()
+    #: Trace every decision on ``trace.<name>`` (``common.runner.tracing``) so that a replay can
+    #: reproduce it; the decisions of its source loop, by the name their traces carry.
+    trace: bool = False
+    source_decisions: dict[str, SourceDecision] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.handle is None and self.source is None:
@@ -89,6 +97,8 @@ class Context:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     #: Whatever ``setup`` wants to keep for the handler (clients, caches, cores).
     resources: dict[str, Any] = field(default_factory=dict)
+    #: The decision trace of a traced worker (None otherwise).
+    tracer: Tracer | None = None
 
     @property
     def active(self) -> bool:

@@ -17,6 +17,7 @@ from common.bus.envelope import Envelope
 from common.config.settings import Settings
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import trading_mode
+from common.runner.tracing import with_trace
 from common.schemas.book import LastTrade
 from common.schemas.control import ControlCommand
 from common.schemas.market import MarketLifecycle, MarketRecord
@@ -31,6 +32,8 @@ from workers.alpha.core.types import WindowSpec
 
 #: A signal at least this often per series, ticks or not.
 TIMER_S = 1.0
+#: The timer's decisions, as their traces name them.
+TIMER = "timer"
 #: Windows are forgotten this long after they end.
 FORGET_AFTER_END_MS = 120_000
 
@@ -119,13 +122,19 @@ def on_record(series: dict[str, SeriesState], record: MarketRecord) -> None:
 
 async def timer(ctx: Context) -> None:
     while await ctx.sleep(TIMER_S):
-        if not ctx.active:
-            continue
-        now_ms = ctx.clock.now_ms()
-        for key in ctx.resources["series"]:
-            signal = signal_for(ctx, key, now_ms)
-            if signal is not None:
-                await ctx.publish(streams.signal(key), signal, key=key)
+        if ctx.active:
+            await timer_tick(ctx)
+
+
+async def timer_tick(ctx: Context, _observed: str = "") -> None:
+    """Every series' signal now (a replay calls it at the traced times). Every signal is made
+    before the first is written, so that no tick handled meanwhile slips between them."""
+    now_ms = ctx.clock.now_ms()
+    out = [Emit(streams.signal(key), signal, key=key) for key in ctx.resources["series"]
+           if (signal := signal_for(ctx, key, now_ms)) is not None]  # fmt: skip
+    if out:
+        for emit in with_trace(ctx.tracer, now_ms, out, source=TIMER):
+            await ctx.publish(emit.stream, emit.body, key=emit.key)
 
 
 async def on_control(ctx: Context, cmd: ControlCommand) -> None:
@@ -133,4 +142,5 @@ async def on_control(ctx: Context, cmd: ControlCommand) -> None:
 
 
 SPEC = WorkerSpec(name="alpha", inputs=(Input(streams.MARKETS), Input(streams.FILLS), Input(market_data, start_id="$")),
-                  handle=handle, source=timer, setup=setup, on_control=on_control)  # fmt: skip
+                  handle=handle, source=timer, setup=setup, on_control=on_control,
+                  trace=True, source_decisions={TIMER: timer_tick})  # fmt: skip

@@ -14,7 +14,8 @@ it once in ``audit``; the mode stays FLATTENING until resume or halt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from common.bus import streams
 from common.bus.envelope import Envelope
@@ -22,6 +23,7 @@ from common.config.settings import Settings
 from common.ops import alerts
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import control_mode, report_flat
+from common.runner.tracing import with_trace
 from common.schemas.book import BestBidAsk
 from common.schemas.control import ControlCommand
 from common.schemas.feed import FeedStatus
@@ -38,6 +40,8 @@ from workers.quoter.core.limits import blocked_reason
 from workers.quoter.core.types import Books, BookTop, QuoterInputs, TradingMode
 from workers.quoter.view import USER_FEED, View, left_to_flatten, load, positions_of, remember, see_account
 
+#: The ledger watch's decisions, as their traces name them.
+LEDGER_TRUST = "ledger_trust"
 #: A book move re-quotes a series at most this often (signals always do).
 BOOK_REQUOTE_MIN_MS = 100
 
@@ -67,13 +71,35 @@ async def watch_ledger(ctx: Context) -> None:
     view: View = ctx.resources["view"]
     while True:
         stale = await ledger_watch.check(ctx, account_seen=view.account_seen, started_ms=ctx.resources["started_ms"])
-        if stale != view.positions_stale:
-            view.positions_stale = stale
-            ctx.log.warning("positions_" + ("untrusted" if stale else "trusted"), reason=stale)
-            for emit in [e for series in list(view.signals) for e in decide(ctx, series)]:
-                await ctx.publish(emit.stream, emit.body, key=emit.key)
+        await on_ledger_trust(ctx, stale)
         if not await ctx.sleep(ctx.settings.quoter.ledger_check_interval_ms / 1000):
             return
+
+
+async def on_ledger_trust(ctx: Context, stale: str) -> None:
+    """The ledger looked at (``stale``: why its positions cannot be trusted, "" if they can): on a
+    change, every series decided again at one time (a replay calls it with the traced value)."""
+    view: View = ctx.resources["view"]
+    if stale == view.positions_stale:
+        return
+    view.positions_stale = stale
+    ctx.log.warning("positions_" + ("untrusted" if stale else "trusted"), reason=stale)
+    with pinned_now(ctx) as now_ms:
+        out = [e for series in list(view.signals) for e in decide(ctx, series)]
+        # Traced even without outputs: the trust is an input of every later decision.
+        out = with_trace(ctx.tracer, now_ms, out, source=LEDGER_TRUST, value=stale)
+    for emit in out:
+        await ctx.publish(emit.stream, emit.body, key=emit.key)
+
+
+@contextmanager
+def pinned_now(ctx: Context) -> Iterator[int]:
+    """One time for a decision over every series (pinned when the worker is traced)."""
+    if ctx.tracer is None:
+        yield ctx.clock.now_ms()
+    else:
+        with ctx.tracer.clock.pinned() as now_ms:
+            yield now_ms
 
 
 def decide(ctx: Context, series: str) -> list[Emit]:
@@ -173,4 +199,5 @@ SPEC = WorkerSpec(
     inputs=(Input(signal_streams, start_id="$"), Input(book_streams, start_id="$"), Input(streams.MARKETS),
             Input(streams.POSITIONS), Input(streams.REWARDS, start_id="$"), Input(streams.FEEDS, start_id="$")),
     handle=handle, source=watch_ledger, setup=setup, on_control=on_control, writes=(intent_streams,),
+    trace=True, source_decisions={LEDGER_TRUST: on_ledger_trust},
 )  # fmt: skip

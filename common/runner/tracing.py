@@ -1,0 +1,71 @@
+"""Decision traces: what a replay needs to hand a stage the same inputs, in the same order, at the same time.
+
+A traced worker (``WorkerSpec.trace``, with ``runner.trace`` on) writes, beside the outputs of each
+decision and in the same write, a ``DecisionTrace`` on ``trace.<worker>``: the clock the decision
+read, the last entry it had handled on every input stream, what triggered it (an input entry, or a
+source loop with what it observed outside the streams) and a digest of each output. Handlers read
+one time throughout (the clock is pinned for the task while it handles an entry). With
+``runner.clock = "event"`` the worker's clock follows the recorded times of its inputs instead of
+the wall (a replay through real worker processes: ``updown stress``). See README, "Replay".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from common.bus import streams
+from common.bus.codec import pack_body
+from common.bus.envelope import Envelope
+from common.bus.writer import Emit
+from common.clock import EventClock, PinnedClock
+from common.schemas.base import Message
+from common.schemas.trace import DecisionTrace, TraceKind
+
+#: Bytes of an output's digest (blake2b of its msgpack body): enough to tell outputs apart.
+DIGEST_BYTES = 8
+
+
+def digest(body: Message) -> str:
+    return hashlib.blake2b(pack_body(body), digest_size=DIGEST_BYTES).hexdigest()
+
+
+class Tracer:
+    """One traced worker's decisions: numbered in the order they were made."""
+
+    def __init__(self, stage: str, clock: PinnedClock, run_ms: int) -> None:
+        self.stage = stage
+        self.clock = clock
+        self.run_ms = run_ms
+        self.stream = streams.trace(stage)
+        self.seq = 0
+        #: Per input stream, the last entry handled (``ctl`` included).
+        self.handled: dict[str, str] = {}
+        #: The streams whose reading position was traced (once per run).
+        self.started: set[str] = set()
+        #: The last decision traced (a replay compares it with the recorded one).
+        self.last: DecisionTrace | None = None
+
+    def pin_for(self, env: Envelope) -> int | None:
+        """The time a handler of ``env`` reads: the wall's now, or the entry's event time (``EventClock``)."""
+        base = self.clock.base
+        if isinstance(base, EventClock):
+            base.follow(env.event_ms)
+            return base.now_ms()
+        return None
+
+    def decision(self, kind: TraceKind, clock_ms: int, outputs: Sequence[Emit], **about: str) -> Emit:
+        """The trace of a decision just made (call it before anything else can run: no await since)."""
+        self.seq += 1
+        body = DecisionTrace(stage=self.stage, run_ms=self.run_ms, seq=self.seq, kind=kind, clock_ms=clock_ms,
+                             handled=dict(self.handled),
+                             outputs=tuple(f"{e.stream} {digest(e.body)}" for e in outputs), **about)  # fmt: skip
+        self.last = body
+        return Emit(self.stream, body, key=self.stage)
+
+
+def with_trace(tracer: Tracer | None, clock_ms: int, outputs: Sequence[Emit], **about: str) -> list[Emit]:
+    """A source loop's decision: its outputs, and its trace when the worker is traced."""
+    if tracer is None:
+        return list(outputs)
+    return [*outputs, tracer.decision("source", clock_ms, outputs, **about)]

@@ -1,0 +1,68 @@
+"""The replay's plan: runs from traces, and which entries go in before each decision."""
+
+from __future__ import annotations
+
+from cli.replay_.plan import Feeder, batches, entry_clock_ms, runs_of, split_trigger
+from common.schemas.trace import DecisionTrace
+from workers.recorder.records import Record
+
+
+def trace(seq: int, kind: str = "entry", run_ms: int = 1_000, **about: object) -> DecisionTrace:
+    return DecisionTrace(stage="quoter", run_ms=run_ms, seq=seq, kind=kind, clock_ms=about.pop("clock_ms", 0),  # type: ignore[arg-type]
+                         **about)  # type: ignore[arg-type]  # fmt: skip
+
+
+def rec(stream: str, entry_id: str) -> Record:
+    return Record(stream, entry_id, {})
+
+
+def test_traces_become_runs_with_their_start_marks_and_decisions_in_the_order_made() -> None:
+    traces = [trace(3, clock_ms=30), trace(1, "start", trigger_stream="book.x", trigger_id="900-0"),
+              trace(2, clock_ms=20), trace(1, run_ms=5_000, clock_ms=50)]  # fmt: skip
+
+    runs = runs_of(traces)
+
+    assert [r.run_ms for r in runs] == [1_000, 5_000]
+    assert runs[0].start == {"book.x": "900-0"}
+    assert [t.seq for t in runs[0].decisions] == [2, 3]
+
+
+def test_the_feeder_hands_each_stream_up_to_its_mark_and_keeps_the_rest_for_later() -> None:
+    entries = [rec("book.x", "1000-0"), rec("signal.x", "1001-0"), rec("book.x", "1002-0"), rec("book.x", "1003-0"),
+               rec("signal.x", "1004-0")]  # fmt: skip
+    feeder = Feeder(iter(entries), start={})
+
+    first = feeder.upto({"book.x": "1000-0", "signal.x": "1004-0"})
+    second = feeder.upto({"book.x": "1003-0", "signal.x": "1004-0"})
+
+    assert [(r.stream, r.id) for r in first] == [("book.x", "1000-0"), ("signal.x", "1001-0"), ("signal.x", "1004-0")]
+    assert [r.id for r in second] == ["1002-0", "1003-0"]
+
+
+def test_entries_before_a_streams_start_mark_are_never_handed_but_kept_for_the_state() -> None:
+    entries = [rec("feeds", "900-0"), rec("feeds", "1100-0")]
+    feeder = Feeder(iter(entries), start={"feeds": "1000-0"})
+
+    feeder.upto({})
+
+    assert [r.id for r in feeder.take_before_start()] == ["900-0"]
+    assert [r.id for r in feeder.upto({"feeds": "1100-0"})] == ["1100-0"]
+
+
+def test_the_trigger_goes_last_whatever_its_id() -> None:
+    entries = [rec("signal.x", "1000-0"), rec("book.x", "1001-0")]
+
+    before, trigger = split_trigger(entries, trace(1, trigger_stream="signal.x", trigger_id="1000-0"))
+
+    assert [r.id for r in before] == ["1001-0"] and trigger is not None and trigger.id == "1000-0"
+
+
+def test_entries_between_decisions_are_handled_no_earlier_than_written_nor_than_the_last_decision() -> None:
+    assert entry_clock_ms(rec("book.x", "1000-0"), previous_ms=1_200) == 1_200
+    assert entry_clock_ms(rec("book.x", "1300-0"), previous_ms=1_200) == 1_300
+
+
+def test_consecutive_entries_of_one_stream_go_in_one_batch() -> None:
+    entries = [rec("a", "1-0"), rec("a", "2-0"), rec("b", "3-0"), rec("a", "4-0")]
+
+    assert [[r.id for r in b] for b in batches(entries)] == [["1-0", "2-0"], ["3-0"], ["4-0"]]
