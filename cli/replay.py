@@ -25,6 +25,7 @@ from cli.main import parser
 from cli.replay_.compare import Tally, report
 from cli.replay_.plan import Feeder, Run, batches, entry_clock_ms, runs_of, split_trigger
 from cli.replay_.stage import StageReplay
+from common import logs
 from common.bus import streams
 from common.bus.codec import decode
 from common.bus.connection import connect
@@ -37,6 +38,8 @@ from common.schemas.trace import DecisionTrace
 from common.series import parse_series
 from workers.recorder.reading import read_recording
 
+#: The replayed stages log at this level and above (to stderr).
+REPLAY_LOG_LEVEL = "ERROR"
 #: A progress line at most this often on a long replay.
 PROGRESS_EVERY_S = 5.0
 #: What each stage's comparison counts, and the streams it writes them to.
@@ -87,6 +90,8 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     load_all()
+    # The stages' own log lines (a trust change, a control command) would drown the report.
+    logs.configure("replay", REPLAY_LOG_LEVEL)
     return asyncio.run(replay(opts))
 
 
@@ -126,9 +131,6 @@ async def replay(opts: Options) -> int:
 async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tally) -> int:
     """Every recorded run of ``stage`` replayed into ``tally``; the entries handed over."""
     runs = runs_of(_traces(opts.root, stage))
-    if not runs:
-        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
-        return 0
     referenced = {o for run in runs for t in run.decisions for o in t.outputs}
     for r in read_recording(opts.root, lambda s: s.startswith(tally.prefix)):
         name = f"{r.stream} {digest(decode(r.fields, r.id).body)}"
@@ -136,6 +138,9 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
         if name not in referenced and opts.from_ms <= r.ms and (opts.to_ms is None or r.ms < opts.to_ms) \
                 and tally.compared(r.stream, opts.series):  # fmt: skip
             tally.recorded += 1  # written by no traced decision: cannot be shown identical
+    if not runs:
+        print(f"replay: {stage}: no decision traces in {opts.root} (trace.{stage}: recorded with runner.trace off?)")
+        return 0
     total = 0
     redis = connect(settings.redis)
     try:
@@ -143,7 +148,7 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
             await redis.flushall()
             total += await _replay_run(opts, settings, redis, stage, run, tally)
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)
     return total
 
 
@@ -155,7 +160,15 @@ async def _replay_run(
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
     feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
     feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
-    await replay.start(feeder.take_before_start())
+    try:
+        await replay.start(feeder.take_before_start())
+        await _decisions(opts, stage, run, replay, feeder, tally)
+    finally:
+        await replay.close()
+    return replay.entries
+
+
+async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
     previous_ms = run.run_ms
     for trace in run.decisions:
@@ -174,7 +187,6 @@ async def _replay_run(
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
         previous_ms = trace.clock_ms
         pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
-    return replay.entries
 
 
 def _traces(root: Path, stage: str) -> Iterator[DecisionTrace]:

@@ -72,9 +72,8 @@ def report(tally: Tally, noun: str) -> list[str]:
     t = diff.trace
     what = f"{t.trigger_stream} {t.trigger_id}" if t.kind == "entry" else f"source {t.source}={t.value!r}"
     lines.append(f"first difference: decision {t.seq} of run {t.run_ms} at clock {t.clock_ms} ({what})")
-    ids = {_intent_id(b) for _, b in diff.recorded} & {_intent_id(b) for _, b in diff.replayed} - {None}
-    if ids:
-        lines.append(f"  same intent_id {sorted(i for i in ids if i)[0]}: the same inputs, another result")
+    if diff.recorded and diff.replayed:
+        lines.append("  " + _what_differs(diff.recorded[0][1], diff.replayed[0][1]))
     for name, body in diff.recorded:
         lines.append(f"  recorded {name}:\n{show(body)}")
     if not diff.recorded:
@@ -86,6 +85,14 @@ def report(tally: Tally, noun: str) -> list[str]:
     return lines
 
 
-def _intent_id(body: Message | None) -> str | None:
-    value = getattr(body, "intent_id", None)
-    return value if isinstance(value, str) else None
+def _what_differs(recorded: Message | None, replayed: Message) -> str:
+    """The fields of the first recorded and replayed outputs that differ (an intent's id: its inputs)."""
+    if recorded is None:
+        return "the recorded output is not in the recording's streams"
+    a, b = recorded.model_dump(mode="json"), replayed.model_dump(mode="json")
+    fields = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    line = f"fields that differ: {', '.join(fields) or 'none'}"
+    if "intent_id" in a:
+        line += ("; another intent_id: the inputs (or the configuration) differ" if "intent_id" in fields
+                 else "; the same intent_id: the same inputs gave another result")  # fmt: skip
+    return line

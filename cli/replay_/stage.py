@@ -84,6 +84,7 @@ class StageReplay:
     ctx: Context = field(init=False)
     tracer: ReplayTracer = field(init=False)
     consumers: dict[str, Consumer] = field(default_factory=dict)
+    readers: list[GroupReader] = field(default_factory=list)
     entries: int = 0
 
     def __post_init__(self) -> None:
@@ -110,6 +111,7 @@ class StageReplay:
                 reader = GroupReader(self.redis, stream=stream, group=inp.group or self.stage,
                                      consumer=self.ctx.instance, cfg=self.settings.bus, block_ms=0)  # fmt: skip
                 await reader.ensure_group()
+                self.readers.append(reader)
                 assert self.spec.handle is not None
                 self.consumers[stream] = Consumer(self.ctx, reader, self.spec.handle)
 
@@ -136,6 +138,11 @@ class StageReplay:
         consumer = self.consumers[stream]
         await consumer.process([Delivery(stream, r.id, r.fields, 1) for r in records])
         await consumer.settle()
+
+    async def close(self) -> None:
+        for reader in self.readers:
+            await reader.aclose()
+        await self.ctx.writer.aclose()
 
     async def source_decision(self, trace: DecisionTrace) -> None:
         """A source loop's decision, made again by the worker's own code at its traced time."""
