@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 
 from common.bus.envelope import Envelope
 from common.bus.writer import Emit, Writer
-from common.clock import Clock
+from common.clock import Clock, EventClock
 from common.config.settings import Settings
 from common.logs import Log
 from common.runner.tracing import Tracer
@@ -123,6 +123,22 @@ class Context:
         except TimeoutError:
             return True
         return False
+
+    async def sleep_on_clock(self, seconds: float) -> bool:
+        """A decision loop's sleep: ``sleep``, or with an event clock (``runner.clock = "event"``) until
+        the recorded time has moved ``seconds`` on, so that its decisions come as often per recorded
+        second at any pace (``updown stress``); False when stopping."""
+        base = getattr(self.clock, "base", None)
+        if not isinstance(base, EventClock):
+            return await self.sleep(seconds)
+        moved = asyncio.ensure_future(base.until(base.now_ms() + int(seconds * 1000)))
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait((moved, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            moved.cancel()
+            stop.cancel()
+        return not self.stopping.is_set()
 
 
 def instance_name(worker: str) -> str:

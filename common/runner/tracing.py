@@ -20,8 +20,11 @@ from common.bus.envelope import Envelope
 from common.bus.writer import Emit
 from common.clock import EventClock, PinnedClock
 from common.schemas.base import Message
+from common.schemas.feed import FeedStatus
 from common.schemas.trace import DecisionTrace, TraceKind
 
+#: A feed's up/down: its ``event_ms`` is the feed's wall clock, which an event clock does not follow.
+FEED_STATUS = FeedStatus.TYPE
 #: Bytes of an output's digest (blake2b of its msgpack body): enough to tell outputs apart.
 DIGEST_BYTES = 8
 
@@ -50,7 +53,8 @@ class Tracer:
         """The time a handler of ``env`` reads: the wall's now, or the entry's event time (``EventClock``)."""
         base = self.clock.base
         if isinstance(base, EventClock):
-            base.follow(env.event_ms)
+            if env.type != FEED_STATUS:  # stamped by a feed's own wall clock, not a recorded event's time
+                base.follow(env.event_ms)
             return base.now_ms()
         return None
 

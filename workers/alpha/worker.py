@@ -121,7 +121,7 @@ def on_record(series: dict[str, SeriesState], record: MarketRecord) -> None:
 
 
 async def timer(ctx: Context) -> None:
-    while await ctx.sleep(TIMER_S):
+    while await ctx.sleep_on_clock(TIMER_S):
         if ctx.active:
             await timer_tick(ctx)
 
@@ -133,8 +133,8 @@ async def timer_tick(ctx: Context, _observed: str = "") -> None:
     out = [Emit(streams.signal(key), signal, key=key) for key in ctx.resources["series"]
            if (signal := signal_for(ctx, key, now_ms)) is not None]  # fmt: skip
     if out:
-        for emit in with_trace(ctx.tracer, now_ms, out, source=TIMER):
-            await ctx.publish(emit.stream, emit.body, key=emit.key)
+        for emit in with_trace(ctx.tracer, now_ms, out, source=TIMER):  # stamped at the time decided on
+            await ctx.publish(emit.stream, emit.body, key=emit.key, event_ms=now_ms)
 
 
 async def on_control(ctx: Context, cmd: ControlCommand) -> None:
