@@ -17,6 +17,11 @@ from bench.stress.run import measure_once
 from bench.stress.timeline import counts
 from cli.main import parser
 
+#: ``--find-limit``: each further speed is the last one times this...
+LIMIT_STEP = 4
+#: ... up to this speed at most (past it the whole recording plays in a blink: nothing to measure).
+MAX_SPEED = 10_000.0
+
 
 def speeds(text: str) -> list[float]:
     """``1,5,50`` -> [1.0, 5.0, 50.0]; 1x first (the others are compared with it), added if absent."""
@@ -32,6 +37,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--speed", default="1,5,50", help="comma-separated speeds (1x is always run, first)")
     p.add_argument("--from", dest="from_ms", type=int, default=0, help="first entry time (ms)")
     p.add_argument("--to", dest="to_ms", type=int, default=None, help="end time (ms, exclusive)")
+    p.add_argument("--find-limit", action="store_true",
+                   help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
+                        f"(at most {MAX_SPEED:g}x)")  # fmt: skip
     p.add_argument("--logs", type=Path, default=Path("var/log/stress"), help="the stages' logs, per speed")
     args = p.parse_args(argv)
     try:
@@ -46,7 +54,9 @@ def main(argv: list[str]) -> int:
           + ", ".join(f"{s:g}x" for s in wanted))  # fmt: skip
     figs: list[Figures] = []
     failed = False
-    for speed in wanted:
+    queue = list(wanted)
+    while queue:
+        speed = queue.pop(0)
         fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.logs))
         figs.append(fig)
         problems = invariants(fig, figs[0])
@@ -54,6 +64,8 @@ def main(argv: list[str]) -> int:
         held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
         print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
               flush=True)  # fmt: skip
+        if args.find_limit and not queue and not fig.saturated and speed * LIMIT_STEP <= MAX_SPEED:
+            queue.append(speed * LIMIT_STEP)
     print()
     print("\n".join(table(figs)))
     print()

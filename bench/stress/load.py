@@ -30,6 +30,10 @@ def load_timeline(root: Path, from_ms: int = 0, to_ms: int | None = None,
                   stages: tuple[str, ...] = STAGES) -> list[Item]:  # fmt: skip
     timeline = list(items(_with_text(root, from_ms, to_ms), stages))
     feeds = {i.what.feed for i in timeline if isinstance(i.what, Frame)}
+    # Played up to the last raw frame: after it the recorded run had stopped its feeds (what its
+    # other workers wrote while they stopped is not the pipeline's work).
+    last = max((n for n, i in enumerate(timeline) if isinstance(i.what, Frame)), default=-1)
+    timeline = timeline[: last + 1]
     if feeds != set(RAW_FEEDS.values()):
         raise NotPlayable(f"{root} holds raw frames of {sorted(feeds) or 'no feed'}: a stress run needs both "
                           f"raw.book and raw.ref (recorded with recorder.raw_frames on, as in sim)")  # fmt: skip

@@ -16,6 +16,7 @@ of an entry and are left out of the per-stage figures.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -134,14 +135,26 @@ def invariants(fig: Figures, baseline: Figures | None) -> list[str]:
 
 
 def first_difference(expected: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:
-    """'' when identical; otherwise how many are identical and the first that is not."""
-    same = sum(1 for a, b in zip(expected, got, strict=False) if a == b)
+    """'' when identical (in order, by id and content); otherwise how many of the 1x run's intents
+    were written at this speed too, and the first one in order that differs, field by field."""
+    written = set(got)
+    same = sum(1 for intent in expected if intent in written)
     for i, (a, b) in enumerate(zip(expected, got, strict=False)):
         if a != b:
-            return f"{same} of {len(expected)} identical; #{i}: expected {a[1][:300]} got {b[1][:300]}"
+            return f"{same} of {len(expected)} identical; the first that differs, #{i}: {field_changes(a[1], b[1])}"
     if len(expected) != len(got):
         return f"{len(got)} intents where the 1x run wrote {len(expected)} ({same} identical)"
     return ""
+
+
+def field_changes(expected: str, got: str) -> str:
+    """The fields of two intents' JSON that differ: ``name: 1x value -> this value``."""
+    try:
+        a, b = json.loads(expected), json.loads(got)
+    except ValueError:
+        return f"{expected[:300]} -> {got[:300]}"
+    keys = [k for k in {**a, **b} if a.get(k) != b.get(k)]
+    return "; ".join(f"{k}: {json.dumps(a.get(k))[:200]} -> {json.dumps(b.get(k))[:200]}" for k in keys)
 
 
 def _p(values: list[float], q: float) -> str:

@@ -40,8 +40,11 @@ def _ms(entry_id: str) -> int:
 
 
 async def group_lags(redis: aioredis.Redis) -> list[tuple[str, str, int, int, int]]:
-    """(stream, group, lag entries, lag ms, pending) of every group of every stream."""
+    """(stream, group, lag entries, lag ms, pending) of every group of every stream; the lag in ms is
+    the age of the oldest entry not yet delivered to the group (0 when it has them all)."""
     out = []
+    seconds, micros = await redis.time()
+    now_ms = seconds * 1000 + micros // 1000
     async for key in redis.scan_iter(_type="stream", count=1_000):
         stream = _text(key)
         try:
@@ -50,8 +53,10 @@ async def group_lags(redis: aioredis.Redis) -> list[tuple[str, str, int, int, in
         except aioredis.ResponseError:
             continue
         for g in groups:
-            delivered = _text(g["last-delivered-id"])
-            lag_ms = max(0, _ms(newest) - _ms(delivered)) if newest != delivered else 0
+            delivered, lag_ms = _text(g["last-delivered-id"]), 0
+            if newest != delivered:
+                waiting = await redis.xrange(stream, "(" + delivered, "+", count=1)
+                lag_ms = max(0, now_ms - _ms(_text(waiting[0][0]))) if waiting else 0
             out.append((stream, _text(g["name"]), int(g.get("lag") or 0), lag_ms, int(g["pending"])))
     return out
 
@@ -140,21 +145,20 @@ async def _measure(url: str, data: Path, timeline: list[Item], speed: float, ref
     problems: list[str] = []
     async with venue.serving():
         env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport)
+        player = Player(redis, venue)
+        await player.prepare()  # the stand-in ledger is up before the quoter first looks for it
+        stop, lag = asyncio.Event(), LagWatch()
+        side = [asyncio.create_task(player.ledger_alive(stop))]
         running = procs.start(stages, env, log_dir / f"{speed:g}x")
         try:
             await procs.wait_ready(redis, running, procs.expected_groups(stages, env))
             await venue.wait_connected()
-            player = Player(redis, venue)
-            await player.prepare()
-            stop, lag = asyncio.Event(), LagWatch()
-            side = [asyncio.create_task(player.ledger_alive(stop)), asyncio.create_task(lag.run(redis, stop))]
+            side.append(asyncio.create_task(lag.run(redis, stop)))
             redis_start = (await redis_memory(redis)).used_memory_bytes / MIB
             rss_start = {s.name: s.rss_mib() for s in running}
             cpu_start = {s.name: s.cpu_s() for s in running}
             report = await player.play(timeline, speed)
             problems += await drained(redis, {f: n for f, n in frames.items() if f in RAW_FEEDS.values()})
-            stop.set()
-            await asyncio.gather(*side)
             cpu = {s.name: s.cpu_s() - cpu_start[s.name] for s in running}
             rss_end = {s.name: s.rss_mib() for s in running}
             memory = await redis_memory(redis)
@@ -162,6 +166,8 @@ async def _measure(url: str, data: Path, timeline: list[Item], speed: float, ref
             problems += trimmed + await _lost(redis, venue, report.barrier_timeouts)
             problems += [f"{s.name} is not running at the end" for s in running if s.proc.poll() is not None]
         finally:
+            stop.set()
+            await asyncio.gather(*side)
             problems += [f"{name} did not stop cleanly" for name in procs.stop(running)]
             await redis.aclose()
     problems += _unbounded(memory)

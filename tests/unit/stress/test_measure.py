@@ -28,11 +28,11 @@ def figures(speed: float, intents: list[tuple[str, str]], rss_end: float = 60.0,
 
 
 def test_intents_that_differ_from_the_1x_run_break_the_invariant_and_say_where() -> None:
-    one = figures(1, [("a", "{1}"), ("b", "{2}")])
+    one = figures(1, [("a", '{"x": 1}'), ("b", '{"x": 2, "y": 0}')])
     assert invariants(one, one) == []
-    assert invariants(figures(5, [("a", "{1}"), ("b", "{2}")]), one) == []
-    problems = invariants(figures(5, [("a", "{1}"), ("c", "{3}")]), one)
-    assert len(problems) == 1 and "1 of 2 identical; #1" in problems[0]
+    assert invariants(figures(5, [("a", '{"x": 1}'), ("b", '{"x": 2, "y": 0}')]), one) == []
+    problems = invariants(figures(5, [("a", '{"x": 1}'), ("c", '{"x": 3, "y": 0}')]), one)
+    assert len(problems) == 1 and "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in problems[0]
     longer = first_difference([("a", "x")], [("a", "x"), ("b", "y")])
     assert longer == "2 intents where the 1x run wrote 1 (1 identical)"
 
