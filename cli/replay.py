@@ -170,15 +170,21 @@ async def _replay_run(
 
 async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
-    previous_ms = run.run_ms
+    # An event clock starts at 0 and only its inputs move it; the wall clock read the run's start.
+    previous_ms = 0 if run.decisions and run.decisions[0].clock == "event" else run.run_ms
     for trace in run.decisions:
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
         made_before = len(replay.tracer.made)
         entries, trigger = split_trigger(feeder.upto(trace.handled), trace)
+        at_ms = previous_ms
         for batch in batches(entries):
-            await replay.hand(batch, [entry_clock_ms(r, previous_ms) for r in batch])
+            times = []
+            for r in batch:  # an event clock never goes back: each entry no earlier than the one before
+                at_ms = entry_clock_ms(r, at_ms, trace.clock == "event")
+                times.append(at_ms)
+            await replay.hand(batch, times)
         if trace.kind == "entry" and trigger is not None:
             await replay.hand([trigger], [trace.clock_ms])
         elif trace.kind == "source":

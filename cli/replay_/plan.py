@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from common.runner.tracing import FEED_STATUS
 from common.schemas.trace import DecisionTrace
 from workers.recorder.records import EntryId, Record, parse_id
 
@@ -44,10 +45,16 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
     return [by_run[k] for k in sorted(by_run)]
 
 
-def entry_clock_ms(record: Record, previous_ms: int) -> int:
+def entry_clock_ms(record: Record, previous_ms: int, event_clock: bool = False) -> int:
     """The time an entry handled between decisions is handled at: no earlier than it was written,
-    nor than the decision before it (the stage saw it later than both, and decided nothing on it)."""
-    return max(previous_ms, record.ms)
+    nor than the decision before it (the stage saw it later than both, and decided nothing on it).
+    A stage on an event clock (``runner.clock = "event"``) read its inputs' event times instead,
+    a feed's up/down excepted (``common.runner.tracing``)."""
+    if not event_clock:
+        return max(previous_ms, record.ms)
+    if record.fields.get(b"type") == FEED_STATUS.encode():
+        return previous_ms
+    return max(previous_ms, int(record.fields.get(b"event_ms", b"0")))
 
 
 class Feeder:

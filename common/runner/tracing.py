@@ -62,6 +62,7 @@ class Tracer:
         """The trace of a decision just made (call it before anything else can run: no await since)."""
         self.seq += 1
         body = DecisionTrace(stage=self.stage, run_ms=self.run_ms, seq=self.seq, kind=kind, clock_ms=clock_ms,
+                             clock="event" if isinstance(self.clock.base, EventClock) else "system",
                              handled=dict(self.handled),
                              outputs=tuple(f"{e.stream} {digest(e.body)}" for e in outputs), **about)  # fmt: skip
         self.last = body

@@ -41,3 +41,6 @@ class DecisionTrace(Message):
     handled: dict[str, str] = Field(default_factory=dict)
     #: ``<stream> <digest>`` of every output of the decision, in order (``tracing.digest``).
     outputs: tuple[str, ...] = ()
+    #: The stage's clock: ``system`` (the wall), or ``event`` (``runner.clock = "event"``: the event
+    #: times of its inputs, as ``updown stress`` runs it): how a replay times the entries it hands over.
+    clock: Literal["system", "event"] = "system"
