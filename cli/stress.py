@@ -2,8 +2,10 @@
 times its pace, the feeds included (driven from the recorded raw frames by a local websocket
 server); at each speed the table of what it achieved, and the invariants asserted.
 
-Exit 0 when at every speed no entry was lost, memory stayed bounded and the intents are the 1x
-run's; 1 with the reasons otherwise; 2 when the recording cannot be played.
+Exit 0 when at every speed no entry was lost, the feeds' events are the 1x run's, memory stayed
+bounded, and ``updown replay`` of the run's own recording finds every signal and intent identical
+(each decision is what the code makes of the inputs it had); with ``--strict-1x`` the intents must
+also be the 1x run's. 1 with the reasons otherwise; 2 when the recording cannot be played.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 from pathlib import Path
 
 from bench.stress.load import NotPlayable, load_timeline, ref_transport
-from bench.stress.measure import Figures, invariants, table, verdict
+from bench.stress.measure import Figures, invariants, table, verdict, versus_1x
 from bench.stress.run import measure_once
 from bench.stress.timeline import counts
 from cli.main import parser
@@ -40,7 +42,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--find-limit", action="store_true",
                    help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
                         f"(at most {MAX_SPEED:g}x)")  # fmt: skip
-    p.add_argument("--logs", type=Path, default=Path("var/log/stress"), help="the stages' logs, per speed")
+    p.add_argument("--strict-1x", action="store_true",
+                   help="also fail when a speed's intents are not the 1x run's, in order (an order race "
+                        "between a stage's input streams makes them differ; see README, Stress)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("var/stress"),
+                   help="per speed: the stages' logs and the run's own recording (<out>/<speed>x/)")  # fmt: skip
     args = p.parse_args(argv)
     try:
         wanted = speeds(args.speed)
@@ -57,13 +63,16 @@ def main(argv: list[str]) -> int:
     queue = list(wanted)
     while queue:
         speed = queue.pop(0)
-        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.logs))
+        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.out))
         figs.append(fig)
-        problems = invariants(fig, figs[0])
+        problems = invariants(fig, figs[0], strict=args.strict_1x)
         failed = failed or bool(problems)
         held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
         print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
               flush=True)  # fmt: skip
+        print(f"  {fig.self_check}")
+        if fig is not figs[0]:
+            print(f"  {versus_1x(fig, figs[0])}")
         if args.find_limit and not queue and not fig.saturated and speed * LIMIT_STEP <= MAX_SPEED:
             queue.append(speed * LIMIT_STEP)
     print()

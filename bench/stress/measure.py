@@ -99,6 +99,10 @@ class Figures:
     outputs: dict[str, int]
     #: The intents, each as (intent id, its body's content) in the order written.
     intents: list[tuple[str, str]]
+    #: A digest of the feeds' events (``book``, ``ref``) in order, without our receive stamps.
+    feeds: dict[str, str] = field(default_factory=dict)
+    #: What ``updown replay`` of this run's own recording found.
+    self_check: str = ""
     #: Invariant breaches found while running (lost frames, unbounded streams, ...).
     problems: list[str] = field(default_factory=list)
 
@@ -115,8 +119,9 @@ class Figures:
         return self.achieved_per_s < ACHIEVED_SHARE_MIN * self.target_per_s or self.max_lag_ms > SATURATED_LAG_MS
 
 
-def invariants(fig: Figures, baseline: Figures | None) -> list[str]:
-    """What does not hold at this speed (empty: all hold). ``baseline``: the 1x run, if this is not it."""
+def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> list[str]:
+    """What does not hold at this speed (empty: all hold). ``baseline``: the 1x run, if this is not it;
+    ``strict``: the intents must also be the 1x run's, in order (see ``bench.stress.selfcheck``)."""
     problems = list(fig.problems)
     for stage, start in fig.rss_start_mib.items():
         grew = fig.rss_end_mib.get(stage, start) - start
@@ -128,10 +133,21 @@ def invariants(fig: Figures, baseline: Figures | None) -> list[str]:
         if fig.outputs.get(prefix, 0) != baseline.outputs.get(prefix, 0):
             problems.append(f"{prefix} events: {fig.outputs.get(prefix, 0)} at {fig.speed:g}x, "
                             f"{baseline.outputs.get(prefix, 0)} at 1x")  # fmt: skip
-    difference = first_difference(baseline.intents, fig.intents)
-    if difference:
-        problems.append(f"intents differ from the 1x run: {difference}")
+        elif fig.feeds.get(prefix) != baseline.feeds.get(prefix):
+            problems.append(f"{prefix} events differ in content or order from the 1x run's")
+    if strict:
+        difference = first_difference(baseline.intents, fig.intents)
+        if difference:
+            problems.append(f"intents differ from the 1x run: {difference}")
     return problems
+
+
+def versus_1x(fig: Figures, baseline: Figures) -> str:
+    """How many of the 1x run's intents this speed wrote too (by id and content), and the first difference."""
+    difference = first_difference(baseline.intents, fig.intents)
+    if not difference:
+        return f"all {len(baseline.intents)} intents identical to the 1x run's"
+    return f"intents against the 1x run's: {difference}"
 
 
 def first_difference(expected: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:

@@ -45,6 +45,10 @@ class PlayReport:
     started_s: float = 0.0
     ended_s: float = 0.0
     written: dict[str, list[str]] = field(default_factory=dict)
+    #: The largest lag a group of the stages had (entries, ms) and where (filled in by the run).
+    lag_entries: int = 0
+    lag_ms: int = 0
+    lag_at: str = ""
 
     @property
     def items(self) -> int:
@@ -64,19 +68,22 @@ def _id(value: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-async def _taken(redis: Any, stream: str, entry_id: str) -> bool:
-    """Every group of ``stream`` has been delivered ``entry_id`` and has nothing pending."""
+async def _taken(redis: Any, stream: str, entry_id: str, ignored: set[str]) -> bool:
+    """Every group of ``stream`` (but ``ignored``) has been delivered ``entry_id`` and has nothing pending."""
     wanted = _id(entry_id)
     for group in await redis.xinfo_groups(stream):
+        if _text(group["name"]) in ignored:
+            continue
         if _id(_text(group["last-delivered-id"])) < wanted or int(group["pending"]) > 0:
             return False
     return True
 
 
 class Player:
-    def __init__(self, redis: Any, venue: Venue) -> None:
+    def __init__(self, redis: Any, venue: Venue, ignored_groups: set[str] | None = None) -> None:
         self._redis = redis
         self._venue = venue
+        self._ignored = ignored_groups or set()
         self.report = PlayReport()
 
     async def _book_fills(self) -> None:
@@ -93,7 +100,7 @@ class Player:
             await self._book_fills()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BARRIER_WAIT_S
-        while not await _taken(self._redis, entry.stream, entry_id):
+        while not await _taken(self._redis, entry.stream, entry_id, self._ignored):
             if loop.time() > deadline:
                 self.report.barrier_timeouts += 1
                 return

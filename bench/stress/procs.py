@@ -27,13 +27,24 @@ FAKE_CREDENTIALS = {"UPDOWN_WALLET__API_KEY": "stress-key", "UPDOWN_WALLET__API_
                     "UPDOWN_WALLET__API_PASSPHRASE": "stress"}  # fmt: skip
 
 
-def stage_env(redis_url: str, data_dir: Path, book_url: str, ref_url: str, ref_transport: str) -> dict[str, str]:
+#: The recorder runs beside the stages (not a stage under test): it records the run itself, which
+#: ``updown replay`` then checks decision by decision. Its group holds nothing back (it acks at
+#: each flush), so the player does not wait for it.
+RECORDER = "recorder"
+#: How often the run's recorder looks for new streams (the stages make theirs as they go).
+RECORDER_RESCAN_S = 0.5
+
+
+def stage_env(redis_url: str, data_dir: Path, book_url: str, ref_url: str, ref_transport: str,
+              record_dir: Path) -> dict[str, str]:  # fmt: skip
     """The stages' environment: the user's own settings, pointed at this run's Redis and venue, with
     the traced stages' clocks following the recorded event times (``runner.clock = "event"``)."""
     env = dict(os.environ, REDIS_URL=redis_url, UPDOWN_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT),
                UPDOWN_SECRETS_DIR=str(data_dir / "secrets"), UPDOWN_RUNNER__METRICS_PORT="0",
                UPDOWN_VENUE__WS_MARKET_URL=book_url, UPDOWN_FEED_REF__TRANSPORT=ref_transport,
-               UPDOWN_RECORDER__RAW_FRAMES="true", UPDOWN_RUNNER__CLOCK="event", **FAKE_CREDENTIALS)  # fmt: skip
+               UPDOWN_RECORDER__RAW_FRAMES="true", UPDOWN_RUNNER__CLOCK="event", UPDOWN_RUNNER__TRACE="true",
+               UPDOWN_RECORDER__DIR=str(record_dir), UPDOWN_RECORDER__RETENTION_DAYS="0",
+               UPDOWN_RECORDER__RESCAN_INTERVAL_S=str(RECORDER_RESCAN_S), **FAKE_CREDENTIALS)  # fmt: skip
     env["UPDOWN_VENUE__POLYBOLT_URL" if ref_transport == "polybolt" else "UPDOWN_VENUE__RTDS_URL"] = ref_url
     env.setdefault("UPDOWN_MODE", "sim")
     env.setdefault("UPDOWN_LOG__LEVEL", "WARNING")

@@ -1,183 +1,115 @@
-"""One speed: a fresh Redis, the local venue, the stages as processes, the recording played through
-them, the pipeline drained, and what it all measured."""
+"""One speed: a fresh Redis, the local venue, the stages and a recorder as processes, the recording
+played through them, the pipeline drained, what it all measured, and the run replayed against itself."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from bench.stress import procs
-from bench.stress.measure import Figures, Stamp, stage_latencies
-from bench.stress.player import Player
+from bench.stress.measure import Figures, stage_latencies
+from bench.stress.outputs import recorded_outputs
+from bench.stress.player import Player, PlayReport
+from bench.stress.redis_look import LagWatch, drained
+from bench.stress.selfcheck import replay_own_recording
 from bench.stress.timeline import RAW_FEEDS, STAGES, Item, counts
 from bench.stress.venue import Venue
 from common.bus import streams
-from common.bus.codec import decode
 from common.config import load_settings
-from common.ops.memory import redis_memory
+from common.ops.memory import RedisMemory, redis_memory
 from common.redis_server import EmbeddedRedis
 
-#: How long the stages get, once everything is played, to take and answer all of it.
-DRAIN_WAIT_S = 60.0
-#: How often the groups' lag is sampled while the recording plays.
-LAG_SAMPLE_S = 0.2
-#: Entries read per XRANGE call when the outputs are collected.
-READ_CHUNK = 5_000
 MIB = 1024 * 1024
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+@dataclass
+class _Seen:
+    """What one run saw, gathered as it goes (so that a failure part way still reports)."""
+
+    report: PlayReport = field(default_factory=PlayReport)
+    redis_start_mib: float = float("nan")
+    rss_start: dict[str, float] = field(default_factory=dict)
+    rss_end: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    memory: RedisMemory | None = None
+    stamps: dict[str, list[Any]] = field(default_factory=dict)
+    intents: list[tuple[str, str]] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
 
-def _ms(entry_id: str) -> int:
-    return int(entry_id.split("-")[0])
-
-
-async def group_lags(redis: aioredis.Redis) -> list[tuple[str, str, int, int, int]]:
-    """(stream, group, lag entries, lag ms, pending) of every group of every stream; the lag in ms is
-    the age of the oldest entry not yet delivered to the group (0 when it has them all)."""
-    out = []
-    seconds, micros = await redis.time()
-    now_ms = seconds * 1000 + micros // 1000
-    async for key in redis.scan_iter(_type="stream", count=1_000):
-        stream = _text(key)
-        try:
-            groups = await redis.xinfo_groups(stream)
-            newest = _text((await redis.xinfo_stream(stream))["last-generated-id"])
-        except aioredis.ResponseError:
-            continue
-        for g in groups:
-            delivered, lag_ms = _text(g["last-delivered-id"]), 0
-            if newest != delivered:
-                waiting = await redis.xrange(stream, "(" + delivered, "+", count=1)
-                lag_ms = max(0, now_ms - _ms(_text(waiting[0][0]))) if waiting else 0
-            out.append((stream, _text(g["name"]), int(g.get("lag") or 0), lag_ms, int(g["pending"])))
-    return out
-
-
-class LagWatch:
-    def __init__(self) -> None:
-        self.entries, self.ms, self.at = 0, 0, ""
-
-    async def run(self, redis: aioredis.Redis, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            for stream, group, entries, ms, _ in await group_lags(redis):
-                if (ms, entries) > (self.ms, self.entries):
-                    self.entries, self.ms, self.at = entries, ms, f"{group} on {stream}"
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), LAG_SAMPLE_S)
-
-
-async def drained(redis: aioredis.Redis, sent: dict[str, int]) -> list[str]:
-    """Wait until the feeds received every frame sent and every group took everything; what is left."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DRAIN_WAIT_S
-    while True:
-        left = [f"{feed} feed received {await redis.xlen(streams.raw(feed))} of {n} frames"
-                for feed, n in sent.items() if await redis.xlen(streams.raw(feed)) < n]  # fmt: skip
-        left += [f"group {g} on {s}: {lag} not delivered, {pending} pending"
-                 for s, g, lag, _, pending in await group_lags(redis) if lag or pending]  # fmt: skip
-        if not left or loop.time() > deadline:
-            return left
-        await asyncio.sleep(0.1)
-
-
-async def read_stream(redis: aioredis.Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
-    out: list[tuple[str, dict[bytes, bytes]]] = []
-    start = "-"
-    while True:
-        rows = await redis.xrange(stream, start, "+", count=READ_CHUNK)
-        out += [(_text(i), f) for i, f in rows]
-        if len(rows) < READ_CHUNK:
-            return out
-        start = "(" + _text(rows[-1][0])
-
-
-def stamp(fields: dict[bytes, bytes]) -> Stamp:
-    return Stamp(int(fields[b"event_ms"]), float(fields[b"ingest_ms"]), float(fields[b"emit_ms"]))
-
-
-async def outputs(redis: aioredis.Redis) -> tuple[dict[str, list[Stamp]], list[tuple[str, str]], list[str]]:
-    """The stages' entries by kind (stamps), the intents (id, content), and streams trimmed meanwhile."""
-    by_kind: dict[str, list[Stamp]] = {"book": [], "ref": [], "signal": [], "intent": []}
-    intents: list[tuple[str, str]] = []
-    trimmed = []
-    async for key in redis.scan_iter(_type="stream", count=1_000):
-        stream = _text(key)
-        kind = stream.split(".", 1)[0]
-        if kind not in by_kind or stream.endswith(":dlq"):
-            continue
-        rows = await read_stream(redis, stream)
-        added = int((await redis.xinfo_stream(stream)).get("entries-added", len(rows)))
-        if added != len(rows):
-            trimmed.append(f"{stream} kept {len(rows)} of {added} entries")
-        by_kind[kind] += [stamp(f) for _, f in rows]
-        if kind == "intent":
-            for _, f in rows:
-                body = decode(f).body
-                intents.append((getattr(body, "intent_id", ""), body.model_dump_json()))
-    return by_kind, intents, trimmed
-
-
-async def measure_once(timeline: list[Item], speed: float, ref_transport: str, log_dir: Path,
+async def measure_once(timeline: list[Item], speed: float, ref_transport: str, out_dir: Path,
                        stages: tuple[str, ...] = STAGES) -> Figures:  # fmt: skip
+    """The run at ``speed``; its stages' logs and its own recording go to ``out_dir/<speed>x``."""
+    run_dir = out_dir / f"{speed:g}x"
+    shutil.rmtree(run_dir, ignore_errors=True)
     sent = counts(timeline)
+    seen = _Seen()
     with tempfile.TemporaryDirectory(prefix="updown-stress-") as tmp:
-        data = Path(tmp)
-        server = EmbeddedRedis(data / "redis", maxmemory_mb=load_settings().redis.maxmemory_mb).start()
+        server = EmbeddedRedis(Path(tmp) / "redis", maxmemory_mb=load_settings().redis.maxmemory_mb).start()
         try:
-            return await _measure(server.url, data, timeline, speed, ref_transport, log_dir, stages, sent.frames,
-                                  sent.span_ms / 1000)  # fmt: skip
+            await _run(server.url, Path(tmp), run_dir, timeline, speed, ref_transport, stages, seen)
         finally:
             server.stop()
+    recorded = recorded_outputs(run_dir / "record")  # the recorder flushed all as it stopped
+    seen.stamps, seen.intents, seen.digests = recorded.stamps, recorded.intents, recorded.digests
+    check = replay_own_recording(run_dir / "record")
+    if not check.ok:
+        seen.problems.append(f"{check.line()}; its report:\n{check.output.strip()}")
+    stamps = seen.stamps
+    return Figures(speed=speed, items=seen.report.items, span_s=sent.span_ms / 1000, elapsed_s=seen.report.elapsed_s,
+                   max_behind_s=seen.report.max_behind_s,
+                   latencies=stage_latencies(stamps.get("book", []), stamps.get("ref", []), stamps.get("signal", []),
+                                             stamps.get("intent", [])),
+                   max_lag_entries=seen.report.lag_entries, max_lag_ms=seen.report.lag_ms,
+                   max_lag_at=seen.report.lag_at, redis_start_mib=seen.redis_start_mib,
+                   redis_end_mib=seen.memory.used_memory_bytes / MIB if seen.memory else float("nan"),
+                   rss_start_mib=seen.rss_start, rss_end_mib=seen.rss_end, cpu_s=seen.cpu,
+                   outputs={k: len(v) for k, v in stamps.items()}, intents=seen.intents, feeds=seen.digests,
+                   self_check=check.line(), problems=seen.problems)  # fmt: skip
 
 
-async def _measure(url: str, data: Path, timeline: list[Item], speed: float, ref_transport: str, log_dir: Path,
-                   stages: tuple[str, ...], frames: dict[str, int], span_s: float) -> Figures:  # fmt: skip
+async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed: float, ref_transport: str,
+               stages: tuple[str, ...], seen: _Seen) -> None:  # fmt: skip
     redis = aioredis.Redis.from_url(url)
     venue = Venue()
-    problems: list[str] = []
     async with venue.serving():
-        env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport)
-        player = Player(redis, venue)
+        env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport, run_dir / "record")
+        player = Player(redis, venue, ignored_groups={procs.RECORDER})
+        seen.report = player.report
         await player.prepare()  # the stand-in ledger is up before the quoter first looks for it
         stop, lag = asyncio.Event(), LagWatch()
         side = [asyncio.create_task(player.ledger_alive(stop))]
-        running = procs.start(stages, env, log_dir / f"{speed:g}x")
+        running = procs.start((*stages, procs.RECORDER), env, run_dir / "logs")
         try:
             await procs.wait_ready(redis, running, procs.expected_groups(stages, env))
             await venue.wait_connected()
             side.append(asyncio.create_task(lag.run(redis, stop)))
-            redis_start = (await redis_memory(redis)).used_memory_bytes / MIB
-            rss_start = {s.name: s.rss_mib() for s in running}
+            seen.redis_start_mib = (await redis_memory(redis)).used_memory_bytes / MIB
+            seen.rss_start = {s.name: s.rss_mib() for s in running}
             cpu_start = {s.name: s.cpu_s() for s in running}
-            report = await player.play(timeline, speed)
-            problems += await drained(redis, {f: n for f, n in frames.items() if f in RAW_FEEDS.values()})
-            cpu = {s.name: s.cpu_s() - cpu_start[s.name] for s in running}
-            rss_end = {s.name: s.rss_mib() for s in running}
-            memory = await redis_memory(redis)
-            by_kind, intents, trimmed = await outputs(redis)
-            problems += trimmed + await _lost(redis, venue, report.barrier_timeouts)
-            problems += [f"{s.name} is not running at the end" for s in running if s.proc.poll() is not None]
+            await player.play(timeline, speed)
+            frames = counts(timeline).frames
+            seen.problems += await drained(redis, {f: n for f, n in frames.items() if f in RAW_FEEDS.values()})
+            seen.cpu = {s.name: s.cpu_s() - cpu_start[s.name] for s in running}
+            seen.rss_end = {s.name: s.rss_mib() for s in running}
+            seen.memory = await redis_memory(redis)
+            seen.problems += await _lost(redis, venue, player.report.barrier_timeouts)
+            seen.problems += [f"{s.name} is not running at the end" for s in running if s.proc.poll() is not None]
         finally:
             stop.set()
             await asyncio.gather(*side)
-            problems += [f"{name} did not stop cleanly" for name in procs.stop(running)]
+            player.report.lag_entries, player.report.lag_ms, player.report.lag_at = lag.entries, lag.ms, lag.at
+            seen.problems += [f"{name} did not stop cleanly" for name in procs.stop(running)]
             await redis.aclose()
-    problems += _unbounded(memory)
-    return Figures(speed=speed, items=report.items, span_s=span_s, elapsed_s=report.elapsed_s,
-                   max_behind_s=report.max_behind_s,
-                   latencies=stage_latencies(by_kind["book"], by_kind["ref"], by_kind["signal"], by_kind["intent"]),
-                   max_lag_entries=lag.entries, max_lag_ms=lag.ms, max_lag_at=lag.at, redis_start_mib=redis_start,
-                   redis_end_mib=memory.used_memory_bytes / MIB, rss_start_mib=rss_start, rss_end_mib=rss_end,
-                   cpu_s=cpu, outputs={k: len(v) for k, v in by_kind.items()}, intents=intents,
-                   problems=problems)  # fmt: skip
+    if seen.memory is not None:
+        seen.problems += _unbounded(seen.memory)
 
 
 async def _lost(redis: aioredis.Redis, venue: Venue, barrier_timeouts: int) -> list[str]:
@@ -189,19 +121,7 @@ async def _lost(redis: aioredis.Redis, venue: Venue, barrier_timeouts: int) -> l
     if barrier_timeouts:
         problems.append(f"{barrier_timeouts} entries written back were not taken by every group in time")
     async for key in redis.scan_iter(match="*:dlq", _type="stream"):
-        problems.append(f"{_text(key)} holds {await redis.xlen(key)} dead letters")
-    return problems
-
-
-def _unbounded(memory: Any) -> list[str]:
-    settings = load_settings()
-    problems = []
-    if memory.maxmemory_bytes and memory.used_memory_bytes >= memory.maxmemory_bytes:
-        problems.append(f"Redis at its cap ({memory.used_memory_bytes / MIB:.0f} MiB)")
-    for stream, length in memory.streams.items():
-        bound = _bound(stream, settings)
-        if length > bound:
-            problems.append(f"{stream} holds {length} entries, over its bound {bound}")
+        problems.append(f"{key.decode()} holds {await redis.xlen(key)} dead letters")
     return problems
 
 
@@ -209,9 +129,18 @@ def _unbounded(memory: Any) -> list[str]:
 TRIM_SLACK = 100
 
 
-def _bound(stream: str, settings: Any) -> int:
-    if stream.startswith("raw."):
-        return int(settings.recorder.raw_frames_maxlen) + TRIM_SLACK
-    if streams.retention(stream) is streams.Retention.BOUNDED:
-        return int(settings.bus.market_data_maxlen) + TRIM_SLACK
-    return int(settings.bus.stream_maxlen) + TRIM_SLACK
+def _unbounded(memory: RedisMemory) -> list[str]:
+    settings = load_settings()
+    problems = []
+    if memory.maxmemory_bytes and memory.used_memory_bytes >= memory.maxmemory_bytes:
+        problems.append(f"Redis at its cap ({memory.used_memory_bytes / MIB:.0f} MiB)")
+    for stream, length in memory.streams.items():
+        if stream.startswith("raw."):
+            bound = settings.recorder.raw_frames_maxlen
+        elif streams.retention(stream) is streams.Retention.BOUNDED:
+            bound = settings.bus.market_data_maxlen
+        else:
+            bound = settings.bus.stream_maxlen
+        if length > bound + TRIM_SLACK:
+            problems.append(f"{stream} holds {length} entries, over its bound {bound}")
+    return problems
