@@ -181,7 +181,7 @@ async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, f
         at_ms = previous_ms
         for batch in batches(entries):
             times = []
-            for r in batch:  # an event clock never goes back: each entry no earlier than the one before
+            for r in batch:  # each at the time its stage read when it handled it
                 at_ms = entry_clock_ms(r, at_ms, trace.clock == "event")
                 times.append(at_ms)
             await replay.hand(batch, times)

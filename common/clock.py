@@ -144,10 +144,14 @@ class PinnedClock:
     def monotonic_ms(self) -> int:
         return self.base.monotonic_ms()
 
+    def hold(self, ms: int) -> None:
+        """``now_ms`` shows ``ms`` in this task from now on (a decision loop woken at a recorded time)."""
+        _PINNED_MS.set(ms)
+
     @contextmanager
     def pinned(self, ms: int | None = None) -> Iterator[int]:
         """``now_ms`` shows ``ms`` (default: now) in this task until the block ends; yields it."""
-        at = self.base.now_ms() if ms is None else ms
+        at = self.now_ms() if ms is None else ms
         token = _PINNED_MS.set(at)
         try:
             yield at

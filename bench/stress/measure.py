@@ -17,6 +17,7 @@ of an entry and are left out of the per-stage figures.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -143,11 +144,24 @@ def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> 
 
 
 def versus_1x(fig: Figures, baseline: Figures) -> str:
-    """How many of the 1x run's intents this speed wrote too (by id and content), and the first difference."""
+    """How many of the 1x run's intents this speed wrote too: by id and content, and by decision (the
+    content without the id, which hashes every input, our receive stamps included: the wall's in a
+    stress run); then the first difference in order."""
     difference = first_difference(baseline.intents, fig.intents)
     if not difference:
         return f"all {len(baseline.intents)} intents identical to the 1x run's"
-    return f"intents against the 1x run's: {difference}"
+    decisions = Counter(map(_decision, baseline.intents)) & Counter(map(_decision, fig.intents))
+    return (f"intents against the 1x run's: {sum(decisions.values())} of {len(baseline.intents)} the same decision "
+            f"(all but the id); by id and content: {difference}")  # fmt: skip
+
+
+def _decision(intent: tuple[str, str]) -> str:
+    try:
+        body = json.loads(intent[1])
+    except ValueError:
+        return intent[1]
+    body.pop("intent_id", None)
+    return json.dumps(body, sort_keys=True)
 
 
 def first_difference(expected: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:

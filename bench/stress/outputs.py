@@ -12,6 +12,7 @@ import msgpack
 
 from bench.stress.measure import Stamp
 from common.bus.codec import decode
+from common.schemas.base import load_all
 from workers.recorder.reading import read_recording
 
 #: The stages' outputs by the prefix of their streams.
@@ -40,6 +41,7 @@ class Outputs:
 
 
 def recorded_outputs(root: Path) -> Outputs:
+    load_all()  # every message type known to the decoder
     out = Outputs()
     hashes = {"book": hashlib.blake2b(digest_size=8), "ref": hashlib.blake2b(digest_size=8)}
     by_stream: dict[str, list[bytes]] = {}

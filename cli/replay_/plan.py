@@ -48,13 +48,13 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
 def entry_clock_ms(record: Record, previous_ms: int, event_clock: bool = False) -> int:
     """The time an entry handled between decisions is handled at: no earlier than it was written,
     nor than the decision before it (the stage saw it later than both, and decided nothing on it).
-    A stage on an event clock (``runner.clock = "event"``) read its inputs' event times instead,
-    a feed's up/down excepted (``common.runner.tracing``)."""
+    A stage on an event clock (``runner.clock = "event"``) read each input's own event time instead
+    (a feed's up/down: the clock as it was; ``common.runner.tracing``)."""
     if not event_clock:
         return max(previous_ms, record.ms)
     if record.fields.get(b"type") == FEED_STATUS.encode():
         return previous_ms
-    return max(previous_ms, int(record.fields.get(b"event_ms", b"0")))
+    return int(record.fields.get(b"event_ms", b"0"))
 
 
 class Feeder:

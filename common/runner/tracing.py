@@ -50,12 +50,15 @@ class Tracer:
         self.last: DecisionTrace | None = None
 
     def pin_for(self, env: Envelope) -> int | None:
-        """The time a handler of ``env`` reads: the wall's now, or the entry's event time (``EventClock``)."""
+        """The time a handler of ``env`` reads: the wall's now, or (``EventClock``) the entry's own event
+        time, so that a decision's time does not hang on which of the stage's input streams its
+        concurrent loops took first (the clock itself, which the source loops read, never goes back)."""
         base = self.clock.base
         if isinstance(base, EventClock):
-            if env.type != FEED_STATUS:  # stamped by a feed's own wall clock, not a recorded event's time
-                base.follow(env.event_ms)
-            return base.now_ms()
+            if env.type == FEED_STATUS:  # stamped by a feed's own wall clock, not a recorded event's time
+                return base.now_ms()
+            base.follow(env.event_ms)
+            return env.event_ms
         return None
 
     def decision(self, kind: TraceKind, clock_ms: int, outputs: Sequence[Emit], **about: str) -> Emit:

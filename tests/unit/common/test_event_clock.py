@@ -29,23 +29,31 @@ def test_a_feeds_up_down_stamped_by_its_wall_clock_does_not_move_the_event_clock
 
     at_market = tracer.pin_for(Envelope(market, "discovery", "s", RECORDED_MS, RECORDED_MS, RECORDED_MS))
     at_status = tracer.pin_for(Envelope(status, "feed-book", "book", RECORDED_MS + 3_600_000, 0.0, 0.0))
+    at_earlier = tracer.pin_for(Envelope(market, "discovery", "s", RECORDED_MS - 5, RECORDED_MS, RECORDED_MS))
 
     assert at_market == RECORDED_MS
     assert at_status == RECORDED_MS
+    assert at_earlier == RECORDED_MS - 5  # a handler reads its own entry's time...
+    assert tracer.clock.base.now_ms() == RECORDED_MS  # ...the clock never goes back
 
 
 async def test_a_decision_loop_on_an_event_clock_sleeps_in_recorded_time_not_on_the_wall() -> None:
     base = EventClock(RECORDED_MS)
     ctx = context(PinnedClock(base))
-    sleeper = asyncio.create_task(ctx.sleep_on_clock(1.0))
+    sleeper = asyncio.create_task(asleep_then_now(ctx))
     await asyncio.sleep(0.05)
     base.follow(RECORDED_MS + 999)
     await asyncio.sleep(0.05)
     assert not sleeper.done()  # neither the wall's 50 ms nor 999 recorded ms are a second
 
-    base.follow(RECORDED_MS + 1_000)
+    base.follow(RECORDED_MS + 1_250)  # an entry past the next second woke it
 
-    assert await asyncio.wait_for(sleeper, 5) is True
+    assert await asyncio.wait_for(sleeper, 5) == (True, RECORDED_MS + 1_000)  # it decides on the second
+
+
+async def asleep_then_now(ctx: Context) -> tuple[bool, int]:
+    woke = await ctx.sleep_on_clock(1.0)
+    return woke, ctx.clock.now_ms()
 
 
 async def test_a_decision_loop_asleep_on_an_event_clock_wakes_to_stop() -> None:

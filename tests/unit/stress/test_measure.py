@@ -44,11 +44,16 @@ def test_intents_that_differ_from_the_1x_run_are_shown_and_break_the_strict_inva
     assert invariants(same, one, strict=True) == []
     assert invariants(raced, one) == []  # an order race: shown, not a breach unless strict
     assert versus_1x(same, one) == "all 2 intents identical to the 1x run's"
-    assert "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in versus_1x(raced, one)
+    shown = versus_1x(raced, one)
+    assert shown.startswith("intents against the 1x run's: 1 of 2 the same decision")
+    assert "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in shown
     problems = invariants(raced, one, strict=True)
     assert len(problems) == 1 and "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in problems[0]
     longer = first_difference([("a", "x")], [("a", "x"), ("b", "y")])
     assert longer == "2 intents where the 1x run wrote 1 (1 identical)"
+    one.intents[1] = ("b", '{"intent_id": "b", "x": 2, "y": 0}')
+    renamed = figures(5, [("a", '{"x": 1}'), ("z", '{"intent_id": "z", "x": 2, "y": 0}')])
+    assert versus_1x(renamed, one).startswith("intents against the 1x run's: 2 of 2 the same decision")
 
 
 def test_feed_events_that_differ_in_content_from_the_1x_run_are_a_breach() -> None:
