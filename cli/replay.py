@@ -155,13 +155,16 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
 async def _replay_run(
     opts: Options, settings: Settings, redis: aioredis.Redis, stage: str, run: Run, tally: Tally
 ) -> int:
-    replay = StageReplay(stage, settings, redis, run.run_ms)
+    replay = StageReplay(stage, settings, redis, run.run_ms, start_ms=0 if run.event_clock else run.run_ms)
     wanted = {*replay.input_streams(), streams.CTL}
+    unread = sorted({s for t in run.decisions for s in t.handled} - wanted)
+    if unread:
+        print(f"replay: {stage}: the recorded run read {', '.join(unread)}, which this configuration does not "
+              "(replay with the mode and series it ran with: UPDOWN_MODE, UPDOWN_SERIES)")  # fmt: skip
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
     feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
-    feeder.upto({})  # every entry before a start mark: what the run found in Redis's hashes
     try:
-        await replay.start(feeder.take_before_start())
+        await replay.start(feeder.prime())  # every entry before a start mark: what the run found in Redis
         await _decisions(opts, stage, run, replay, feeder, tally)
     finally:
         await replay.close()
@@ -170,20 +173,19 @@ async def _replay_run(
 
 async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
-    # An event clock starts at 0 and only its inputs move it; the wall clock read the run's start.
-    previous_ms = 0 if run.decisions and run.decisions[0].clock == "event" else run.run_ms
+    previous_ms = 0 if run.event_clock else run.run_ms
     for trace in run.decisions:
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
         made_before = len(replay.tracer.made)
-        entries, trigger = split_trigger(feeder.upto(trace.handled), trace)
-        at_ms = previous_ms
+        entries, trigger = split_trigger(feeder.take(trace.order), trace)
+        clock_ms = previous_ms  # the stage's clock (on an event clock: the latest event time it saw)
         for batch in batches(entries):
             times = []
-            for r in batch:  # each at the time its stage read when it handled it
-                at_ms = entry_clock_ms(r, at_ms, trace.clock == "event")
-                times.append(at_ms)
+            for r in batch:  # each at the time the stage read when it handled it
+                times.append(entry_clock_ms(r, clock_ms, run.event_clock))
+                clock_ms = max(clock_ms, times[-1])
             await replay.hand(batch, times)
         if trace.kind == "entry" and trigger is not None:
             await replay.hand([trigger], [trace.clock_ms])
@@ -191,7 +193,8 @@ async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, f
             await replay.source_decision(trace)
         if trace.clock_ms >= opts.from_ms:
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
-        previous_ms = trace.clock_ms
+        # On an event clock a handler reads its own entry's time, the clock the latest of them all.
+        previous_ms = max(clock_ms, trace.clock_ms) if run.event_clock else trace.clock_ms
         pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
 
 

@@ -1,10 +1,9 @@
 """Pure: a stage's recorded decisions, and the input entries to hand it before each one.
 
 A traced stage wrote one ``DecisionTrace`` per decision (``common.runner.tracing``): the clock it
-read, the last entry it had handled on each input stream, and what triggered it. Between two
-decisions the entries handled changed nothing anybody saw but the stage's state, whatever their
-order across streams; so before each decision the replay hands over, in id order, every entry up
-to that decision's marks (``Feeder``), the trigger last, and sets the clock to the traced time.
+read, the entries it handled since the decision before, in the order its concurrent loops handled
+them (the trigger last), and what triggered it. The replay hands over exactly those entries in
+that order (``Feeder``), and the trigger at the traced time.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from common.bus import streams
 from common.runner.tracing import FEED_STATUS
 from common.schemas.trace import DecisionTrace
 from workers.recorder.records import EntryId, Record, parse_id
@@ -26,6 +26,8 @@ class Run:
     """One run of a traced worker (a start of its process): where it began to read, what it decided."""
 
     run_ms: int
+    #: The run's clock followed its inputs' event times (``runner.clock = "event"``): 0 until the first.
+    event_clock: bool = False
     #: Per input stream, the group's position when the run began to read it.
     start: dict[str, str] = field(default_factory=dict)
     decisions: list[DecisionTrace] = field(default_factory=list)
@@ -40,6 +42,7 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
             run.start.setdefault(t.trigger_stream, t.trigger_id)
         else:
             run.decisions.append(t)
+        run.event_clock = t.clock == "event"
     for run in by_run.values():
         run.decisions.sort(key=lambda t: t.seq)
     return [by_run[k] for k in sorted(by_run)]
@@ -48,63 +51,71 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
 def entry_clock_ms(record: Record, previous_ms: int, event_clock: bool = False) -> int:
     """The time an entry handled between decisions is handled at: no earlier than it was written,
     nor than the decision before it (the stage saw it later than both, and decided nothing on it).
-    A stage on an event clock (``runner.clock = "event"``) read each input's own event time instead
-    (a feed's up/down: the clock as it was; ``common.runner.tracing``)."""
+    A stage on an event clock (``runner.clock = "event"``) read each input's own event time instead;
+    a feed's up/down, stamped by the feed's wall clock, and a control command (the control loop
+    does not move the clock) read the clock as it was, ``previous_ms`` (``common.runner.tracing``)."""
     if not event_clock:
         return max(previous_ms, record.ms)
-    if record.fields.get(b"type") == FEED_STATUS.encode():
+    if record.stream == streams.CTL or record.fields.get(b"type") == FEED_STATUS.encode():
         return previous_ms
-    return int(record.fields.get(b"event_ms", b"0"))
+    return int(record.fields[b"event_ms"])
 
 
 class Feeder:
-    """The stage's input entries in id order, handed out decision by decision up to its marks."""
+    """The stage's input entries, handed out in the order the stage handled them (the traces say)."""
 
     def __init__(self, entries: Iterator[Record], start: dict[str, str]) -> None:
         self._entries = entries
-        self._next: Record | None = None
         self._start = {s: parse_id(i) for s, i in start.items()}
-        #: Entries read past their stream's mark (handled at a later decision), per stream.
+        #: Entries read from the recording and not handed out yet, per stream.
         self._held: dict[str, deque[Record]] = {}
         #: Entries before their stream's start mark: never handled (the state they left is derived).
-        self.before_start: list[Record] = []
+        self._before_start: list[Record] = []
+        self._last: EntryId = parse_id(NOTHING)
 
-    def _peek(self) -> Record | None:
-        if self._next is None:
-            self._next = next(self._entries, None)
-        return self._next
+    def _pull(self) -> bool:
+        r = next(self._entries, None)
+        if r is None:
+            return False
+        self._last = parse_id(r.id)
+        if self._last <= self._start.get(r.stream, parse_id(NOTHING)):
+            self._before_start.append(r)
+        else:
+            self._held.setdefault(r.stream, deque()).append(r)
+        return True
 
-    def upto(self, handled: dict[str, str]) -> list[Record]:
-        """Every entry not handed out yet at or below its stream's mark in ``handled``, in id order."""
-        marks = {s: parse_id(i) for s, i in handled.items()}
-        top = max([*marks.values(), *self._start.values()], default=(0, 0))  # the start marks: state at start
-        while (r := self._peek()) is not None and parse_id(r.id) <= top:
-            self._next = None
-            if parse_id(r.id) <= self._start.get(r.stream, parse_id(NOTHING)):
-                self.before_start.append(r)
-            else:
-                self._held.setdefault(r.stream, deque()).append(r)
-        out: list[tuple[EntryId, str, Record]] = []
-        for stream, held in self._held.items():
-            mark = marks.get(stream)
-            while mark is not None and held and parse_id(held[0].id) <= mark:
-                r = held.popleft()
-                out.append((parse_id(r.id), stream, r))
-        return [r for *_, r in sorted(out, key=lambda x: (x[0], x[1]))]
+    def prime(self) -> list[Record]:
+        """Read up to the last start mark: the entries before their marks (what the run's start found)."""
+        top = max(self._start.values(), default=parse_id(NOTHING))
+        while self._last < top and self._pull():
+            pass
+        out, self._before_start = self._before_start, []
+        return out
 
-    def take_before_start(self) -> list[Record]:
-        out, self.before_start = self.before_start, []
+    def take(self, order: tuple[str, ...]) -> list[Record]:
+        """The entries a decision's ``order`` names (``<stream> <count>`` runs), in that order; fewer
+        when the recording lacks some (trimmed before the recorder read them)."""
+        out: list[Record] = []
+        for run in order:
+            stream, _, count = run.rpartition(" ")
+            held = self._held.setdefault(stream, deque())
+            for _ in range(int(count)):
+                while not held and self._pull():
+                    pass
+                if not held:
+                    break
+                out.append(held.popleft())
         return out
 
 
 def split_trigger(entries: list[Record], trace: DecisionTrace) -> tuple[list[Record], Record | None]:
-    """The entries handled before a decision, and the one it was made on (last, whatever its id)."""
-    if trace.kind != "entry":
+    """The entries handled before a decision, and the one it was made on (the last of its order)."""
+    if trace.kind != "entry" or not entries:
         return entries, None
-    for i, r in enumerate(entries):
-        if r.stream == trace.trigger_stream and r.id == trace.trigger_id:
-            return entries[:i] + entries[i + 1 :], r
-    return entries, None
+    last = entries[-1]
+    if (last.stream, last.id) != (trace.trigger_stream, trace.trigger_id):
+        return entries, None  # the recording lacks it: the decision cannot be made again
+    return entries[:-1], last
 
 
 def batches(entries: list[Record]) -> Iterator[list[Record]]:

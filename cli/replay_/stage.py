@@ -79,6 +79,8 @@ class StageReplay:
     settings: Settings
     redis: aioredis.Redis
     run_ms: int
+    #: What the worker's clock read at its start (the wall's time, or 0 on the event clock).
+    start_ms: int
     spec: WorkerSpec = field(init=False)
     clock: ManualClock = field(init=False)
     ctx: Context = field(init=False)
@@ -89,7 +91,7 @@ class StageReplay:
 
     def __post_init__(self) -> None:
         self.spec = spec_of(self.stage)
-        self.clock = ManualClock(self.run_ms)
+        self.clock = ManualClock(self.start_ms)
         pinned = PinnedClock(self.clock)
         self.tracer = ReplayTracer(self.stage, pinned, self.run_ms)
         self.ctx = Context(name=self.stage, instance=f"{self.stage}-replay", settings=self.settings,
@@ -102,7 +104,7 @@ class StageReplay:
     async def start(self, before: list[Record]) -> None:
         """Leave in Redis what the entries before the run left there, then the worker's own setup."""
         await derive_state(self.redis, before)
-        self.clock.set_ms(self.run_ms)
+        self.clock.set_ms(self.start_ms)
         self.ctx.state = await control.persisted_state(self.redis, self.stage)
         if self.spec.setup is not None:
             await self.spec.setup(self.ctx)

@@ -173,7 +173,7 @@ class Consumer:
         assert tracer is not None
         with tracer.clock.pinned(tracer.pin_for(env)) as now_ms:
             outputs = await self._handle(ctx, env)
-        tracer.handled[stream] = env.id
+        tracer.handled_entry(stream, env.id)
         if not outputs:
             return outputs
         return [*outputs, tracer.decision("entry", now_ms, outputs, trigger_stream=stream, trigger_id=env.id)]

@@ -210,7 +210,7 @@ async def handle_control(ctx: Context, spec: WorkerSpec, env: Envelope) -> None:
         if spec.on_control is not None:
             await spec.on_control(ctx, cmd)
     if ctx.tracer is not None:
-        ctx.tracer.handled[streams.CTL] = env.id
+        ctx.tracer.handled_entry(streams.CTL, env.id)
 
 
 async def _gauge_loop(ctx: Context, spec: WorkerSpec, hops: Spans) -> None:

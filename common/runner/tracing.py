@@ -44,6 +44,8 @@ class Tracer:
         self.seq = 0
         #: Per input stream, the last entry handled (``ctl`` included).
         self.handled: dict[str, str] = {}
+        #: The streams of the entries handled since the last decision, in the order handled.
+        self.order: list[str] = []
         #: The streams whose reading position was traced (once per run).
         self.started: set[str] = set()
         #: The last decision traced (a replay compares it with the recorded one).
@@ -61,15 +63,34 @@ class Tracer:
             return env.event_ms
         return None
 
+    def handled_entry(self, stream: str, entry_id: str) -> None:
+        self.handled[stream] = entry_id
+        self.order.append(stream)
+
     def decision(self, kind: TraceKind, clock_ms: int, outputs: Sequence[Emit], **about: str) -> Emit:
         """The trace of a decision just made (call it before anything else can run: no await since)."""
         self.seq += 1
+        order: tuple[str, ...] = ()
+        if kind != "start":  # a consumer starting is no decision: what was handled goes with the next one
+            order, self.order = runs(self.order), []
         body = DecisionTrace(stage=self.stage, run_ms=self.run_ms, seq=self.seq, kind=kind, clock_ms=clock_ms,
                              clock="event" if isinstance(self.clock.base, EventClock) else "system",
-                             handled=dict(self.handled),
+                             handled=dict(self.handled), order=order,
                              outputs=tuple(f"{e.stream} {digest(e.body)}" for e in outputs), **about)  # fmt: skip
         self.last = body
         return Emit(self.stream, body, key=self.stage)
+
+
+def runs(streams_handled: list[str]) -> tuple[str, ...]:
+    """``["a", "a", "b", "a"]`` as ``("a 2", "b 1", "a 1")``: the order, run-length encoded."""
+    out: list[str] = []
+    count = 0
+    for i, stream in enumerate(streams_handled):
+        count += 1
+        if i + 1 == len(streams_handled) or streams_handled[i + 1] != stream:
+            out.append(f"{stream} {count}")
+            count = 0
+    return tuple(out)
 
 
 def with_trace(tracer: Tracer | None, clock_ms: int, outputs: Sequence[Emit], **about: str) -> list[Emit]:

@@ -37,10 +37,12 @@ class DecisionTrace(Message):
     value: str = ""
     #: The clock the decision read (a handler sees one time: when its entry's handling began).
     clock_ms: int
+    #: What the worker's clock followed: the wall ("system") or its inputs' event times ("event").
+    clock: Literal["system", "event"] = "system"
     #: Per input stream, the last entry handled when the decision was made (``ctl`` included).
     handled: dict[str, str] = Field(default_factory=dict)
+    #: The entries handled since the previous decision (this one's trigger last), in the order
+    #: handled across the stage's concurrent loops: ``<stream> <how many in a row>``.
+    order: tuple[str, ...] = ()
     #: ``<stream> <digest>`` of every output of the decision, in order (``tracing.digest``).
     outputs: tuple[str, ...] = ()
-    #: The stage's clock: ``system`` (the wall), or ``event`` (``runner.clock = "event"``: the event
-    #: times of its inputs, as ``updown stress`` runs it): how a replay times the entries it hands over.
-    clock: Literal["system", "event"] = "system"

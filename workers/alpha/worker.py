@@ -133,7 +133,9 @@ async def timer_tick(ctx: Context, _observed: str = "") -> None:
     out = [Emit(streams.signal(key), signal, key=key) for key in ctx.resources["series"]
            if (signal := signal_for(ctx, key, now_ms)) is not None]  # fmt: skip
     if out:
-        for emit in with_trace(ctx.tracer, now_ms, out, source=TIMER):  # stamped at the time decided on
+        # The decision's time is the signals' event time (as a tick's is for the signals it makes):
+        # the wall's now in a live run, and the recorded time on the event clock.
+        for emit in with_trace(ctx.tracer, now_ms, out, source=TIMER):
             await ctx.publish(emit.stream, emit.body, key=emit.key, event_ms=now_ms)
 
 

@@ -12,8 +12,8 @@ def trace(seq: int, kind: str = "entry", run_ms: int = 1_000, **about: object) -
                          **about)  # type: ignore[arg-type]  # fmt: skip
 
 
-def rec(stream: str, entry_id: str) -> Record:
-    return Record(stream, entry_id, {})
+def rec(stream: str, entry_id: str, event_ms: int = 0) -> Record:
+    return Record(stream, entry_id, {b"event_ms": str(event_ms).encode()})
 
 
 def test_traces_become_runs_with_their_start_marks_and_decisions_in_the_order_made() -> None:
@@ -27,13 +27,13 @@ def test_traces_become_runs_with_their_start_marks_and_decisions_in_the_order_ma
     assert [t.seq for t in runs[0].decisions] == [2, 3]
 
 
-def test_the_feeder_hands_each_stream_up_to_its_mark_and_keeps_the_rest_for_later() -> None:
+def test_the_feeder_hands_the_entries_in_the_order_the_stage_handled_them_across_streams() -> None:
     entries = [rec("book.x", "1000-0"), rec("signal.x", "1001-0"), rec("book.x", "1002-0"), rec("book.x", "1003-0"),
                rec("signal.x", "1004-0")]  # fmt: skip
     feeder = Feeder(iter(entries), start={})
 
-    first = feeder.upto({"book.x": "1000-0", "signal.x": "1004-0"})
-    second = feeder.upto({"book.x": "1003-0", "signal.x": "1004-0"})
+    first = feeder.take(("book.x 1", "signal.x 2"))
+    second = feeder.take(("book.x 2",))
 
     assert [(r.stream, r.id) for r in first] == [("book.x", "1000-0"), ("signal.x", "1001-0"), ("signal.x", "1004-0")]
     assert [r.id for r in second] == ["1002-0", "1003-0"]
@@ -43,23 +43,34 @@ def test_entries_before_a_streams_start_mark_are_never_handed_but_kept_for_the_s
     entries = [rec("feeds", "900-0"), rec("feeds", "1100-0")]
     feeder = Feeder(iter(entries), start={"feeds": "1000-0"})
 
-    feeder.upto({})
-
-    assert [r.id for r in feeder.take_before_start()] == ["900-0"]
-    assert [r.id for r in feeder.upto({"feeds": "1100-0"})] == ["1100-0"]
+    assert [r.id for r in feeder.prime()] == ["900-0"]
+    assert [r.id for r in feeder.take(("feeds 1",))] == ["1100-0"]
 
 
-def test_the_trigger_goes_last_whatever_its_id() -> None:
-    entries = [rec("signal.x", "1000-0"), rec("book.x", "1001-0")]
+def test_the_trigger_is_the_last_entry_of_its_decisions_order() -> None:
+    entries = [rec("book.x", "1001-0"), rec("signal.x", "1000-0")]
 
     before, trigger = split_trigger(entries, trace(1, trigger_stream="signal.x", trigger_id="1000-0"))
 
     assert [r.id for r in before] == ["1001-0"] and trigger is not None and trigger.id == "1000-0"
 
 
+def test_a_trigger_the_recording_lacks_is_no_trigger() -> None:
+    entries = [rec("book.x", "1001-0")]
+
+    before, trigger = split_trigger(entries, trace(1, trigger_stream="signal.x", trigger_id="1000-0"))
+
+    assert trigger is None and [r.id for r in before] == ["1001-0"]
+
+
 def test_entries_between_decisions_are_handled_no_earlier_than_written_nor_than_the_last_decision() -> None:
     assert entry_clock_ms(rec("book.x", "1000-0"), previous_ms=1_200) == 1_200
     assert entry_clock_ms(rec("book.x", "1300-0"), previous_ms=1_200) == 1_300
+
+
+def test_on_the_event_clock_entries_are_handled_at_their_event_time_or_the_last_decisions() -> None:
+    assert entry_clock_ms(rec("book.x", "9000-0", event_ms=1_300), previous_ms=1_200, event_clock=True) == 1_300
+    assert entry_clock_ms(rec("ctl", "9000-0", event_ms=8_000), previous_ms=1_200, event_clock=True) == 1_200
 
 
 def test_consecutive_entries_of_one_stream_go_in_one_batch() -> None:
