@@ -39,6 +39,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--speed", default="1,5,50", help="comma-separated speeds (1x is always run, first)")
     p.add_argument("--from", dest="from_ms", type=int, default=0, help="first entry time (ms)")
     p.add_argument("--to", dest="to_ms", type=int, default=None, help="end time (ms, exclusive)")
+    p.add_argument("--seconds", type=float, default=None, help="play only the first S seconds of the recording")
     p.add_argument("--find-limit", action="store_true",
                    help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
                         f"(at most {MAX_SPEED:g}x)")  # fmt: skip
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     try:
         wanted = speeds(args.speed)
-        timeline = load_timeline(args.dir, args.from_ms, args.to_ms)
+        timeline = load_timeline(args.dir, args.from_ms, args.to_ms, args.seconds)
     except (ValueError, NotPlayable) as exc:
         print(f"updown stress: {exc}")
         return 2

@@ -26,9 +26,13 @@ def _with_text(root: Path, from_ms: int, to_ms: int | None) -> Iterator[tuple[Re
             yield record, None
 
 
-def load_timeline(root: Path, from_ms: int = 0, to_ms: int | None = None,
+def load_timeline(root: Path, from_ms: int = 0, to_ms: int | None = None, seconds: float | None = None,
                   stages: tuple[str, ...] = STAGES) -> list[Item]:  # fmt: skip
+    """The recording's timeline from ``from_ms`` to ``to_ms``, or its first ``seconds`` from there."""
     timeline = list(items(_with_text(root, from_ms, to_ms), stages))
+    if seconds is not None and timeline:
+        end = timeline[0].recorded_ms + seconds * 1000
+        timeline = [i for i in timeline if i.recorded_ms < end]
     feeds = {i.what.feed for i in timeline if isinstance(i.what, Frame)}
     # Played up to the last raw frame: after it the recorded run had stopped its feeds (what its
     # other workers wrote while they stopped is not the pipeline's work).
