@@ -104,6 +104,8 @@ class Figures:
     feeds: dict[str, str] = field(default_factory=dict)
     #: What ``updown replay`` of this run's own recording found.
     self_check: str = ""
+    #: How long the player waited at barriers in all (s): the stages slow to take an entry written back.
+    held_s: float = 0.0
     #: Invariant breaches found while running (lost frames, unbounded streams, ...).
     problems: list[str] = field(default_factory=list)
 
@@ -192,7 +194,7 @@ def _p(values: list[float], q: float) -> str:
 
 
 def table(figs: Sequence[Figures]) -> list[str]:
-    head = f"{'speed':>6} {'items':>6} {'asked/s':>8} {'got/s':>8} {'behind s':>8} " + " ".join(
+    head = f"{'speed':>6} {'items':>6} {'asked/s':>8} {'got/s':>8} {'behind s':>8} {'held s':>6} " + " ".join(
         f"{c + ' p50/p99 ms':>22}" for c in STAGE_COLUMNS) + f" {'max lag':>16}"  # fmt: skip
     lines = [head]
     for f in figs:
@@ -200,7 +202,7 @@ def table(figs: Sequence[Figures]) -> list[str]:
                          for c in STAGE_COLUMNS)  # fmt: skip
         lag = f"{f.max_lag_entries} / {f.max_lag_ms} ms"
         lines.append(f"{f.speed:>5g}x {f.items:>6} {f.target_per_s:>8.0f} {f.achieved_per_s:>8.0f} "
-                     f"{f.max_behind_s:>8.2f} {cells} {lag:>16}")  # fmt: skip
+                     f"{f.max_behind_s:>8.2f} {f.held_s:>6.2f} {cells} {lag:>16}")  # fmt: skip
     lines.append("")
     lines.append(f"{'speed':>6} {'redis MiB start->end':>21}  resident MiB start->end (cpu s)")
     for f in figs:
@@ -217,7 +219,8 @@ def verdict(figs: Sequence[Figures]) -> list[str]:
         stage = bottleneck(f)
         share = f.achieved_per_s / max(1e-9, f.target_per_s)
         state = "SATURATED" if f.saturated else "keeps up"
-        lines.append(f"{f.speed:g}x: {state}: {share:.0%} of the asked pace, the largest lag {f.max_lag_ms} ms "
+        lines.append(f"{f.speed:g}x: {state}: {share:.0%} of the asked pace ({f.held_s:.2f} s of "
+                     f"{f.elapsed_s:.2f} s held at barriers), the largest lag {f.max_lag_ms} ms "
                      f"({f.max_lag_at or '-'}); slowest stage {stage} (p99 "
                      f"{_p(f.latencies.get(stage, []), 99)} ms, {f.cpu_s.get(stage, 0) / max(f.elapsed_s, 1e-9):.0%}"
                      f" of a core)")  # fmt: skip

@@ -42,6 +42,8 @@ class PlayReport:
     barrier_timeouts: int = 0
     #: How far behind its due time the player sent its most delayed item (s).
     max_behind_s: float = 0.0
+    #: How long the player waited in all at barriers, for the stages to take what it wrote back (s).
+    held_s: float = 0.0
     started_s: float = 0.0
     ended_s: float = 0.0
     written: dict[str, list[str]] = field(default_factory=dict)
@@ -99,12 +101,15 @@ class Player:
         if entry.stream == streams.FILLS:
             await self._book_fills()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + BARRIER_WAIT_S
-        while not await _taken(self._redis, entry.stream, entry_id, self._ignored):
-            if loop.time() > deadline:
-                self.report.barrier_timeouts += 1
-                return
-            await asyncio.sleep(BARRIER_POLL_S)
+        started = loop.time()
+        try:
+            while not await _taken(self._redis, entry.stream, entry_id, self._ignored):
+                if loop.time() > started + BARRIER_WAIT_S:
+                    self.report.barrier_timeouts += 1
+                    return
+                await asyncio.sleep(BARRIER_POLL_S)
+        finally:
+            self.report.held_s += loop.time() - started
 
     async def ledger_alive(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -64,7 +64,7 @@ async def measure_once(timeline: list[Item], speed: float, ref_transport: str, o
         seen.problems.append(f"{check.line()}; its report:\n{check.output.strip()}")
     stamps = seen.stamps
     return Figures(speed=speed, items=seen.report.items, span_s=sent.span_ms / 1000, elapsed_s=seen.report.elapsed_s,
-                   max_behind_s=seen.report.max_behind_s,
+                   max_behind_s=seen.report.max_behind_s, held_s=seen.report.held_s,
                    latencies=stage_latencies(stamps.get("book", []), stamps.get("ref", []), stamps.get("signal", []),
                                              stamps.get("intent", [])),
                    max_lag_entries=seen.report.lag_entries, max_lag_ms=seen.report.lag_ms,
