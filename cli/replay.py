@@ -133,8 +133,9 @@ async def replay_stage(opts: Options, settings: Settings, stage: str, tally: Tal
     runs = runs_of(_traces(opts.root, stage))
     referenced = {o for run in runs for t in run.decisions for o in t.outputs}
     for r in read_recording(opts.root, lambda s: s.startswith(tally.prefix)):
-        name = f"{r.stream} {digest(decode(r.fields, r.id).body)}"
-        tally.recorded_bodies[name] = decode(r.fields, r.id).body
+        body = decode(r.fields, r.id).body
+        name = f"{r.stream} {digest(body)}"
+        tally.recorded_bodies[name] = body
         if name not in referenced and opts.from_ms <= r.ms and (opts.to_ms is None or r.ms < opts.to_ms) \
                 and tally.compared(r.stream, opts.series):  # fmt: skip
             tally.recorded += 1  # written by no traced decision: cannot be shown identical
@@ -174,7 +175,7 @@ async def _replay_run(
 async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, feeder: Feeder, tally: Tally) -> None:
     pace = _Pace(opts.speed, run.decisions[0].clock_ms if run.decisions else run.run_ms)
     previous_ms = 0 if run.event_clock else run.run_ms
-    for trace in run.decisions:
+    for n, trace in enumerate(run.decisions, 1):
         if opts.to_ms is not None and trace.clock_ms >= opts.to_ms:
             break
         await pace.until(trace.clock_ms)
@@ -195,7 +196,7 @@ async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, f
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
         # On an event clock a handler reads its own entry's time, the clock the latest of them all.
         previous_ms = max(clock_ms, trace.clock_ms) if run.event_clock else trace.clock_ms
-        pace.progress(stage, replay.entries, tally.decisions, len(run.decisions), trace.clock_ms)
+        pace.progress(stage, replay.entries, n, len(run.decisions), trace.clock_ms)
 
 
 def _traces(root: Path, stage: str) -> Iterator[DecisionTrace]:
