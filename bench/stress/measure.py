@@ -106,8 +106,10 @@ class Figures:
     self_check: str = ""
     #: How long the player waited at barriers in all (s): the stages slow to take an entry written back.
     held_s: float = 0.0
-    #: Invariant breaches found while running (lost frames, unbounded streams, ...).
+    #: Invariant breaches found while running (lost frames, a stage gone, ...).
     problems: list[str] = field(default_factory=list)
+    #: Streams over their bound, Redis at its cap (found at the end).
+    unbounded: list[str] = field(default_factory=list)
 
     @property
     def target_per_s(self) -> float:
@@ -122,14 +124,20 @@ class Figures:
         return self.achieved_per_s < ACHIEVED_SHARE_MIN * self.target_per_s or self.max_lag_ms > SATURATED_LAG_MS
 
 
-def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> list[str]:
-    """What does not hold at this speed (empty: all hold). ``baseline``: the 1x run, if this is not it;
-    ``strict``: the intents must also be the 1x run's, in order (see ``bench.stress.selfcheck``)."""
-    problems = list(fig.problems)
+def unbounded(fig: Figures) -> list[str]:
+    """What did not stay bounded: streams, Redis, a stage's resident memory."""
+    out = list(fig.unbounded)
     for stage, start in fig.rss_start_mib.items():
         grew = fig.rss_end_mib.get(stage, start) - start
         if grew > RSS_GROWTH_MAX_MIB:
-            problems.append(f"{stage} grew {grew:.0f} MiB (over {RSS_GROWTH_MAX_MIB:.0f})")
+            out.append(f"{stage} grew {grew:.0f} MiB (over {RSS_GROWTH_MAX_MIB:.0f})")
+    return out
+
+
+def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> list[str]:
+    """What does not hold at this speed (empty: all hold). ``baseline``: the 1x run, if this is not it;
+    ``strict``: the intents must also be the 1x run's, in order (see ``bench.stress.selfcheck``)."""
+    problems = [*fig.problems, *unbounded(fig)]
     if baseline is None or baseline is fig:
         return problems
     for prefix in ("book", "ref"):
@@ -204,11 +212,12 @@ def table(figs: Sequence[Figures]) -> list[str]:
         lines.append(f"{f.speed:>5g}x {f.items:>6} {f.target_per_s:>8.0f} {f.achieved_per_s:>8.0f} "
                      f"{f.max_behind_s:>8.2f} {f.held_s:>6.2f} {cells} {lag:>16}")  # fmt: skip
     lines.append("")
-    lines.append(f"{'speed':>6} {'redis MiB start->end':>21}  resident MiB start->end (cpu s)")
+    lines.append(f"{'speed':>6} {'bounded':>7} {'redis MiB start->end':>21}  resident MiB start->end (cpu s)")
     for f in figs:
         rss = ", ".join(f"{s} {f.rss_start_mib[s]:.0f}->{f.rss_end_mib.get(s, float('nan')):.0f} "
                         f"({f.cpu_s.get(s, 0):.1f})" for s in f.rss_start_mib)  # fmt: skip
-        lines.append(f"{f.speed:>5g}x {f.redis_start_mib:>9.1f} -> {f.redis_end_mib:<9.1f}  {rss}")
+        bounded = "no" if unbounded(f) else "yes"
+        lines.append(f"{f.speed:>5g}x {bounded:>7} {f.redis_start_mib:>9.1f} -> {f.redis_end_mib:<9.1f}  {rss}")
     return lines
 
 

@@ -42,6 +42,7 @@ class _Seen:
     intents: list[tuple[str, str]] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    unbounded: list[str] = field(default_factory=list)
 
 
 async def measure_once(timeline: list[Item], speed: float, ref_transport: str, out_dir: Path,
@@ -72,7 +73,7 @@ async def measure_once(timeline: list[Item], speed: float, ref_transport: str, o
                    redis_end_mib=seen.memory.used_memory_bytes / MIB if seen.memory else float("nan"),
                    rss_start_mib=seen.rss_start, rss_end_mib=seen.rss_end, cpu_s=seen.cpu,
                    outputs={k: len(v) for k, v in stamps.items()}, intents=seen.intents, feeds=seen.digests,
-                   self_check=check.line(), problems=seen.problems)  # fmt: skip
+                   self_check=check.line(), problems=seen.problems, unbounded=seen.unbounded)  # fmt: skip
 
 
 async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed: float, ref_transport: str,
@@ -109,7 +110,7 @@ async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed:
             seen.problems += [f"{name} did not stop cleanly" for name in procs.stop(running)]
             await redis.aclose()
     if seen.memory is not None:
-        seen.problems += _unbounded(seen.memory)
+        seen.unbounded = _unbounded(seen.memory)
 
 
 async def _lost(redis: aioredis.Redis, venue: Venue, barrier_timeouts: int) -> list[str]:

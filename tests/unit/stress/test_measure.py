@@ -9,6 +9,7 @@ from bench.stress.measure import (
     first_difference,
     invariants,
     stage_latencies,
+    table,
     verdict,
     versus_1x,
 )
@@ -63,8 +64,11 @@ def test_feed_events_that_differ_in_content_from_the_1x_run_are_a_breach() -> No
 
 
 def test_a_stage_whose_memory_keeps_growing_is_not_bounded() -> None:
-    problems = invariants(figures(1, [], rss_end=500.0), None)
+    grown = figures(1, [], rss_end=500.0)
+    problems = invariants(grown, None)
     assert problems and "alpha grew 450 MiB" in problems[0]
+    assert any(line.startswith("    1x      no ") for line in table([grown]))
+    assert any(line.startswith("    1x     yes ") for line in table([figures(1, [])]))
 
 
 def test_a_speed_saturates_when_the_pace_is_not_kept_or_a_group_falls_behind_and_names_the_slowest_stage() -> None:
