@@ -107,7 +107,11 @@ class Venue:
         return f"ws://127.0.0.1:{self.port}/{feed}"
 
     async def wait_connected(self) -> None:
+        """Both feeds connected and said something (their subscription, their auth)."""
         await asyncio.wait_for(asyncio.gather(*(s.connected.wait() for s in self.sockets.values())), CONNECT_WAIT_S)
+
+    async def wait_connected_feed(self, feed: str) -> None:
+        await self.sockets[feed].connected.wait()
 
     async def send(self, frame: Frame) -> None:
         sock = self.sockets[frame.feed]
