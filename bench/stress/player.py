@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,8 @@ class PlayReport:
     started_s: float = 0.0
     ended_s: float = 0.0
     written: dict[str, list[str]] = field(default_factory=dict)
+    #: Play stopped early: a stage ended.
+    stopped: bool = False
     #: The largest lag a group of the stages had (entries, ms) and where (filled in by the run).
     lag_entries: int = 0
     lag_ms: int = 0
@@ -82,10 +85,13 @@ async def _taken(redis: Any, stream: str, entry_id: str, ignored: set[str]) -> b
 
 
 class Player:
-    def __init__(self, redis: Any, venue: Venue, ignored_groups: set[str] | None = None) -> None:
+    def __init__(self, redis: Any, venue: Venue, ignored_groups: set[str] | None = None,
+                 alive: Callable[[], bool] = lambda: True) -> None:  # fmt: skip
         self._redis = redis
         self._venue = venue
         self._ignored = ignored_groups or set()
+        #: False once a stage has ended: nothing more is played (nor waited for).
+        self._alive = alive
         self.report = PlayReport()
 
     async def _book_fills(self) -> None:
@@ -104,7 +110,7 @@ class Player:
         started = loop.time()
         try:
             while not await _taken(self._redis, entry.stream, entry_id, self._ignored):
-                if loop.time() > started + BARRIER_WAIT_S:
+                if loop.time() > started + BARRIER_WAIT_S or not self._alive():
                     self.report.barrier_timeouts += 1
                     return
                 await asyncio.sleep(BARRIER_POLL_S)
@@ -133,6 +139,9 @@ class Player:
         start = time.perf_counter()
         report.started_s = start
         for item in timeline:
+            if not self._alive():
+                report.stopped = True
+                break
             due = start + due_s(item.recorded_ms, first, speed)
             wait = due - time.perf_counter()
             if wait > 0:

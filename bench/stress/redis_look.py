@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -61,9 +62,10 @@ class LagWatch:
                 await asyncio.wait_for(stop.wait(), LAG_SAMPLE_S)
 
 
-async def drained(redis: aioredis.Redis, sent: dict[str, int]) -> list[str]:
+async def drained(redis: aioredis.Redis, sent: dict[str, int], alive: Callable[[], bool]) -> list[str]:
     """Wait until the feeds received every frame sent, every group took everything, and the recorder
-    was given every entry of every stream (it acks at its next flush, or as it stops); what is left."""
+    was given every entry of every stream (it acks at its next flush, or as it stops); what is left
+    (at once once a stage has ended: it will take nothing more)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DRAIN_WAIT_S
     while True:
@@ -74,7 +76,7 @@ async def drained(redis: aioredis.Redis, sent: dict[str, int]) -> list[str]:
                  if lag or (pending and g != RECORDER)]  # fmt: skip
         recorded = {s for s, g, *_ in lags if g == RECORDER}
         left += [f"the recorder does not read {s} yet" async for s in _streams(redis) if s not in recorded]
-        if not left or loop.time() > deadline:
+        if not left or loop.time() > deadline or not alive():
             return left
         await asyncio.sleep(0.1)
 

@@ -82,12 +82,17 @@ async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed:
     venue = Venue()
     async with venue.serving():
         env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport, run_dir / "record")
-        player = Player(redis, venue, ignored_groups={procs.RECORDER})
+        running: list[procs.Stage] = []
+
+        def alive() -> bool:
+            return all(s.proc.poll() is None for s in running)
+
+        player = Player(redis, venue, ignored_groups={procs.RECORDER}, alive=alive)
         seen.report = player.report
         await player.prepare()  # the stand-in ledger is up before the quoter first looks for it
         stop, lag = asyncio.Event(), LagWatch()
         side = [asyncio.create_task(player.ledger_alive(stop))]
-        running = procs.start((*stages, procs.RECORDER), env, run_dir / "logs")
+        running += procs.start((*stages, procs.RECORDER), env, run_dir / "logs")
         try:
             await procs.wait_ready(redis, running, procs.expected_groups(stages, env))
             await venue.wait_connected()
@@ -97,7 +102,10 @@ async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed:
             cpu_start = {s.name: s.cpu_s() for s in running}
             await player.play(timeline, speed)
             frames = counts(timeline).frames
-            seen.problems += await drained(redis, {f: n for f, n in frames.items() if f in RAW_FEEDS.values()})
+            seen.problems += await drained(redis, {f: n for f, n in frames.items() if f in RAW_FEEDS.values()}, alive)
+            if player.report.stopped:
+                seen.problems.append(f"stopped playing after {player.report.items} of {len(timeline)} items: "
+                                     "a stage ended")  # fmt: skip
             seen.cpu = {s.name: s.cpu_s() - cpu_start[s.name] for s in running}
             seen.rss_end = {s.name: s.rss_mib() for s in running}
             seen.memory = await redis_memory(redis)
