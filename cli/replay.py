@@ -163,7 +163,7 @@ async def _replay_run(
         print(f"replay: {stage}: the recorded run read {', '.join(unread)}, which this configuration does not "
               "(replay with the mode and series it ran with: UPDOWN_MODE, UPDOWN_SERIES)")  # fmt: skip
     start = {**run.start, streams.CTL: f"{run.run_ms}-0"}
-    feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start)
+    feeder = Feeder(read_recording(opts.root, lambda s: s in wanted), start, run.pending)
     try:
         await replay.start(feeder.prime())  # every entry before a start mark: what the run found in Redis
         await _decisions(opts, stage, run, replay, feeder, tally)

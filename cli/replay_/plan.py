@@ -30,6 +30,9 @@ class Run:
     event_clock: bool = False
     #: Per input stream, the group's position when the run began to read it.
     start: dict[str, str] = field(default_factory=dict)
+    #: Per input stream, the entries at or before that position it read again first (not acked
+    #: by the run before: a kill).
+    pending: dict[str, frozenset[str]] = field(default_factory=dict)
     decisions: list[DecisionTrace] = field(default_factory=list)
 
 
@@ -40,6 +43,7 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
         run = by_run.setdefault(t.run_ms, Run(t.run_ms))
         if t.kind == "start":
             run.start.setdefault(t.trigger_stream, t.trigger_id)
+            run.pending.setdefault(t.trigger_stream, frozenset(i for i in t.value.split(",") if i))
         else:
             run.decisions.append(t)
         run.event_clock = t.clock == "event"
@@ -64,9 +68,12 @@ def entry_clock_ms(record: Record, previous_ms: int, event_clock: bool = False) 
 class Feeder:
     """The stage's input entries, handed out in the order the stage handled them (the traces say)."""
 
-    def __init__(self, entries: Iterator[Record], start: dict[str, str]) -> None:
+    def __init__(
+        self, entries: Iterator[Record], start: dict[str, str], pending: dict[str, frozenset[str]] | None = None
+    ) -> None:
         self._entries = entries
         self._start = {s: parse_id(i) for s, i in start.items()}
+        self._pending = pending or {}
         #: Entries read from the recording and not handed out yet, per stream.
         self._held: dict[str, deque[Record]] = {}
         #: Entries before their stream's start mark: never handled (the state they left is derived).
@@ -78,7 +85,7 @@ class Feeder:
         if r is None:
             return False
         self._last = parse_id(r.id)
-        if self._last <= self._start.get(r.stream, parse_id(NOTHING)):
+        if self._last <= self._start.get(r.stream, parse_id(NOTHING)) and r.id not in self._pending.get(r.stream, ()):
             self._before_start.append(r)
         else:
             self._held.setdefault(r.stream, deque()).append(r)

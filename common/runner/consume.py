@@ -30,6 +30,8 @@ from common.runner.spec import Context, Handler
 
 #: Pause before retrying a failed entry, times the number of its deliveries so far.
 RETRY_STEP_S = 0.05
+#: A traced start names at most this many of the consumer's pending entries (a batch is far fewer).
+TRACED_PENDING_MAX = 10_000
 #: Handler errors that are the infrastructure's, not the entry's (with :func:`is_retryable` venue errors).
 INFRASTRUCTURE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 
@@ -187,7 +189,12 @@ class Consumer:
         groups = await self._ctx.redis.xinfo_groups(reader.stream)
         info = next((g for g in groups if _text(g["name"]) == reader.group), None)
         position = _text(info["last-delivered-id"]) if info else "0-0"
-        emit = tracer.decision("start", tracer.clock.now_ms(), (), trigger_stream=reader.stream, trigger_id=position)
+        # What it had read and not acked before (a kill): read again first, so handled again.
+        pending = await self._ctx.redis.xpending_range(
+            reader.stream, reader.group, min="-", max="+", count=TRACED_PENDING_MAX, consumername=reader.consumer
+        )
+        emit = tracer.decision("start", tracer.clock.now_ms(), (), trigger_stream=reader.stream, trigger_id=position,
+                               value=",".join(_text(p["message_id"]) for p in pending))  # fmt: skip
         await self._ctx.publish(emit.stream, emit.body, key=emit.key)
 
     async def settle(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -136,4 +137,25 @@ async def test_on_the_event_clock_a_handler_reads_its_own_entrys_event_time_and_
 
     assert read == [T0 + 50, T0 + 20]  # each its own: not which of two loops ran first
     assert ctx.clock.now_ms() == T0 + 50  # the clock (the source loops') never goes back
+    await close(ctx)
+
+
+async def test_a_consumer_starting_traces_its_groups_position_and_what_it_left_pending(redis_url: str) -> None:
+    ctx = context(redis_url, ManualClock(T0), traced=True)
+    await ctx.redis.xadd("hb", beat(1), id="1000-0")
+    await ctx.redis.xadd("hb", beat(2), id="1001-0")
+    await ctx.redis.xgroup_create("hb", "relay", id="0")
+    await ctx.redis.xreadgroup("relay", "relay-0", {"hb": ">"}, count=1)  # read, never acked: a kill
+    reader = GroupReader(ctx.redis, stream="hb", group="relay", consumer="relay-0", cfg=ctx.settings.bus, block_ms=50)
+    run = asyncio.ensure_future(Consumer(ctx, reader, SlowRelay(ManualClock(T0))).run())
+
+    for _ in range(100):
+        if [t for t in await traces(ctx) if t.kind == "start"]:
+            break
+        await asyncio.sleep(0.05)
+    ctx.stopping.set()
+    await run
+
+    start = next(t for t in await traces(ctx) if t.kind == "start")
+    assert (start.trigger_stream, start.trigger_id, start.value) == ("hb", "1000-0", "1000-0")
     await close(ctx)

@@ -13,9 +13,15 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from common import state
 from common.bus import streams
+from common.bus.codec import decode
 from common.clock import SYSTEM_CLOCK
 from common.runner import control, health
+from common.schemas.feed import FeedStatus
+from common.schemas.market import MarketRecord
+from common.schemas.positions import AccountPosition, MarketPosition
+from common.schemas.trace import DecisionTrace  # noqa: F401  (registers the type decoded)
 from tests.integration.bus.procs import ROOT, start_worker, stop_all, wait_for
 from workers.recorder.files import StreamFiles
 from workers.recorder.reading import read_recording
@@ -35,9 +41,35 @@ QUIET_TIMEOUT_S = 120.0
 REPLAY_TIMEOUT_S = 300
 
 
-def started(client: redis.Redis, stage: str) -> bool:
+def started(client: redis.Redis, stage: str, runs: int = 1) -> bool:
     entries = client.xrange(streams.trace(stage))
-    return sum(1 for _, f in entries if b"start" in f[b"body"]) >= STARTS[stage]
+    return sum(1 for _, f in entries if b"start" in f[b"body"]) >= STARTS[stage] * runs
+
+
+def keep_state(client: redis.Redis, record: Record) -> None:
+    """The hashes discovery, the ledger and the feeds keep beside their streams (a restart reads them)."""
+    if record.stream not in (streams.MARKETS, streams.POSITIONS, streams.FEEDS):
+        return
+    body = decode(record.fields).body
+    if isinstance(body, MarketRecord):
+        state.put(client, state.MARKETS, body.slug, body)
+    elif isinstance(body, MarketPosition):
+        state.put(client, state.POSITIONS, body.market, body)
+    elif isinstance(body, AccountPosition):
+        state.put(client, state.POSITIONS, state.ACCOUNT, body)
+    elif isinstance(body, FeedStatus):
+        state.put(client, state.FEEDS, body.feed, body)
+
+
+def replayed(redis_url: str, client: redis.Redis, root: Path) -> str:
+    """Record what is in Redis, replay it, and expect every intent identical; the report."""
+    record_everything(client, root)
+    done = subprocess.run([sys.executable, "-m", "cli.main", "replay", str(root)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=REPLAY_TIMEOUT_S)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    intents = client.xlen(streams.intent("btc-updown-60s"))
+    assert f"replay: {intents} of {intents} intents identical" in done.stdout, done.stdout
+    return done.stdout
 
 
 def quiet(client: redis.Redis) -> bool:
@@ -93,12 +125,36 @@ def test_real_racing_workers_on_the_event_clock_are_replayed_with_every_output_i
             client.hset(LEDGER_HEALTH, mapping={"worker": "ledger", "instance": "ledger-0"})
     wait_for(lambda: quiet(client), timeout_s=QUIET_TIMEOUT_S, what="both stages done with every entry")
     assert stop_all(workers) == [0, 0]
-    record_everything(client, tmp_path / "record")
 
-    done = subprocess.run([sys.executable, "-m", "cli.main", "replay", str(tmp_path / "record")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=REPLAY_TIMEOUT_S)  # fmt: skip
+    print(replayed(redis_url, client, tmp_path / "record"))
 
-    assert done.returncode == 0, done.stdout + done.stderr
-    intents = client.xlen(streams.intent("btc-updown-60s"))
-    assert f"replay: {intents} of {intents} intents identical" in done.stdout, done.stdout
-    print(done.stdout)
+
+def test_a_quoter_killed_and_started_again_is_replayed_run_by_run_with_every_output_identical(
+    redis_url: str, tmp_path: Path
+) -> None:
+    if not any(FIXTURE.glob("*/*.jsonl.gz")):
+        pytest.skip(f"no recording in {FIXTURE}: make it with `make fixture`")
+    client = redis.Redis.from_url(redis_url)
+    client.hset(LEDGER_HEALTH, mapping={"worker": "ledger", "instance": "ledger-0"})
+    alpha, quoter = (start_worker(stage, redis_url, tmp_path, f"{stage}-0", UPDOWN_RUNNER__CLOCK="event")
+                     for stage in ("alpha", "quoter"))  # fmt: skip
+    wait_for(lambda: started(client, "alpha") and started(client, "quoter"), timeout_s=60, what="both stages reading")
+    fed = [r for r in read_recording(FIXTURE, lambda s: s.startswith(FED))]
+
+    for i, r in enumerate(fed):
+        client.xadd(r.stream, r.fields)
+        keep_state(client, r)
+        if i == len(fed) // 2:
+            wait_for(lambda: quiet(client), timeout_s=QUIET_TIMEOUT_S, what="the quoter done with what it has")
+            quoter.kill()  # SIGKILL: no goodbye
+            quoter.wait(10)
+            quoter = start_worker("quoter", redis_url, tmp_path, "quoter-0", UPDOWN_RUNNER__CLOCK="event")
+            wait_for(lambda: started(client, "quoter", runs=2), timeout_s=60, what="the quoter reading again")
+    wait_for(lambda: quiet(client), timeout_s=QUIET_TIMEOUT_S, what="both stages done with every entry")
+    assert stop_all([alpha, quoter]) == [0, 0]
+
+    report = replayed(redis_url, client, tmp_path / "record")
+
+    runs = {decode(f).body.run_ms for _, f in client.xrange(streams.trace("quoter"))}  # type: ignore[attr-defined]
+    assert len(runs) == 2, "the quoter ran twice: each run is replayed from its own start"
+    print(report)

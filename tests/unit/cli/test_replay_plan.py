@@ -47,6 +47,14 @@ def test_entries_before_a_streams_start_mark_are_never_handed_but_kept_for_the_s
     assert [r.id for r in feeder.take(("feeds 1",))] == ["1100-0"]
 
 
+def test_entries_a_killed_run_left_pending_are_handed_again_by_the_next_run() -> None:
+    entries = [rec("fills", "900-0"), rec("fills", "950-0"), rec("fills", "1100-0")]
+    feeder = Feeder(iter(entries), start={"fills": "1000-0"}, pending={"fills": frozenset({"950-0"})})
+
+    assert [r.id for r in feeder.prime()] == ["900-0"]
+    assert [r.id for r in feeder.take(("fills 2",))] == ["950-0", "1100-0"]
+
+
 def test_the_trigger_is_the_last_entry_of_its_decisions_order() -> None:
     entries = [rec("book.x", "1001-0"), rec("signal.x", "1000-0")]
 
