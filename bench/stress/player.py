@@ -3,7 +3,9 @@
 An entry written back is a barrier: the player goes on once every group reading its stream has
 taken it (delivered and acked), so that a window announced by discovery, or a position booked by
 the ledger, is known to the stages before the market data recorded after it arrives, at any speed.
-They are few (a few a second); the market data between them is not held back.
+They are few (a few a second); the market data between them is not held back. Before a market
+record it also waits until the feeds have handled every frame sent so far, so that feed-book
+follows a new window, or drops an ended one, after the frames recorded before it.
 
 The ledger is not a stage under test; the quoter trusts positions only while a ledger is alive
 and has booked every fill (``workers/quoter/ledger_watch.py``). The player stands in for it as
@@ -48,6 +50,7 @@ class PlayReport:
     started_s: float = 0.0
     ended_s: float = 0.0
     written: dict[str, list[str]] = field(default_factory=dict)
+    frames_by_feed: dict[str, int] = field(default_factory=dict)
     #: Play stopped early: a stage ended.
     stopped: bool = False
     #: The largest lag a group of the stages had (entries, ms) and where (filled in by the run).
@@ -101,7 +104,22 @@ class Player:
             if rows:
                 await self._redis.xack(streams.FILLS, "ledger", *[i for i, _ in rows])
 
+    async def _feeds_caught_up(self) -> None:
+        """Every frame sent so far handled by its feed (it keeps each on ``raw.<feed>`` once handled):
+        a window's record or its end reaches feed-book after the frames recorded before it, as then."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for feed, sent in self.report.frames_by_feed.items():
+            while await self._redis.xlen(streams.raw(feed)) < sent:
+                if loop.time() > started + BARRIER_WAIT_S or not self._alive():
+                    self.report.barrier_timeouts += 1
+                    return
+                await asyncio.sleep(BARRIER_POLL_S)
+        self.report.held_s += loop.time() - started
+
     async def _write(self, entry: Entry) -> None:
+        if entry.stream == streams.MARKETS:
+            await self._feeds_caught_up()
         entry_id = _text(await self._redis.xadd(entry.stream, entry.fields))
         self.report.written.setdefault(entry.stream, []).append(entry_id)
         if entry.stream == streams.FILLS:
@@ -151,6 +169,7 @@ class Player:
             if isinstance(item.what, Frame):
                 await self._venue.send(item.what)
                 report.frames += 1
+                report.frames_by_feed[item.what.feed] = report.frames_by_feed.get(item.what.feed, 0) + 1
             else:
                 await self._write(item.what)
                 report.entries += 1
