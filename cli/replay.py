@@ -181,15 +181,21 @@ async def _decisions(opts: Options, stage: str, run: Run, replay: StageReplay, f
         await pace.until(trace.clock_ms)
         made_before = len(replay.tracer.made)
         entries, trigger = split_trigger(feeder.take(trace.order), trace)
+        clock_ms = previous_ms  # the stage's clock (on an event clock: the latest event time it saw)
         for batch in batches(entries):
-            await replay.hand(batch, [entry_clock_ms(r, previous_ms, run.event_clock) for r in batch])
+            times = []
+            for r in batch:  # each at the time the stage read when it handled it
+                times.append(entry_clock_ms(r, clock_ms, run.event_clock))
+                clock_ms = max(clock_ms, times[-1])
+            await replay.hand(batch, times)
         if trace.kind == "entry" and trigger is not None:
             await replay.hand([trigger], [trace.clock_ms])
         elif trace.kind == "source":
             await replay.source_decision(trace)
         if trace.clock_ms >= opts.from_ms:
             tally.add(trace, [e for m in replay.tracer.made[made_before:] for e in m.outputs], opts.series)
-        previous_ms = trace.clock_ms
+        # On an event clock a handler reads its own entry's time, the clock the latest of them all.
+        previous_ms = max(clock_ms, trace.clock_ms) if run.event_clock else trace.clock_ms
         pace.progress(stage, replay.entries, n, len(run.decisions), trace.clock_ms)
 
 

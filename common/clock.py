@@ -8,6 +8,7 @@ not lengthen or shorten.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,9 +94,18 @@ class EventClock:
 
     def __init__(self, start_ms: int = 0) -> None:
         self._ms = start_ms
+        self._moved = asyncio.Event()
 
     def follow(self, event_ms: int) -> None:
-        self._ms = max(self._ms, event_ms)
+        if event_ms > self._ms:
+            self._ms = event_ms
+            self._moved.set()
+            self._moved = asyncio.Event()
+
+    async def until(self, ms: int) -> None:
+        """Return once the recorded time has reached ``ms`` (a source loop's sleep, in recorded time)."""
+        while self._ms < ms:
+            await self._moved.wait()
 
     def now_ms(self) -> int:
         return self._ms
@@ -134,10 +144,14 @@ class PinnedClock:
     def monotonic_ms(self) -> int:
         return self.base.monotonic_ms()
 
+    def hold(self, ms: int) -> None:
+        """``now_ms`` shows ``ms`` in this task from now on (a decision loop woken at a recorded time)."""
+        _PINNED_MS.set(ms)
+
     @contextmanager
     def pinned(self, ms: int | None = None) -> Iterator[int]:
         """``now_ms`` shows ``ms`` (default: now) in this task until the block ends; yields it."""
-        at = self.base.now_ms() if ms is None else ms
+        at = self.now_ms() if ms is None else ms
         token = _PINNED_MS.set(at)
         try:
             yield at

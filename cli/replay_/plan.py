@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from common.bus import streams
+from common.runner.tracing import FEED_STATUS
 from common.schemas.trace import DecisionTrace
 from workers.recorder.records import EntryId, Record, parse_id
 
@@ -52,14 +53,16 @@ def runs_of(traces: Iterable[DecisionTrace]) -> list[Run]:
 
 
 def entry_clock_ms(record: Record, previous_ms: int, event_clock: bool = False) -> int:
-    """The time an entry handled between decisions is handled at: no earlier than it was written
-    (on the event clock: than its event time), nor than the decision before it (the stage saw it
-    later than both, and decided nothing on it)."""
+    """The time an entry handled between decisions is handled at: no earlier than it was written,
+    nor than the decision before it (the stage saw it later than both, and decided nothing on it).
+    A stage on an event clock (``runner.clock = "event"``) read each input's own event time instead;
+    a feed's up/down, stamped by the feed's wall clock, and a control command (the control loop
+    does not move the clock) read the clock as it was, ``previous_ms`` (``common.runner.tracing``)."""
     if not event_clock:
         return max(previous_ms, record.ms)
-    if record.stream == streams.CTL:
-        return previous_ms  # the control loop does not move the event clock
-    return max(previous_ms, int(record.fields[b"event_ms"]))
+    if record.stream == streams.CTL or record.fields.get(b"type") == FEED_STATUS.encode():
+        return previous_ms
+    return int(record.fields[b"event_ms"])
 
 
 class Feeder:

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 
 from common.bus.envelope import Envelope
 from common.bus.writer import Emit, Writer
-from common.clock import Clock
+from common.clock import Clock, EventClock
 from common.config.settings import Settings
 from common.logs import Log
 from common.runner.lease import SeriesLeases
@@ -112,6 +112,8 @@ class Context:
     def owns(self, series: str) -> bool:
         """This instance handles the series (always, unless its stage runs several instances)."""
         return self.leases is None or self.leases.holds(series)
+    #: Per decision loop (its task) on an event clock: the recorded time it last woke at.
+    _clock_due: dict[Any, int] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -136,6 +138,36 @@ class Context:
         except TimeoutError:
             return True
         return False
+
+    async def sleep_on_clock(self, seconds: float) -> bool:
+        """A decision loop's sleep: ``sleep``, or with an event clock (``runner.clock = "event"``) until
+        the recorded time reaches the loop's next whole step of ``seconds``, which its task then
+        reads as its time: its decisions come at the same recorded times at any pace (``updown
+        stress``); False when stopping."""
+        base = getattr(self.clock, "base", None)
+        if not isinstance(base, EventClock):
+            return await self.sleep(seconds)
+        step = int(seconds * 1000)
+        task = asyncio.current_task()
+        last = self._clock_due.get(task)
+        if last is None:  # the first: the next whole step after the first entry's time
+            await self._until_or_stop(base.until(1))
+            last = base.now_ms() // step * step
+        # Every step in turn, however far the clock jumped meanwhile: as many decisions per recorded
+        # second, at the same recorded times, whatever the pace.
+        due = self._clock_due[task] = last + step
+        await self._until_or_stop(base.until(due))
+        self.clock.hold(due)  # type: ignore[attr-defined]  # a PinnedClock (its base is the EventClock)
+        return not self.stopping.is_set()
+
+    async def _until_or_stop(self, moved_coro: Any) -> None:
+        moved = asyncio.ensure_future(moved_coro)
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait((moved, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            moved.cancel()
+            stop.cancel()
 
 
 def instance_name(worker: str) -> str:

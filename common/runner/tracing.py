@@ -21,11 +21,14 @@ from common.bus.envelope import Envelope
 from common.bus.writer import Emit
 from common.clock import EventClock, PinnedClock
 from common.schemas.base import Message
+from common.schemas.feed import FeedStatus
 from common.schemas.trace import DecisionTrace, TraceKind
 
 #: Runs of entries of one stream handled without a decision past which a trace goes out anyway
 #: (with no outputs), so that a stage that decides nothing for hours keeps a bounded order.
 ORDER_MAX_RUNS = 1_000
+#: A feed's up/down: its ``event_ms`` is the feed's wall clock, which an event clock does not follow.
+FEED_STATUS = FeedStatus.TYPE
 #: Bytes of an output's digest (blake2b of its msgpack body): enough to tell outputs apart.
 DIGEST_BYTES = 8
 
@@ -53,11 +56,15 @@ class Tracer:
         self.last: DecisionTrace | None = None
 
     def pin_for(self, env: Envelope) -> int | None:
-        """The time a handler of ``env`` reads: the wall's now, or the entry's event time (``EventClock``)."""
+        """The time a handler of ``env`` reads: the wall's now, or (``EventClock``) the entry's own event
+        time, so that a decision's time does not hang on which of the stage's input streams its
+        concurrent loops took first (the clock itself, which the source loops read, never goes back)."""
         base = self.clock.base
         if isinstance(base, EventClock):
+            if env.type == FEED_STATUS:  # stamped by a feed's own wall clock, not a recorded event's time
+                return base.now_ms()
             base.follow(env.event_ms)
-            return base.now_ms()
+            return env.event_ms
         return None
 
     def handled_entry(self, stream: str, entry_id: str) -> None:

@@ -128,7 +128,7 @@ def on_record(series: dict[str, SeriesState], record: MarketRecord) -> None:
 
 
 async def timer(ctx: Context) -> None:
-    while await ctx.sleep(TIMER_S):
+    while await ctx.sleep_on_clock(TIMER_S):
         if ctx.active:
             await timer_tick(ctx)
 

@@ -66,10 +66,11 @@ async def unbooked_fill_age_ms(redis: Any, now_ms: int) -> int:
     group = next((g for g in groups if _text(g["name"]) == LEDGER), None)
     if group is None:
         oldest = await redis.xrange(streams.FILLS, "-", "+", count=1)  # the ledger never read a fill
-    elif int(group["pending"]) > 0:
-        pending = await redis.xpending(streams.FILLS, LEDGER)
-        return max(0, now_ms - _entry_ms(pending["min"]))
     else:
+        if int(group["pending"]) > 0:
+            pending = await redis.xpending(streams.FILLS, LEDGER)
+            if pending["min"] is not None:  # None: the ledger booked them between the two looks
+                return max(0, now_ms - _entry_ms(pending["min"]))
         oldest = await redis.xrange(streams.FILLS, f"({_text(group['last-delivered-id'])}", "+", count=1)
     return max(0, now_ms - _entry_ms(oldest[0][0])) if oldest else 0
 

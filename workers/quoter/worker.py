@@ -87,7 +87,7 @@ async def watch_ledger(ctx: Context) -> None:
     while True:
         stale = await ledger_watch.check(ctx, account_seen=view.account_seen, started_ms=ctx.resources["started_ms"])
         await on_ledger_trust(ctx, stale)
-        if not await ctx.sleep(ctx.settings.quoter.ledger_check_interval_ms / 1000):
+        if not await ctx.sleep_on_clock(ctx.settings.quoter.ledger_check_interval_ms / 1000):
             return
 
 
@@ -103,8 +103,8 @@ async def on_ledger_trust(ctx: Context, stale: str) -> None:
         out = [e for series in list(view.signals) for e in decide(ctx, series)]
         # Traced even without outputs: the trust is an input of every later decision.
         out = with_trace(ctx.tracer, now_ms, out, source=LEDGER_TRUST, value=stale)
-    for emit in out:
-        await ctx.publish(emit.stream, emit.body, key=emit.key)
+    for emit in out:  # stamped at the time decided on (an event clock's, not the wall's)
+        await ctx.publish(emit.stream, emit.body, key=emit.key, event_ms=now_ms)
 
 
 @contextmanager

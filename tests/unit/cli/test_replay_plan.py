@@ -85,3 +85,11 @@ def test_consecutive_entries_of_one_stream_go_in_one_batch() -> None:
     entries = [rec("a", "1-0"), rec("a", "2-0"), rec("b", "3-0"), rec("a", "4-0")]
 
     assert [[r.id for r in b] for b in batches(entries)] == [["1-0", "2-0"], ["3-0"], ["4-0"]]
+
+
+def test_a_stage_on_an_event_clock_handled_each_entry_at_its_own_event_time_but_not_at_a_feeds_wall_stamp() -> None:
+    tick = Record("ref.btc", "1796606847000-0", {b"type": b"ref.tick", b"event_ms": b"1796605020162"})
+    status = Record("feeds", "1796606847001-0", {b"type": b"feed.status", b"event_ms": b"1796606847001"})
+    assert entry_clock_ms(tick, 0, event_clock=True) == 1796605020162
+    assert entry_clock_ms(tick, 1796605030000, event_clock=True) == 1796605020162  # its own, not the latest
+    assert entry_clock_ms(status, 1796605020162, event_clock=True) == 1796605020162

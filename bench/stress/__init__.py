@@ -1,0 +1,1 @@
+"""`updown stress`: a recording through the real worker processes at N times its pace."""

@@ -1,0 +1,83 @@
+"""``updown stress DIR --speed 1,5,50``: a recording played through the real worker processes at N
+times its pace, the feeds included (driven from the recorded raw frames by a local websocket
+server); at each speed the table of what it achieved, and the invariants asserted.
+
+Exit 0 when at every speed no entry was lost, the feeds' events are the 1x run's, memory stayed
+bounded, and ``updown replay`` of the run's own recording finds every signal and intent identical
+(each decision is what the code makes of the inputs it had); with ``--strict-1x`` the intents must
+also be the 1x run's. 1 with the reasons otherwise; 2 when the recording cannot be played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bench.stress.load import NotPlayable, load_timeline, ref_transport
+from bench.stress.measure import Figures, invariants, table, verdict, versus_1x
+from bench.stress.run import measure_once
+from bench.stress.timeline import counts
+from cli.main import parser
+
+#: ``--find-limit``: each further speed is the last one times this...
+LIMIT_STEP = 4
+#: ... up to this speed at most (past it the whole recording plays in a blink: nothing to measure).
+MAX_SPEED = 10_000.0
+
+
+def speeds(text: str) -> list[float]:
+    """``1,5,50`` -> [1.0, 5.0, 50.0]; 1x first (the others are compared with it), added if absent."""
+    values = sorted({float(v) for v in text.split(",") if v.strip()})
+    if not values or values[0] <= 0:
+        raise ValueError("speeds are positive numbers, e.g. 1,5,50")
+    return values if 1.0 in values else [1.0, *values]
+
+
+def main(argv: list[str]) -> int:
+    p = parser("stress", "Play a recording through the real worker processes at N times its pace.")
+    p.add_argument("dir", type=Path, help="the recording (var/record)")
+    p.add_argument("--speed", default="1,5,50", help="comma-separated speeds (1x is always run, first)")
+    p.add_argument("--from", dest="from_ms", type=int, default=0, help="first entry time (ms)")
+    p.add_argument("--to", dest="to_ms", type=int, default=None, help="end time (ms, exclusive)")
+    p.add_argument("--seconds", type=float, default=None, help="play only the first S seconds of the recording")
+    p.add_argument("--find-limit", action="store_true",
+                   help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
+                        f"(at most {MAX_SPEED:g}x)")  # fmt: skip
+    p.add_argument("--strict-1x", action="store_true",
+                   help="also fail when a speed's intents are not the 1x run's, in order (an order race "
+                        "between a stage's input streams makes them differ; see README, Stress)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("var/stress"),
+                   help="per speed: the stages' logs and the run's own recording (<out>/<speed>x/)")  # fmt: skip
+    args = p.parse_args(argv)
+    try:
+        wanted = speeds(args.speed)
+        timeline = load_timeline(args.dir, args.from_ms, args.to_ms, args.seconds)
+    except (ValueError, NotPlayable) as exc:
+        print(f"updown stress: {exc}")
+        return 2
+    seen = counts(timeline)
+    print(f"stress: {args.dir}: {seen.span_ms / 1000:.1f} s recorded; frames {seen.frames}, entries written back "
+          f"{seen.entries}; reference transport {ref_transport(timeline)}; speeds "
+          + ", ".join(f"{s:g}x" for s in wanted))  # fmt: skip
+    figs: list[Figures] = []
+    failed = False
+    queue = list(wanted)
+    while queue:
+        speed = queue.pop(0)
+        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.out))
+        figs.append(fig)
+        problems = invariants(fig, figs[0], strict=args.strict_1x)
+        failed = failed or bool(problems)
+        held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
+        print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
+              flush=True)  # fmt: skip
+        print(f"  {fig.self_check}")
+        if fig is not figs[0]:
+            print(f"  {versus_1x(fig, figs[0])}")
+        if args.find_limit and not queue and not fig.saturated and speed * LIMIT_STEP <= MAX_SPEED:
+            queue.append(speed * LIMIT_STEP)
+    print()
+    print("\n".join(table(figs)))
+    print()
+    print("\n".join(verdict(figs)))
+    return 1 if failed else 0

@@ -1,0 +1,52 @@
+"""``updown stress`` on the committed recording (tests/fixtures/recording, made by ``make fixture``)
+at 1x and 5x, as a user runs it: the real feed, alpha and quoter processes, fed by a local venue
+socket playing the recorded raw frames. The invariants must hold; the timings are printed, not
+asserted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+#: The fixture's first seconds played (at 1x they take as long): enough for a window's quotes.
+PLAYED_S = 45
+#: The stress run at two speeds takes about a minute and a half; this is the ceiling.
+STRESS_TIMEOUT_S = 300
+
+
+def test_the_fixture_stressed_at_5x_loses_nothing_stays_bounded_and_quotes_as_at_1x(repo_root: Path,
+                                                                                      tmp_path: Path) -> None:
+    fixture = repo_root / "tests" / "fixtures" / "recording"
+    if not any(fixture.glob("*/*.jsonl.gz")):
+        pytest.skip(f"no recording in {fixture}: make it with `make fixture`")
+    done = subprocess.run([sys.executable, "-m", "cli.main", "stress", str(fixture), "--speed", "1,5",
+                           "--seconds", str(PLAYED_S), "--out", str(tmp_path / "stress")], cwd=repo_root,
+                          capture_output=True, text=True, timeout=STRESS_TIMEOUT_S)  # fmt: skip
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "1x: " in out and "5x: " in out, out
+    assert out.count("every invariant holds") == 2, out
+    assert out.count("updown replay of this run's own recording: ") == 2, out
+    intents = [line for line in out.splitlines() if line.startswith(("1x: ", "5x: ")) and " intents;" in line]
+    assert intents and all(" 0 intents;" not in line for line in intents), f"the fixture made no intents:\n{out}"
+    assert "saturates at" in out or "no speed saturated" in out, out
+
+
+def test_a_stage_that_dies_mid_run_fails_the_stress_run_and_says_so(repo_root: Path, tmp_path: Path) -> None:
+    fixture = repo_root / "tests" / "fixtures" / "recording"
+    if not any(fixture.glob("*/*.jsonl.gz")):
+        pytest.skip(f"no recording in {fixture}: make it with `make fixture`")
+    env = dict(os.environ, UPDOWN_RUNNER__CRASH_AFTER_EMITS="10")  # alpha and the quoter SIGKILL themselves
+    done = subprocess.run([sys.executable, "-m", "cli.main", "stress", str(fixture), "--speed", "1",
+                           "--seconds", str(PLAYED_S), "--out", str(tmp_path / "stress")], cwd=repo_root, env=env,
+                          capture_output=True, text=True, timeout=STRESS_TIMEOUT_S)  # fmt: skip
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "1x: " in out and "FAILED: " in out, out
+    assert "is not running at the end" in out and "a stage ended" in out, out
