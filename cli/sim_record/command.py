@@ -45,7 +45,7 @@ def _utc(ms: int) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from cli.sim_record.run import record_entries
+    from cli.sim_record.run import SimRecording
     from sim.cli import parse_series
     from sim.world.config import ResolutionRule
 
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     def count(n: int, _ms: int) -> None:
         written[0] = n
 
-    entries = record_entries(args.minutes, args.seed, series, args.price_file, progress)
+    entries = SimRecording(args.minutes, args.seed, series, args.price_file).entries(progress)
     try:
         counts: Counter[str] = write_recording(entries, args.out, count)
     except OutputRefused as exc:

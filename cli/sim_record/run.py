@@ -79,33 +79,34 @@ def gamma_of(server: SimServer) -> Callable[[str], dict[str, object] | None]:
     return lookup
 
 
-def record_entries(
-    minutes: float,
-    seed: int,
-    series: SeriesConfig,
-    price_file: Path | None = None,
-    on_step: Callable[[int, int], object] = lambda now_ms, end_ms: None,
-) -> Iterator[Entry]:
-    """The entries of ``minutes`` of the world of ``seed``; ``on_step(now_ms, end_ms)`` each second."""
-    begin_ms = start_ms(series)
-    clock = SimClock(begin_ms)
-    world = WorldConfig(seed=seed, series=(series,), price_file=price_file)
-    server = SimServer(ServerConfig(world=world, traders=TraderConfig()), clock)
-    book, ref = BookTap(), RefTap([series.asset])
-    server.exchange.subscribe(book.on_event)
-    discovery = DiscoveryDriver([parse_series(series.key)], gamma_of(server), begin_ms)
-    end_ms = begin_ms + int(minutes * 60_000)
-    last_ms = begin_ms
-    while clock.now_ms() < end_ms:
-        clock.advance_ms(TICK_MS)
-        server.step()
-        now_ms = clock.now_ms()
-        yield from ref.entries(new_ticks(server, series.asset, last_ms, now_ms), now_ms)
-        yield from book.drain(now_ms)
-        for body in discovery.poll(now_ms):
-            yield Entry(now_ms, streams.MARKETS, body, "discovery", getattr(body, "series", None) or "", now_ms,
-                        now_ms)  # fmt: skip
-            yield from book.on_markets(body, now_ms, server.exchange.market_for_token)
-        last_ms = now_ms
-        if now_ms % 1000 == 0:
-            on_step(now_ms, end_ms)
+class SimRecording:
+    """One run: the emulator of ``seed`` (and ``price_file``) and the feeds' taps on it."""
+
+    def __init__(self, minutes: float, seed: int, series: SeriesConfig, price_file: Path | None = None) -> None:
+        self.series = series
+        self.begin_ms = start_ms(series)
+        self.end_ms = self.begin_ms + int(minutes * 60_000)
+        self.clock = SimClock(self.begin_ms)
+        world = WorldConfig(seed=seed, series=(series,), price_file=price_file)
+        self.server = SimServer(ServerConfig(world=world, traders=TraderConfig()), self.clock)
+        self.book, self.ref = BookTap(), RefTap([series.asset])
+        self.server.exchange.subscribe(self.book.on_event)
+        self.discovery = DiscoveryDriver([parse_series(series.key)], gamma_of(self.server), self.begin_ms)
+
+    def entries(self, on_second: Callable[[int, int], object] = lambda now_ms, end_ms: None) -> Iterator[Entry]:
+        """Step to the end; the entries in time order. ``on_second(now_ms, end_ms)`` each second."""
+        clock, server, asset = self.clock, self.server, self.series.asset
+        last_ms = self.begin_ms
+        while clock.now_ms() < self.end_ms:
+            clock.advance_ms(TICK_MS)
+            server.step()
+            now_ms = clock.now_ms()
+            yield from self.ref.entries(new_ticks(server, asset, last_ms, now_ms), now_ms)
+            yield from self.book.drain(now_ms)
+            for body in self.discovery.poll(now_ms):
+                key = getattr(body, "series", None) or ""
+                yield Entry(now_ms, streams.MARKETS, body, "discovery", key, now_ms, now_ms)
+                yield from self.book.on_markets(body, now_ms, server.exchange.market_for_token)
+            last_ms = now_ms
+            if now_ms % 1000 == 0:
+                on_second(now_ms, self.end_ms)
