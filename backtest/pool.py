@@ -1,0 +1,78 @@
+"""Several backtests' settled windows pooled: the mean per window of the PnL and its parts, per strategy.
+
+    python -m backtest.pool OUT [OUT ...]
+
+Each ``OUT`` is an ``updown backtest --out`` folder (its ``windows.csv``); windows left open are
+left out, as in the totals. The standard error is over windows (they are not independent draws of
+one market when they share a recording, so read it as a rough scale). Money in pUSD.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+#: The parts of a window's PnL shown, by their ``windows.csv`` column, in the scorecard's order.
+PARTS = (("spread", "spread_micro"), ("mk1s", "markout_1s_micro"), ("mk5s", "markout_5s_micro"),
+         ("mk30s", "markout_30s_micro"), ("mk60s", "markout_60s_micro"), ("to_settle", "settle_markout_micro"),
+         ("fees", "fees_micro"), ("rebate", "rebate_micro"), ("inv_pnl", "inventory_pnl_micro"))  # fmt: skip
+MICRO = 1_000_000
+
+
+def settled_windows(outs: list[Path]) -> dict[str, list[dict[str, str]]]:
+    """The settled windows of every folder, by strategy, in the order given."""
+    by_strategy: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for out in outs:
+        with (out / "windows.csv").open() as f:
+            for row in csv.DictReader(f):
+                if row["settled"] == "1":
+                    by_strategy[row["strategy"]].append(row)
+    return by_strategy
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _stderr(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    m = _mean(values)
+    return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1) / len(values))
+
+
+def render(by_strategy: dict[str, list[dict[str, str]]]) -> str:
+    head = ["strategy", "windows", "fills/w", "PnL/w", "±se", "worst", *[name for name, _ in PARTS], "max_unp"]
+    rows = [head]
+    for strategy, windows in by_strategy.items():
+        pnl = [int(w["pnl_micro"]) / MICRO for w in windows]
+        row = [strategy, str(len(windows)), f"{_mean([float(w['fills']) for w in windows]):.1f}",
+               f"{_mean(pnl):.2f}", f"{_stderr(pnl):.2f}", f"{min(pnl, default=0.0):.2f}"]  # fmt: skip
+        row += [f"{_mean([int(w[col]) / MICRO for w in windows]):.2f}" for _, col in PARTS]
+        row.append(f"{max((int(w['largest_unpaired_micro']) / MICRO for w in windows), default=0.0):.2f}")
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = []
+    for r in rows:
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    outs = [Path(a) for a in argv]
+    missing = [str(o) for o in outs if not (o / "windows.csv").is_file()]
+    if not outs or missing:
+        print(f"usage: python -m backtest.pool OUT [OUT ...] (backtest --out folders); no windows.csv in: "
+              f"{', '.join(missing) or '(none given)'}", file=sys.stderr)  # fmt: skip
+        return 2
+    print(f"settled windows of {len(outs)} backtests, mean per window (pUSD)")
+    print(render(settled_windows(outs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
