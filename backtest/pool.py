@@ -1,9 +1,10 @@
 """Several backtests' settled windows pooled: the mean per window of the PnL and its parts, per strategy.
 
-    python -m backtest.pool OUT [OUT ...]
+    python -m backtest.pool [--skip-first N] OUT [OUT ...]
 
 Each ``OUT`` is an ``updown backtest --out`` folder (its ``windows.csv``); windows left open are
-left out, as in the totals. The standard error is over windows (they are not independent draws of
+left out, as in the totals, and with ``--skip-first N`` each folder's first N windows (by start):
+the strategies start cold there (alpha with no price history yet). The standard error is over windows (they are not independent draws of
 one market when they share a recording, so read it as a rough scale). Money in pUSD.
 """
 
@@ -22,14 +23,21 @@ PARTS = (("spread", "spread_micro"), ("mk1s", "markout_1s_micro"), ("mk5s", "mar
 MICRO = 1_000_000
 
 
-def settled_windows(outs: list[Path]) -> dict[str, list[dict[str, str]]]:
-    """The settled windows of every folder, by strategy, in the order given."""
+def window_start_s(slug: str) -> int:
+    """A window's start from its slug (``btc-updown-15m-1790000100``)."""
+    return int(slug.rsplit("-", 1)[-1])
+
+
+def settled_windows(outs: list[Path], skip_first: int = 0) -> dict[str, list[dict[str, str]]]:
+    """The settled windows of every folder but its first ``skip_first``, by strategy."""
     by_strategy: dict[str, list[dict[str, str]]] = defaultdict(list)
     for out in outs:
         with (out / "windows.csv").open() as f:
-            for row in csv.DictReader(f):
-                if row["settled"] == "1":
-                    by_strategy[row["strategy"]].append(row)
+            rows = list(csv.DictReader(f))
+        skipped = set(sorted({r["window"] for r in rows}, key=window_start_s)[:skip_first])
+        for row in rows:
+            if row["settled"] == "1" and row["window"] not in skipped:
+                by_strategy[row["strategy"]].append(row)
     return by_strategy
 
 
@@ -63,14 +71,18 @@ def render(by_strategy: dict[str, list[dict[str, str]]]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    skip_first = 0
+    if argv[:1] == ["--skip-first"] and len(argv) > 1 and argv[1].isdigit():
+        skip_first, argv = int(argv[1]), argv[2:]
     outs = [Path(a) for a in argv]
     missing = [str(o) for o in outs if not (o / "windows.csv").is_file()]
     if not outs or missing:
-        print(f"usage: python -m backtest.pool OUT [OUT ...] (backtest --out folders); no windows.csv in: "
+        print(f"usage: python -m backtest.pool [--skip-first N] OUT [OUT ...] (backtest --out folders); no windows.csv in: "
               f"{', '.join(missing) or '(none given)'}", file=sys.stderr)  # fmt: skip
         return 2
-    print(f"settled windows of {len(outs)} backtests, mean per window (pUSD)")
-    print(render(settled_windows(outs)))
+    skipped = f", each one's first {skip_first} left out" if skip_first else ""
+    print(f"settled windows of {len(outs)} backtests{skipped}, mean per window (pUSD)")
+    print(render(settled_windows(outs, skip_first)))
     return 0
 
 
