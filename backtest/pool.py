@@ -4,8 +4,9 @@
 
 Each ``OUT`` is an ``updown backtest --out`` folder (its ``windows.csv``); windows left open are
 left out, as in the totals, and with ``--skip-first N`` each folder's first N windows (by start):
-the strategies start cold there (alpha with no price history yet). The standard error is over windows (they are not independent draws of
-one market when they share a recording, so read it as a rough scale). Money in pUSD.
+the strategies start cold there (alpha with no price history yet). The standard error is over
+windows (they are not independent draws of one market when they share a recording, so read it as
+a rough scale). Money in pUSD.
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ def main(argv: list[str]) -> int:
     outs = [Path(a) for a in argv]
     missing = [str(o) for o in outs if not (o / "windows.csv").is_file()]
     if not outs or missing:
-        print(f"usage: python -m backtest.pool [--skip-first N] OUT [OUT ...] (backtest --out folders); no windows.csv in: "
-              f"{', '.join(missing) or '(none given)'}", file=sys.stderr)  # fmt: skip
+        print("usage: python -m backtest.pool [--skip-first N] OUT [OUT ...] (backtest --out folders); "
+              f"no windows.csv in: {', '.join(missing) or '(none given)'}", file=sys.stderr)  # fmt: skip
         return 2
     skipped = f", each one's first {skip_first} left out" if skip_first else ""
     print(f"settled windows of {len(outs)} backtests{skipped}, mean per window (pUSD)")

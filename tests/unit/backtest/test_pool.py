@@ -23,12 +23,12 @@ def _write(out: Path, rows: list[dict[str, object]]) -> None:
 def test_windows_of_several_backtests_are_pooled_and_open_ones_left_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(tmp_path / "a", [{"strategy": "quoter", "window": "btc-updown-15m-100", "settled": 1, "fills": 2, "pnl_micro": 3_000_000,
-                             "largest_unpaired_micro": 5_000_000, "spread_micro": 1_000_000},
+    _write(tmp_path / "a", [{"strategy": "quoter", "window": "btc-updown-15m-100", "settled": 1, "fills": 2,
+                             "pnl_micro": 3_000_000, "largest_unpaired_micro": 5_000_000, "spread_micro": 1_000_000},
                             {"strategy": "quoter", "window": "btc-updown-15m-1000", "settled": 0, "fills": 9,
                              "pnl_micro": -99_000_000}])  # fmt: skip
-    _write(tmp_path / "b", [{"strategy": "quoter", "window": "btc-updown-15m-100", "settled": 1, "fills": 4, "pnl_micro": -1_000_000,
-                             "largest_unpaired_micro": 7_000_000, "spread_micro": 3_000_000},
+    _write(tmp_path / "b", [{"strategy": "quoter", "window": "btc-updown-15m-100", "settled": 1, "fills": 4,
+                             "pnl_micro": -1_000_000, "largest_unpaired_micro": 7_000_000, "spread_micro": 3_000_000},
                             {"strategy": "touch", "window": "btc-updown-15m-200", "settled": 1, "fills": 1,
                              "pnl_micro": 1}])  # fmt: skip
 
