@@ -1,12 +1,14 @@
 """``updown sim record``: minutes of the calibrated emulator's market, recorded as the bot's feeds
 would have recorded it, for ``updown backtest``.
 
-    updown sim record [--minutes 60] [--seed 0] [--series btc-15m] [--price-file F] [--out DIR]
+    updown sim record [--minutes 60] [--seed 0] [--series btc-15m] [--price-file F] [--start T] [--out DIR]
 
 The emulator world (its price path or a replayed Chainlink file, its calibrated background traders,
 its matching engine) runs in process on its stepped clock with no bot attached; what feed-book,
 feed-ref and discovery would have written goes into ``DIR`` in the recorder's format
-(``cli.sim_record.run``). The same seed (and file) gives the same files, byte for byte.
+(``cli.sim_record.run``). The same seed (and file, and start) gives the same files, byte for byte.
+``--start`` moves the clock (by default 2026-09-21 13:33 UTC): runs of several seeds started on
+different days can share one folder, a longer recording for a sweep.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--price-file", type=Path, default=None,
                    help="replay a recorded Chainlink price file (../shared/data/chainlink/BTCUSD-prices-*.csv.gz)"
                    " as the world's BTC price instead of its own path")  # fmt: skip
+    p.add_argument("--start", default=None, metavar="T",
+                   help="start at the first window boundary after T (ISO UTC or unix s/ms; "
+                   "default 2026-09-21T13:33)")  # fmt: skip
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"a new folder (default {DEFAULT_OUT})")
     return p
 
@@ -45,8 +50,10 @@ def _utc(ms: int) -> str:
 
 
 def main(argv: list[str]) -> int:
+    from cli.record_import.entry import parse_time
     from cli.sim_record.run import SimRecording
     from sim.cli import parse_series
+    from sim.realism.run import BASE_START_S
     from sim.world.config import ResolutionRule
 
     args = build_parser().parse_args(argv)
@@ -57,6 +64,11 @@ def main(argv: list[str]) -> int:
         return 2
     if args.price_file is not None and not args.price_file.is_file():
         print(f"updown sim record: no price file at {args.price_file}", file=sys.stderr)
+        return 2
+    try:
+        after_s = BASE_START_S if args.start is None else parse_time(args.start) // 1000
+    except ValueError as exc:
+        print(f"updown sim record: {exc}", file=sys.stderr)
         return 2
     started = time.monotonic()
     shown = [started]
@@ -72,7 +84,7 @@ def main(argv: list[str]) -> int:
     def count(n: int, _ms: int) -> None:
         written[0] = n
 
-    entries = SimRecording(args.minutes, args.seed, series, args.price_file).entries(progress)
+    entries = SimRecording(args.minutes, args.seed, series, args.price_file, after_s).entries(progress)
     try:
         counts: Counter[str] = write_recording(entries, args.out, count)
     except OutputRefused as exc:

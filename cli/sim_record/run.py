@@ -33,10 +33,11 @@ from sim.world.windows import Window
 SOURCE_ORDER = {Source.CHAINLINK: 0, Source.TWAP: 1, Source.BINANCE: 2}
 
 
-def start_ms(series: SeriesConfig) -> int:
-    """Where the run's clock starts: as ``updown sim realism``'s, just after a window boundary."""
+def start_ms(series: SeriesConfig, after_s: int = BASE_START_S) -> int:
+    """Where the run's clock starts: just after the first window boundary after ``after_s`` (by
+    default ``updown sim realism``'s instant)."""
     w = series.window_s
-    return ((BASE_START_S // w + 1) * w + LEAD_IN_S) * 1000
+    return ((after_s // w + 1) * w + LEAD_IN_S) * 1000
 
 
 def new_ticks(server: SimServer, asset: str, after_ms: int, now_ms: int) -> list[FeedTick]:
@@ -82,9 +83,10 @@ def gamma_of(server: SimServer) -> Callable[[str], dict[str, object] | None]:
 class SimRecording:
     """One run: the emulator of ``seed`` (and ``price_file``) and the feeds' taps on it."""
 
-    def __init__(self, minutes: float, seed: int, series: SeriesConfig, price_file: Path | None = None) -> None:
+    def __init__(self, minutes: float, seed: int, series: SeriesConfig, price_file: Path | None = None,
+                 after_s: int = BASE_START_S) -> None:  # fmt: skip
         self.series = series
-        self.begin_ms = start_ms(series)
+        self.begin_ms = start_ms(series, after_s)
         self.end_ms = self.begin_ms + int(minutes * 60_000)
         self.clock = SimClock(self.begin_ms)
         world = WorldConfig(seed=seed, series=(series,), price_file=price_file)
