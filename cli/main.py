@@ -23,6 +23,8 @@ USAGE = """updown COMMAND [ARGS]
   bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   sim realism [--minutes M] [--seed S] [--series btc-15m]   the emulator's market against the real one
+  sim record [--minutes M] [--seed S] [--series btc-15m] [--price-file F] [--out DIR]
+                               the emulator's market (no bot) recorded as the feeds would, for backtests
   keys new | derive            create the wallet key; derive API credentials from the venue
   doctor                       check wallet, credentials, balances, allowances, clock, heartbeat,
                                and which price transport (PolyBolt or RTDS) is live

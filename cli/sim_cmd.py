@@ -1,7 +1,8 @@
 """``updown sim``: the venue emulator, with its flags defaulted from the configuration.
 
 Every flag given on the command line wins over the configuration (``updown sim --help``).
-``updown sim realism`` compares the emulator's market with the recorded one (``cli.realism``).
+``updown sim realism`` compares the emulator's market with the recorded one (``cli.realism``);
+``updown sim record`` records its market as the bot's feeds would have (``cli.sim_record``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ def main(argv: list[str]) -> int:
         from cli.realism import main as realism
 
         return realism(argv[1:])
+    if argv[:1] == ["record"]:
+        from cli.sim_record.command import main as record
+
+        return record(argv[1:])
     from sim.cli import run
 
     if any(a in ("-h", "--help") for a in argv):

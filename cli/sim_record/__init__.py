@@ -1,0 +1,1 @@
+"""``updown sim record``: the calibrated emulator's market as a recording (``command``)."""
