@@ -266,8 +266,9 @@ class Driver:
             await self._answered(self.core.on_cancel_result(result, self.now()))
 
     async def request(self, op: str, call: Callable[[], Awaitable[T]], ids: list[str],
-                      deadline_ms: int | None = None) -> T | None:  # fmt: skip
-        """An idempotent request, retried per ``decide``; None once given up (the core is told)."""
+                      deadline_ms: int | None = None, max_attempts: int | None = None) -> T | None:  # fmt: skip
+        """An idempotent request, retried per ``decide``; None once given up (the core is told).
+        ``max_attempts``: instead of the configured count (the stop's cancel-all: until its deadline)."""
         backoff = Backoff(self.cfg.backoff_initial_ms, self.cfg.backoff_max_ms)
         attempt = 0
         while True:
@@ -277,7 +278,7 @@ class Driver:
             except Exception as exc:
                 typed = _typed(exc)
                 self.meters.request_error(op)
-                decision = decide(typed, "cancel", attempt, self.cfg.max_attempts, backoff)
+                decision = decide(typed, "cancel", attempt, max_attempts or self.cfg.max_attempts, backoff)
                 late = deadline_ms is not None and self.now() + decision.delay_ms > deadline_ms
                 if decision.action == "retry" and not late:
                     self.ctx.log.warning("request_retry", op=op, attempt=attempt, delay_ms=decision.delay_ms,

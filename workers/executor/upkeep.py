@@ -45,6 +45,8 @@ FORGET_INTERVAL_MS = 60_000
 STOP_WAIT_POSTS_S = 2.0
 #: The share of the runner's stop budget the final cancel-all may use, in ms.
 STOP_CANCEL_BUDGET_MS = 4_000
+#: The stop's cancel-all is retried until STOP_CANCEL_BUDGET_MS runs out; this only bounds the count.
+STOP_CANCEL_MAX_ATTEMPTS = 1_000
 
 
 class Upkeep:
@@ -216,7 +218,10 @@ class Upkeep:
             await d.wait_posts(STOP_WAIT_POSTS_S)
             deadline = d.now() + STOP_CANCEL_BUDGET_MS
             ids = [o.order_id for o in d.core.tracker if o.maybe_live]
-            result = await d.request("cancel", d.gateway.cancel_all, ids, deadline_ms=deadline)
+            # Retried until the stop budget runs out, not for the usual few attempts: a burst of
+            # 429s at the stop (seen in a chaos soak) must not leave our orders resting.
+            result = await d.request("cancel", d.gateway.cancel_all, ids, deadline_ms=deadline,
+                                     max_attempts=STOP_CANCEL_MAX_ATTEMPTS)  # fmt: skip
         finally:
             await self.keepalive.stop()
         if result is not None:

@@ -185,6 +185,21 @@ async def test_a_stop_cancels_every_order_even_with_posts_in_flight() -> None:
     assert driver.core.tracker.count(OrderState.LIVE) == 0
 
 
+async def test_a_stop_keeps_cancelling_through_a_burst_of_rate_limits_until_its_budget() -> None:
+    """A chaos soak stopped inside a 429 storm: the cancel-all gave up after the usual five tries and
+    left our orders resting on the venue."""
+    gateway = FakeGateway()
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
+    await settle(driver)
+    gateway.cancel_errors = [RateLimited(429, "Too Many Requests") for _ in range(8)]
+
+    await upkeep.shutdown()
+
+    assert gateway.book == {} and gateway.cancel_errors == []
+
+
 async def test_an_order_event_that_beats_the_post_answer_is_applied_after_it_and_the_order_is_placed() -> None:
     gateway = FakeGateway()
     driver, _ = await started(gateway)
