@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -31,7 +32,7 @@ __all__ = ["EoaGateway", "GatewaySettings", "SignerGateway", "TransactionReverte
 T = TypeVar("T")
 
 
-class SignerGateway:
+class SignerGateway(ABC):
     """What every gateway signing with a local key shares: its address, the one :class:`TxSender` of
     that signer, and the retried public actions; subclasses plan and send one attempt of each."""
 
@@ -68,12 +69,13 @@ class SignerGateway:
     async def _retrying(self, action: Callable[[], Awaitable[T]]) -> T:
         return await with_retries(action, self.settings.backoff, self._rng, self._sleep)
 
+    @abstractmethod
     async def balances(self, condition_id: bytes) -> Balances:
-        raise NotImplementedError
+        """Each gateway's own (its contracts)."""
 
+    @abstractmethod
     def _merge_call(self, condition_id: bytes, amount_micro: int) -> Any:
         """The contract call that merges ``amount_micro`` full sets of ``condition_id``."""
-        raise NotImplementedError
 
     async def _merge_once(self, condition_id: bytes, amount_micro: int, intent_id: str) -> MergeResult:
         async with self._tx.lock():
@@ -88,11 +90,13 @@ class SignerGateway:
                 tx_hash = sent.tx_hash
             return MergeResult(intent_id, condition_id, intent.done_micro - done_before, intent.done_micro, tx_hash)
 
+    @abstractmethod
     async def _redeem_once(self, condition_id: bytes) -> RedeemResult:
-        raise NotImplementedError
+        """Each gateway's own (its contracts)."""
 
+    @abstractmethod
     async def _approve_once(self) -> str | None:
-        raise NotImplementedError
+        """Each gateway's own (its contracts)."""
 
 
 class EoaGateway(SignerGateway):
