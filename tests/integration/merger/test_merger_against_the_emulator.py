@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -161,19 +162,27 @@ def test_full_sets_are_merged_once_and_winners_redeemed_and_collateral_matches(r
                 ("merge", f"merge:{market}:0", 10_000_000), ("merge", f"merge:{market}:1", 15_000_000)]
             assert ctf.functions.isApprovedForAll(ours.address, info["exchange"]).call()
 
-            winner = wait_resolved(url, market, window["end_s"])
-            r.hset(state.POSITIONS, market, position(market, tokens, 5_000_000, 0, ("Up", "Down")[winner]))
-            if winner == 0:
-                wait_for(lambda: len(inventory(r)) >= 3, timeout_s=15, what="the redeem")
-                redeem = inventory(r)[2]
-                assert (redeem.kind, redeem.collateral_micro, redeem.burned_up_micro) == ("redeem", 5_000_000,
-                                                                                          5_000_000)
-                assert held() == (0, 0)
-            spent = 12_000_000 + 13_750_000  # 30 × 0.40 + 25 × 0.55, as makers (no fee)
-            expected = 10_000_000_000 - spent + 25_000_000 + (5_000_000 if winner == 0 else 0)
-            wait_for(lambda: chain_cash() == expected == venue_cash(), timeout_s=10,
-                     what="the emulator's cash to equal the chain's")
+            settle_and_check(r, url, market, tokens, window, 2, held, chain_cash, venue_cash)
         finally:
             assert stop(merger) == 0
         log = (tmp_path / "merger-0.log").read_text()
         assert key[2:] not in log and json.dumps(key) not in log
+
+
+def settle_and_check(r: redis.Redis, url: str, market: str, tokens: Sequence[str], window: dict[str, Any],
+                     redeem_at: int, held: Callable[[], tuple[int, int]], chain_cash: Callable[[], int],
+                     venue_cash: Callable[[], int]) -> None:  # fmt: skip
+    """After the merges (30 Up bought at 0.40 and 25 Down at 0.55, 25 sets merged, 5 Up left): the
+    window resolves, the 5 Up are redeemed if Up won (``inventory(r)[redeem_at]``), and the chain's
+    cash equals the emulator's and what the fills, merges and redeem make."""
+    winner = wait_resolved(url, market, window["end_s"])
+    r.hset(state.POSITIONS, market, position(market, tokens, 5_000_000, 0, ("Up", "Down")[winner]))
+    if winner == 0:
+        wait_for(lambda: len(inventory(r)) > redeem_at, timeout_s=15, what="the redeem")
+        redeem = inventory(r)[redeem_at]
+        assert (redeem.kind, redeem.collateral_micro, redeem.burned_up_micro) == ("redeem", 5_000_000, 5_000_000)
+        assert held() == (0, 0)
+    spent = 12_000_000 + 13_750_000  # 30 × 0.40 + 25 × 0.55, as makers (no fee)
+    expected = 10_000_000_000 - spent + 25_000_000 + (5_000_000 if winner == 0 else 0)
+    wait_for(lambda: chain_cash() == expected == venue_cash(), timeout_s=10,
+             what="the emulator's cash to equal the chain's")

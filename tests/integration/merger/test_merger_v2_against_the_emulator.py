@@ -31,7 +31,7 @@ from common.clock import SystemClock
 from common.config import load_settings
 from tests.integration.bus.procs import start_worker, stop, wait_for
 from tests.integration.emulator import approve_exchange, emulator, venue_env
-from tests.integration.merger.test_merger_against_the_emulator import inventory, position, wait_resolved
+from tests.integration.merger.test_merger_against_the_emulator import inventory, position, settle_and_check
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 WINDOW_S = 20
@@ -115,17 +115,6 @@ def test_v2_full_sets_are_merged_and_winners_redeemed_through_the_router(redis_u
             assert manager.functions.isApprovedForAll(ours.address, info["protocol_v2_router"]).call()
             assert manager.functions.isApprovedForAll(ours.address, info["exchange_v3"]).call()
 
-            winner = wait_resolved(url, market, window["end_s"])
-            r.hset(state.POSITIONS, market, position(market, tokens, 5_000_000, 0, ("Up", "Down")[winner]))
-            if winner == 0:
-                wait_for(lambda: len(inventory(r)) >= 2, timeout_s=15, what="the redeem through the Router")
-                redeem = inventory(r)[1]
-                assert (redeem.kind, redeem.collateral_micro, redeem.burned_up_micro) == ("redeem", 5_000_000,
-                                                                                          5_000_000)
-                assert held() == (0, 0)
-            spent = 12_000_000 + 13_750_000  # 30 × 0.40 + 25 × 0.55, as makers (no fee)
-            expected = 10_000_000_000 - spent + 25_000_000 + (5_000_000 if winner == 0 else 0)
-            wait_for(lambda: chain_cash() == expected == venue_cash(), timeout_s=10,
-                     what="the emulator's cash to equal the chain's")
+            settle_and_check(r, url, market, tokens, window, 1, held, chain_cash, venue_cash)
         finally:
             assert stop(merger) == 0
