@@ -9,8 +9,10 @@ documents 5m and 15m only. The bus names a series by its slug prefix (``btc-updo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from common.config.settings import Settings
+if TYPE_CHECKING:  # a runtime import would make common.config -> common.strategy -> common.series a cycle
+    from common.config.settings import Settings
 
 #: Window lengths by the interval word of the slug; any other length is written ``<n>s``
 #: (the emulator's short demo windows: ``btc-updown-60s-<T>``).

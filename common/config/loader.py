@@ -22,7 +22,6 @@ from pydantic_settings import (
 
 from common.config.errors import ConfigError, describe
 from common.config.settings import Mode, Settings
-from common.strategy.params import strategy_problems
 
 #: Default configuration folder: ``conf/`` beside the packages; ``UPDOWN_CONF_DIR`` overrides.
 DEFAULT_CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -100,6 +99,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         raise ConfigError(describe(exc)) from None
     except tomllib.TOMLDecodeError as exc:  # a file edited by hand, then reloaded: refuse, never crash
         raise ConfigError(f"invalid configuration: a file in {folder} is not valid TOML: {exc}") from None
+    # Imported here: the strategy's parameters are read through this package's settings, so a
+    # module-level import would make common.config and common.strategy.params a cycle.
+    from common.strategy.params import strategy_problems
+
     problems = strategy_problems(loaded)
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(problems))
