@@ -1,5 +1,6 @@
 from tests.shared_data import SHARED_DATA, needs_shared_data
-from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, brier, calibrate, log_loss, main, reliability
+from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, calibrate, main
+from workers.alpha.calibrate_scores import brier, log_loss, reliability
 
 
 @needs_shared_data

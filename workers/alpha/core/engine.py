@@ -9,10 +9,11 @@ from common.strategy.alpha import AlphaConfig
 from workers.alpha.core.history import PriceHistory
 from workers.alpha.core.leadlag import LeadLag
 from workers.alpha.core.regime import RegimeInputs, classify
-from workers.alpha.core.settlement import prob_up, settlement_distribution
+from workers.alpha.core.settlement import settlement_distribution
+from workers.alpha.core.tails import q_up_with_tails
 from workers.alpha.core.target import fair_move_sd, target_total_micro
 from workers.alpha.core.toxicity import ToxicityTracker
-from workers.alpha.core.types import Regime, WindowSpec
+from workers.alpha.core.types import Distribution, Regime, WindowSpec
 from workers.alpha.core.volatility import EwmaVolatility
 
 
@@ -36,6 +37,8 @@ class AlphaCore:
         self.toxicity = ToxicityTracker()
         self._oracle_recv_ms: int | None = None
         self._lead_recv_ms: int | None = None
+        #: The last evaluation's settlement distribution, volatility and seconds left (for calibration).
+        self.last_fair: tuple[Distribution, float, int, float] | None = None
 
     def reconfigure(self, config: AlphaConfig) -> None:
         """New parameters (a live reload) without forgetting the market: the volatility estimates
@@ -85,6 +88,11 @@ class AlphaCore:
         w = c.long_vol_weight
         return math.sqrt((1.0 - w) * recent * recent + w * self.vol_long.sigma**2)
 
+    def q_up(self, dist: Distribution, sigma: float, future_s: int) -> float:
+        """P(Up) from the settlement distribution, with the tails (volatility uncertainty, jumps)."""
+        ratio = self.vol_fast.sigma / self.vol_slow.sigma
+        return q_up_with_tails(dist, sigma, future_s, self.vol_slow.effective_returns, ratio, self.config)
+
     def evaluate(self, now_ms: int, window: WindowSpec, halted: bool = False) -> Signal:
         """The signal for ``window`` at ``now_ms``."""
         c = self.config
@@ -102,7 +110,11 @@ class AlphaCore:
             drift = self.vol_slow.drift if c.use_drift else 0.0
             dist = settlement_distribution(window, self.history, now_s, spot, sigma, drift, self.twap,
                                            c.published_twap_stale_s)  # fmt: skip
-        q_up = 0.5 if dist is None else min(1.0 - c.q_clip, max(c.q_clip, prob_up(dist, c.tail_dof)))
+        q_up = 0.5
+        self.last_fair = None
+        if dist is not None and now_s is not None:
+            q_up = self.q_up(dist, sigma, window.end_s - now_s)
+            self.last_fair = (dist, sigma, window.end_s - now_s, fast / slow)
         fair_up_micro = round(q_up * 1_000_000)
         self.toxicity.on_fair(now_ms, fair_up_micro)
         toxicity = self.toxicity.state(now_ms)
