@@ -82,5 +82,10 @@ class AlphaConfig:
     #: Size multiplier while the lead and the oracle disagree beyond ``disagreement_log`` (ppm):
     #: 0 stops quoting until they agree (one of the two is wrong, and we do not know which).
     disagreement_size_ppm: int = 0
+    #: Weight of the market's own Up mid in q_up, in logit space:
+    #: ``q = sigmoid((1 - w)·logit(fair) + w·logit(mid))`` (0: off). ``updown calibrate --book`` fits it.
+    book_blend_weight: float = 0.0
+    #: A book mid older than this is not blended in.
+    book_stale_ms: int = 5_000
     #: How long a signal is good for.
     signal_ttl_ms: int = 2_000

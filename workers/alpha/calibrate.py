@@ -202,13 +202,25 @@ def format_report(report: CalibrationReport) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``updown calibrate [--date YYYY-MM-DD] [--data-dir DIR]``: print the calibration table."""
+    """``updown calibrate [--date YYYY-MM-DD] [--data-dir DIR] [--fit | --book]``: print the calibration
+    table; ``--fit`` the tails' walk-forward fit; ``--book`` the market mid's bar and the book blend."""
     parser = argparse.ArgumentParser(prog="updown calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--date", default=DEFAULT_DATE, help="recorded day (2026-06-08 or 2026-07-24)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="the shared data folder")
     parser.add_argument("--fit", action="store_true",
                         help="fit the tail parameters on each recorded day and report them on the other")
+    parser.add_argument("--book", action="store_true",
+                        help="the market mid's Brier by minutes left, and the book's weight in a blend")
     args = parser.parse_args(argv)
+    if args.book:
+        from workers.alpha.calibrate_book import BOOK_FOLDERS, book_report
+
+        missing = [name for name in BOOK_FOLDERS if not (args.data_dir / name).is_dir()]
+        if missing:
+            print(f"no recorded books under {args.data_dir}: missing {', '.join(missing)}")
+            return 2
+        print(book_report(args.data_dir))
+        return 0
     if args.fit:
         from workers.alpha.calibrate_fit import walk_forward  # (it imports this module)
 

@@ -105,7 +105,8 @@ def compare_lines(by_horizon: dict[int, HorizonScores], fitted: AlphaConfig, def
                      f" {brier(s.gbm, y):>7.4f} | {log_loss(q_old, y):>15.4f} {log_loss(q_new, y):>7.4f}"
                      f" {log_loss(s.gbm, y):>7.4f}")  # fmt: skip
     outcomes = [y for s in scores for y in s.outcomes]
-    lines.append("tails, every horizon pooled (the unlikely side of quotes beyond 5%; error above zero: too thin):")
+    lines.append("tails, every horizon pooled (the unlikely side of quotes beyond 5%, came true with its 95% Wilson"
+                 " interval; error above zero: too thin):")
     lines.append(format_tails("default", [q for qs in old for q in qs], outcomes))
     lines.append(format_tails("fitted", [q for qs in new for q in qs], outcomes))
     lines.append(format_tails("gbm", [p for s in scores for p in s.gbm], outcomes))

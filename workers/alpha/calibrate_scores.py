@@ -91,15 +91,28 @@ def tail_error(probs: Sequence[float], outcomes: Sequence[int]) -> tuple[int, fl
     return (n, sum(p for p, _ in pairs) / n, sum(y for _, y in pairs) / n) if n else (0, 0.0, 0.0)
 
 
+def wilson_interval(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share seen in ``n`` cases (independent cases assumed)."""
+    if n == 0:
+        return 0.0, 1.0
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def format_tails(name: str, probs: Sequence[float], outcomes: Sequence[int]) -> str:
     n, quoted, true = tail_error(probs, outcomes)
-    return f"{name:>14}: quoted {quoted:.4f}, came true {true:.4f} (n {n}), error {true - quoted:+.4f}"
+    lo, hi = wilson_interval(true, n)
+    verdict = "too thin" if lo > quoted else "too fat" if hi < quoted else "inside"
+    return (f"{name:>14}: quoted {quoted:.4f}, came true {true:.4f} [{lo:.4f}, {hi:.4f}] (n {n}), "
+            f"error {true - quoted:+.4f} {verdict}")  # fmt: skip
 
 
 def tail_lines(scores: Sequence[HorizonScores]) -> list[str]:
     """The reliability of the tails, every horizon pooled."""
     lines = [f"tails, every horizon pooled: the unlikely side of every quote below {TAIL_Q:.0%} or above "
-             f"{1 - TAIL_Q:.0%} (error = came true minus quoted; above zero: too thin)"]  # fmt: skip
+             f"{1 - TAIL_Q:.0%}; came true with its 95% Wilson interval (cases of one market at several horizons "
+             "are not independent: the interval is too narrow); error = came true minus quoted"]  # fmt: skip
     outcomes = [y for s in scores for y in s.outcomes]
     lines.append(format_tails("q_up", [p for s in scores for p in s.model], outcomes))
     lines.append(format_tails("gbm", [p for s in scores for p in s.gbm], outcomes))

@@ -7,7 +7,7 @@ from common.strategy.alpha import AlphaConfig
 from common.strategy.params import alpha_consistency
 from workers.alpha.calibrate_data import PRICE_SCALE, Tick
 from workers.alpha.calibrate_fit import fit_jumps, fit_tails, pooled_log_loss
-from workers.alpha.calibrate_scores import FairInputs, HorizonScores, tail_error
+from workers.alpha.calibrate_scores import FairInputs, HorizonScores, tail_error, wilson_interval
 from workers.alpha.core.settlement import normal_cdf, prob_up
 from workers.alpha.core.tails import prob_up_tails, q_up_with_tails, vol_log_sd
 from workers.alpha.core.types import Distribution
@@ -84,3 +84,11 @@ def test_the_tails_error_folds_both_tails_onto_the_unlikely_side():
     outcomes = [1, 0, 1, 0, 1]  # the 0.98 came out Down: its unlikely side came true
     n, quoted, true = tail_error(probs, outcomes)
     assert n == 4 and abs(quoted - 0.0175) < 1e-12 and true == 0.5
+
+
+def test_the_wilson_interval_holds_the_share_and_narrows_with_more_cases():
+    lo, hi = wilson_interval(0.05, 100)
+    assert lo < 0.05 < hi
+    lo2, hi2 = wilson_interval(0.05, 10_000)
+    assert lo < lo2 < 0.05 < hi2 < hi
+    assert wilson_interval(0.0, 0) == (0.0, 1.0)

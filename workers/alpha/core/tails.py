@@ -92,3 +92,18 @@ def q_up_with_tails(dist: Distribution, sigma: float, future_s: int, returns: fl
     log_sd = math.sqrt(sampling * sampling + moving * moving)
     q = prob_up_tails(dist, sigma, float(max(0, future_s)), log_sd, c.jump_rate_per_s, c.jump_log_sd, c.tail_dof)
     return min(1.0 - c.q_clip, max(c.q_clip, q))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def blend_book(fair: float, mid: float, weight: float, clip: float) -> float:
+    """The fair value pulled toward the market's own mid in logit space:
+    ``σ((1 − weight)·logit(fair) + weight·logit(mid))``, both kept inside ``[clip, 1 − clip]``."""
+    if weight <= 0.0:
+        return fair
+    f = min(1.0 - clip, max(clip, fair))
+    m = min(1.0 - clip, max(clip, mid))
+    x = (1.0 - weight) * _logit(f) + weight * _logit(m)
+    return 1.0 / (1.0 + math.exp(-x))
