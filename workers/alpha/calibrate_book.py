@@ -141,10 +141,11 @@ def blend_lines(data_dir: Path) -> list[str]:
     cut = windows[len(windows) // 2]
     halves = ([p for p in points if p.window_ts < cut], [p for p in points if p.window_ts >= cut])
     lines = [
-        f"blend on pm-btc5m-ladder-jul2026: {len(windows)} windows with a fair value (the first {VOL_WINDOWS} only",
-        f"warm up the volatility) and a two-sided Up book, split in time order; fair = normal on ln(Binance spot /"
-        f" open) with the volatility of the previous {VOL_WINDOWS} windows (the lead stands in for the oracle);",
-        "q = sigmoid((1 - b)*logit(fair) + b*logit(mid))",
+        f"blend on pm-btc5m-ladder-jul2026: {len(windows)} windows with a fair value and a two-sided Up book"
+        f" (the first {VOL_WINDOWS} only warm up the volatility), split in time order;",
+        f"fair = normal on ln(Binance spot / Binance open), volatility of the previous {VOL_WINDOWS} windows"
+        " (the lead stands in for the oracle, its open for the strike);",
+        "blend = sigmoid((1 - b)*logit(fair) + b*logit(mid)), b fitted by log loss on one half, reported on the other",
     ]
     for name, fit, report in (("first", halves[0], halves[1]), ("second", halves[1], halves[0])):
         b = fit_weight(fit)
