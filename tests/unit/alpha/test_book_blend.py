@@ -61,3 +61,11 @@ async def test_the_worker_feeds_the_top_of_book_of_its_windows_to_the_core():
     await alpha.handle(ctx, Envelope(top, "feed-book", SERIES[1], NOW_MS, NOW_MS, NOW_MS))
     assert abs(held.core.book_up_mid(slug, NOW_MS) - 0.79) < 1e-12
     await ctx.redis.aclose()
+
+
+def test_a_book_weight_outside_zero_to_one_is_refused_with_its_name():
+    import common.config  # noqa: F401  (loads params without the circular import)
+    from common.strategy.params import alpha_consistency
+
+    assert any("book_blend_weight" in p for p in alpha_consistency(replace(AlphaConfig(), book_blend_weight=1.5)))
+    assert not alpha_consistency(replace(AlphaConfig(), book_blend_weight=1.0))
