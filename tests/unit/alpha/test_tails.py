@@ -92,3 +92,16 @@ def test_the_wilson_interval_holds_the_share_and_narrows_with_more_cases():
     lo2, hi2 = wilson_interval(0.05, 10_000)
     assert lo < lo2 < 0.05 < hi2 < hi
     assert wilson_interval(0.0, 0) == (0.0, 1.0)
+
+
+def test_the_returns_behind_the_estimate_grow_with_the_updates_up_to_the_ewma_window():
+    from workers.alpha.core.volatility import EwmaVolatility
+
+    vol = EwmaVolatility(half_life_s=300.0, return_interval_s=10)
+    price = 60_000.0
+    for s in range(101):
+        vol.update(s, price * (1 + 1e-4 * (s % 3)))
+    assert vol.effective_returns == 10.0  # 100 updates of overlapping 10-s returns
+    for s in range(101, 5_000):
+        vol.update(s, price * (1 + 1e-4 * (s % 3)))
+    assert abs(vol.effective_returns - 2 * 300.0 / math.log(2) / 10) < 1e-9
