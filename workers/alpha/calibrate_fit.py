@@ -117,9 +117,10 @@ def walk_forward(data_dir: Path, default: AlphaConfig | None = None) -> str:
     """Fit the tails on each recorded day and report them on the other, beside the defaults."""
     default = default or AlphaConfig()
     reports = {day: calibrate(day, data_dir, default) for day in RECORDED_DAYS}
+    jump_fits = {day: fit_jumps(load_ticks(data_files(data_dir, day)[0])) for day in RECORDED_DAYS}
     lines = [f"defaults: {describe(default)}"]
     for fit_day, report_day in (RECORDED_DAYS, RECORDED_DAYS[::-1]):
-        jumps = fit_jumps(load_ticks(data_files(data_dir, fit_day)[0]))
+        jumps = jump_fits[fit_day]
         fit_scores = list(reports[fit_day].scores.values())
         fitted = fit_tails(fit_scores, jumps, default)
         lines += [
@@ -135,4 +136,12 @@ def walk_forward(data_dir: Path, default: AlphaConfig | None = None) -> str:
             f"reported on {report_day} (out of sample):",
         ]
         lines += compare_lines(reports[report_day].scores, fitted, default)
+    both_days = [s for report in reports.values() for s in report.scores.values()]
+    together = fit_tails(both_days, jump_fits[RECORDED_DAYS[0]], default)
+    lines += ["", f"fitted on both days together (in sample, jumps from {RECORDED_DAYS[0]}: no day left to report on):",
+              f"  {describe(together)}"]  # fmt: skip
+    for day, report in reports.items():
+        scores = list(report.scores.values())
+        lines.append(f"  pooled log loss on {day}: default {pooled_log_loss(scores, default):.4f}, "
+                     f"fitted {pooled_log_loss(scores, together):.4f}")  # fmt: skip
     return "\n".join(lines)

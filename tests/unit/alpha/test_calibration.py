@@ -1,4 +1,5 @@
 from tests.shared_data import SHARED_DATA, needs_shared_data
+from workers.alpha import calibrate_fit
 from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, calibrate, main
 from workers.alpha.calibrate_scores import brier, log_loss, reliability
 
@@ -77,7 +78,11 @@ def test_the_book_report_without_its_recordings_is_reported_not_raised(tmp_path,
 
 
 @needs_shared_data
-def test_the_walk_forward_fit_says_what_was_fitted_on_which_day_and_reports_it_on_the_other(capsys):
+def test_the_walk_forward_fit_says_what_was_fitted_on_which_day_and_reports_it_on_the_other(capsys, monkeypatch):
+    # A small grid: the full one is the same loop, many times over (minutes on a busy machine).
+    monkeypatch.setattr(calibrate_fit, "VOL_UNCERTAINTY_GRID", (0.0, 4.0))
+    monkeypatch.setattr(calibrate_fit, "VOL_DISAGREEMENT_GRID", (0.0,))
+    monkeypatch.setattr(calibrate_fit, "TAIL_DOF_GRID", (5,))
     assert main(["--fit", "--data-dir", str(SHARED_DATA)]) == 0
     out = capsys.readouterr().out
     for fit_day, report_day in (("2026-06-08", "2026-07-24"), ("2026-07-24", "2026-06-08")):
