@@ -19,6 +19,7 @@ import csv
 import gzip
 import json
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ VOL_WINDOWS = 12
 BLEND_GRID = tuple(i / 20 for i in range(21))
 #: The ladder's horizons, seconds before the end.
 LADDER_HORIZONS_S = (120, 90, 60, 45, 30, 20, 10)
+#: Resamples (whole windows) for the fitted weight's 95% interval, and their seed.
+BLEND_RESAMPLES = 200
+BLEND_SEED = 7
 #: Probabilities of the blend inputs are kept inside [ε, 1 − ε] (a 0/1 mid has an infinite logit).
 BLEND_CLIP = 1e-3
 
@@ -135,6 +139,17 @@ def fit_weight(points: Sequence[LadderPoint]) -> float:
     return min(BLEND_GRID, key=lambda b: log_loss(blended(points, b), ys))
 
 
+def weight_interval(points: Sequence[LadderPoint]) -> tuple[float, float]:
+    """The fitted weight's 95% bootstrap interval, whole windows resampled."""
+    by_window: dict[int, list[LadderPoint]] = {}
+    for p in points:
+        by_window.setdefault(p.window_ts, []).append(p)
+    groups = list(by_window.values())
+    rng = random.Random(BLEND_SEED)
+    fits = sorted(fit_weight([p for _ in groups for p in rng.choice(groups)]) for _ in range(BLEND_RESAMPLES))
+    return fits[int(0.025 * len(fits))], fits[int(0.975 * len(fits)) - 1]
+
+
 def blend_lines(data_dir: Path) -> list[str]:
     points = ladder_points(data_dir)
     windows = sorted({p.window_ts for p in points})
@@ -145,11 +160,13 @@ def blend_lines(data_dir: Path) -> list[str]:
         f" (the first {VOL_WINDOWS} only warm up the volatility), split in time order;",
         f"fair = normal on ln(Binance spot / Binance open), volatility of the previous {VOL_WINDOWS} windows"
         " (the lead stands in for the oracle, its open for the strike);",
-        "blend = sigmoid((1 - b)*logit(fair) + b*logit(mid)), b fitted by log loss on one half, reported on the other",
+        "blend = sigmoid((1 - b)*logit(fair) + b*logit(mid)), b fitted by log loss on one half (with its 95% bootstrap",
+        f"interval, whole windows resampled {BLEND_RESAMPLES} times), reported on the other half",
     ]
     for name, fit, report in (("first", halves[0], halves[1]), ("second", halves[1], halves[0])):
         b = fit_weight(fit)
-        lines.append(f"book weight fitted on the {name} half ({len(fit)} samples): b = {b:.2f};"
+        lo, hi = weight_interval(fit)
+        lines.append(f"book weight fitted on the {name} half ({len(fit)} samples): b = {b:.2f} [{lo:.2f}, {hi:.2f}];"
                      f" reported on the other half ({len(report)} samples):")  # fmt: skip
         lines.append(f"{'horizon':>8} {'n':>4} | {'Brier fair':>10} {'mid':>7} {'blend':>7} |"
                      f" {'logloss fair':>12} {'mid':>7} {'blend':>7}")  # fmt: skip

@@ -69,3 +69,18 @@ def test_a_book_weight_outside_zero_to_one_is_refused_with_its_name():
 
     assert any("book_blend_weight" in p for p in alpha_consistency(replace(AlphaConfig(), book_blend_weight=1.5)))
     assert not alpha_consistency(replace(AlphaConfig(), book_blend_weight=1.0))
+
+
+def test_the_fitted_book_weight_follows_whichever_input_knows_the_outcome():
+    import random
+
+    from workers.alpha.calibrate_book import LadderPoint, fit_weight
+
+    rng = random.Random(11)
+    truth = [rng.random() for _ in range(2_000)]
+    noisy = [min(0.99, max(0.01, t + rng.gauss(0.0, 0.25))) for t in truth]
+    outcomes = [int(rng.random() < t) for t in truth]
+    mid_knows = [LadderPoint(0, 60, n, t, y) for t, n, y in zip(truth, noisy, outcomes, strict=True)]
+    fair_knows = [LadderPoint(0, 60, t, n, y) for t, n, y in zip(truth, noisy, outcomes, strict=True)]
+    assert fit_weight(mid_knows) >= 0.8
+    assert fit_weight(fair_knows) <= 0.2
