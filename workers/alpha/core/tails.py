@@ -5,7 +5,8 @@ from one volatility estimate ``σ̂``. Two things make the real tails differ fro
 
 * **the estimate is uncertain**: from ``n`` independent returns the sampling error of ``log σ̂`` is
   about ``1/√(2n)``, and volatility also moves over the horizon. ``log σ`` is drawn from a normal
-  around ``log σ̂`` of standard deviation ``vol_uncertainty_ratio / √(2n)`` (5-point Gauss-Hermite);
+  around ``log σ̂`` (5-point Gauss-Hermite) of standard deviation the root sum of squares of
+  ``vol_uncertainty_ratio / √(2n)`` and ``vol_disagreement_ratio · |ln(fast σ̂ / slow σ̂)|``;
 * **the oracle jumps**: a compound Poisson part of rate ``λ`` per second and jump size ``J`` (log),
   fitted to the one-second returns of a recorded day. It is a share ``φ = λJ²/σ̂²`` of the
   estimated variance (the estimate already contains the jumps), so the total variance is kept and
@@ -32,6 +33,9 @@ _GH_WEIGHTS = (0.011257411327720691, 0.22207592200561266, 0.5333333333333333, 0.
 MANY_JUMPS = 20.0
 #: The jump part is at most this share of the estimated variance (the rest is diffusion).
 MAX_JUMP_SHARE = 0.8
+#: Jump counts are summed until the Poisson weight left out is below this, or up to ``MAX_JUMP_TERMS``.
+POISSON_TAIL = 1e-9
+MAX_JUMP_TERMS = 200
 
 
 def vol_log_sd(returns: float, ratio: float) -> float:
@@ -42,10 +46,10 @@ def vol_log_sd(returns: float, ratio: float) -> float:
 
 
 def _poisson(mean: float) -> list[float]:
-    """Poisson weights for 0, 1, ... jumps, far enough out that the rest is negligible (< 1e-9)."""
+    """Poisson weights for 0, 1, ... jumps, far enough out that the rest is negligible."""
     weights = [math.exp(-mean)]
     total, m = weights[0], 0
-    while 1.0 - total > 1e-9 and m < 200:
+    while 1.0 - total > POISSON_TAIL and m < MAX_JUMP_TERMS:
         m += 1
         weights.append(weights[-1] * mean / m)
         total += weights[-1]
