@@ -105,3 +105,19 @@ def test_the_returns_behind_the_estimate_grow_with_the_updates_up_to_the_ewma_wi
     for s in range(101, 5_000):
         vol.update(s, price * (1 + 1e-4 * (s % 3)))
     assert abs(vol.effective_returns - 2 * 300.0 / math.log(2) / 10) < 1e-9
+
+
+def test_the_core_quotes_a_long_shot_higher_with_the_tail_settings_on_and_as_before_with_them_off():
+    from tests.unit.alpha.builders import START_S, WINDOW, fed_core
+
+    now_ms = (START_S + 600) * 1000 + 500
+    plain, price = fed_core()
+    far = replace(WINDOW, strike=price * 1.002)  # well above the spot: Up is a long shot
+    before = plain.evaluate(now_ms, far).q_up_ppm
+    dist, sigma, future_s, _ = plain.last_fair
+    assert before == round(min(1 - plain.config.q_clip, max(plain.config.q_clip, prob_up(dist, 5))) * 1e6)
+    assert future_s == far.end_s - (START_S + 600) and sigma > 0
+    for tails in (dict(vol_uncertainty_ratio=4.0), dict(jump_rate_per_s=0.05, jump_log_sd=2e-4),
+                  dict(vol_disagreement_ratio=2.0, vol_uncertainty_ratio=1.0)):  # fmt: skip
+        core, _ = fed_core(config=replace(AlphaConfig(), **tails))
+        assert core.evaluate(now_ms, far).q_up_ppm > before, tails
