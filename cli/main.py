@@ -34,7 +34,8 @@ USAGE = """updown COMMAND [ARGS]
   stress DIR [--speed 1,5,50]  a recording through the real workers at N times its pace: rates,
                                per-stage latency, lag, memory; exits 1 when an invariant breaks
   report [--scorecard [DIR]]   the per-window table, the account and the latency of the run; the scorecard
-  calibrate [--date D]         fair-value calibration against real outcomes
+  calibrate [--date D] [--fit] [--book]   fair-value calibration against real outcomes; --fit the tails
+                               walk-forward; --book the market mid's bar and the book blend
   backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
                [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]
                [--out DIR]                replay a recording through the strategies: the scorecard

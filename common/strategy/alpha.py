@@ -18,6 +18,18 @@ class AlphaConfig:
     long_vol_weight: float = 0.5
     #: Degrees of freedom of the Student t used for q_up (0: normal): the oracle jumps.
     tail_dof: int = 5
+    #: Spread of log volatility around the estimate, in units of the estimator's sampling error
+    #: (1/sqrt(2n) for n independent returns): q_up mixes over it (0: one volatility). Fitted by
+    #: ``updown calibrate --fit``.
+    vol_uncertainty_ratio: float = 0.0
+    #: Spread of log volatility per unit of |ln(fast / slow volatility)|: the two estimates apart say
+    #: volatility is moving, and the estimate is less sure than its sampling error (0: off).
+    vol_disagreement_ratio: float = 0.0
+    #: Jumps of the oracle (a compound Poisson share of the estimated variance): their rate per second
+    #: and their size (standard deviation of a jump's log return); 0 turns them off. Fitted to the
+    #: one-second returns of a recorded day by ``updown calibrate --fit``.
+    jump_rate_per_s: float = 0.0
+    jump_log_sd: float = 0.0
     #: Per-second volatility floor, 35% a year: BTC rarely stays calmer for long, the oracle jumps
     #: after quiet spells, and a maker that under-estimates volatility is picked off.
     vol_floor_per_sqrt_s: float = 0.35 / math.sqrt(365 * 86_400)
@@ -70,5 +82,10 @@ class AlphaConfig:
     #: Size multiplier while the lead and the oracle disagree beyond ``disagreement_log`` (ppm):
     #: 0 stops quoting until they agree (one of the two is wrong, and we do not know which).
     disagreement_size_ppm: int = 0
+    #: Weight of the market's own Up mid in q_up, in logit space:
+    #: ``q = sigmoid((1 - w)·logit(fair) + w·logit(mid))`` (0: off). ``updown calibrate --book`` fits it.
+    book_blend_weight: float = 0.0
+    #: A book mid older than this is not blended in.
+    book_stale_ms: int = 5_000
     #: How long a signal is good for.
     signal_ttl_ms: int = 2_000

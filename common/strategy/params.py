@@ -119,6 +119,11 @@ def alpha_consistency(c: AlphaConfig) -> list[str]:
         problems.append("strategy.alpha.max_lag_s must be at least 1")
     if c.tail_dof in (1, 2):
         problems.append("strategy.alpha.tail_dof: 0 (normal) or at least 3 (a finite variance)")
+    if not 0 <= c.book_blend_weight <= 1:
+        problems.append("strategy.alpha.book_blend_weight is a weight: between 0 and 1")
+    if min(c.vol_uncertainty_ratio, c.vol_disagreement_ratio, c.jump_rate_per_s, c.jump_log_sd) < 0:
+        problems.append("strategy.alpha: vol_uncertainty_ratio, vol_disagreement_ratio, jump_rate_per_s and "
+                        "jump_log_sd are at least 0")
     return problems
 
 

@@ -27,7 +27,7 @@ import itertools
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from common.strategy.alpha import AlphaConfig
@@ -40,6 +40,15 @@ from workers.alpha.calibrate_data import (
     load_ticks,
     settled_prices,
 )
+from workers.alpha.calibrate_scores import (
+    PROB_CLIP,
+    FairInputs,
+    HorizonScores,
+    brier,
+    log_loss,
+    reliability_lines,
+    tail_lines,
+)
 from workers.alpha.core.engine import AlphaCore
 from workers.alpha.core.settlement import normal_cdf
 from workers.alpha.core.types import SettlementRule, WindowSpec
@@ -50,25 +59,15 @@ HORIZONS_S = (240, 120, 60, 30, 10)
 NAIVE_SIGMA_PER_SQRT_S = 0.5 / math.sqrt(365 * 86_400)
 #: Price history needed before a market's first evaluation (the volatility estimate's warm-up).
 WARMUP_S = 900
-#: Probabilities are clipped to [ε, 1 − ε] for the log loss (the model clips the same way).
-PROB_CLIP = 1e-4
 #: The realized-volatility baseline's lookback.
 GBM_LOOKBACK_S = 300
 #: Bootstrap resamples (over markets) for the intervals of the differences, and their seed.
 BOOTSTRAP_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 7
-#: Edges of the reliability table's buckets of quoted probability.
-RELIABILITY_EDGES = (0.0, 0.02, 0.05, 0.10, 0.20, 0.35, 0.50, 0.65, 0.80, 0.90, 0.95, 0.98, 1.0)
 #: The date whose markets the report uses by default.
 DEFAULT_DATE = "2026-06-08"
-
-
-@dataclass
-class HorizonScores:
-    outcomes: list[int] = field(default_factory=list)
-    model: list[float] = field(default_factory=list)
-    naive: list[float] = field(default_factory=list)
-    gbm: list[float] = field(default_factory=list)
+#: The recorded days (``--fit`` fits on each and reports on the other).
+RECORDED_DAYS = ("2026-06-08", "2026-07-24")
 
 
 @dataclass
@@ -80,18 +79,6 @@ class CalibrationReport:
     #: Used markets whose recomputed outcome differs from the venue's (scored on the venue's).
     recompute_mismatches: int
     scores: dict[int, HorizonScores]
-
-
-def brier(probs: Sequence[float], outcomes: Sequence[int]) -> float:
-    return sum((p - y) ** 2 for p, y in zip(probs, outcomes, strict=True)) / len(outcomes)
-
-
-def log_loss(probs: Sequence[float], outcomes: Sequence[int]) -> float:
-    total = 0.0
-    for p, y in zip(probs, outcomes, strict=True):
-        p = min(1 - PROB_CLIP, max(PROB_CLIP, p))
-        total -= math.log(p) if y else math.log(1 - p)
-    return total / len(outcomes)
 
 
 def _naive_q(spot: float, strike: float, tau_s: int) -> float:
@@ -171,6 +158,8 @@ def calibrate(
         s = scores[horizon]
         s.outcomes.append(int(market.up_won))
         s.model.append(signal.q_up_ppm / 1_000_000)
+        assert core.last_fair is not None
+        s.inputs.append(FairInputs(*core.last_fair, core.vol_slow.effective_returns))
         s.naive.append(_naive_q(spot, strike, max(1, market.end_s - last_s)))
         s.gbm.append(_gbm_q(core, spot, strike, max(1, market.end_s - last_s)))
     return CalibrationReport(date, len(markets), len(used), excluded, mismatches, scores)
@@ -208,46 +197,39 @@ def format_report(report: CalibrationReport) -> str:
             verdict = "better" if hi < 0 else "worse" if lo > 0 else "level"
             parts.append(f"{score} {mean:+.4f} [{lo:+.4f}, {hi:+.4f}] {verdict:<6}")
         lines.append(f"{h:>7}s  " + "   ".join(parts))
-    return "\n".join(lines + reliability_lines(report))
-
-
-def reliability(probs: Sequence[float], outcomes: Sequence[int]) -> list[tuple[float, float, int, float, float]]:
-    """Per bucket of quoted probability: (low edge, high edge, n, mean quoted, share that came true)."""
-    rows = []
-    for lo, hi in itertools.pairwise(RELIABILITY_EDGES):
-        inside = [(p, y) for p, y in zip(probs, outcomes, strict=True) if lo <= p < hi or (hi == 1.0 and p == 1.0)]
-        if inside:
-            n = len(inside)
-            rows.append((lo, hi, n, sum(p for p, _ in inside) / n, sum(y for _, y in inside) / n))
-    return rows
-
-
-def reliability_lines(report: CalibrationReport) -> list[str]:
-    """Does a quoted 3% come true 3% of the time? Every horizon pooled, q_up beside the gbm."""
-    pooled: dict[str, tuple[list[float], list[int]]] = {"q_up": ([], []), "gbm": ([], [])}
-    for s in report.scores.values():
-        for name, probs in (("q_up", s.model), ("gbm", s.gbm)):
-            pooled[name][0].extend(probs)
-            pooled[name][1].extend(s.outcomes)
-    lines = ["reliability, every horizon pooled: quoted probability -> share that came true (n)"]
-    tables = {name: reliability(*pair) for name, pair in pooled.items()}
-    lines.append(f"{'bucket':>13} | {'q_up quoted':>11} {'true':>6} {'n':>4} | {'gbm quoted':>10} {'true':>6} {'n':>4}")
-    by_bucket = {name: {(lo, hi): row for lo, hi, *row in rows} for name, rows in tables.items()}
-    for lo, hi in itertools.pairwise(RELIABILITY_EDGES):
-        cells = []
-        for name in ("q_up", "gbm"):
-            row = by_bucket[name].get((lo, hi))
-            cells.append(f"{row[1]:>11.3f} {row[2]:>6.3f} {row[0]:>4}" if row else f"{'':>11} {'':>6} {0:>4}")
-        lines.append(f"[{lo:.2f}, {hi:.2f}) | " + " | ".join(cells))
-    return lines
+    scores = list(report.scores.values())
+    return "\n".join(lines + reliability_lines(scores) + tail_lines(scores))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``updown calibrate [--date YYYY-MM-DD] [--data-dir DIR]``: print the calibration table."""
+    """``updown calibrate [--date YYYY-MM-DD] [--data-dir DIR] [--fit | --book]``: print the calibration
+    table; ``--fit`` the tails' walk-forward fit; ``--book`` the market mid's bar and the book blend."""
     parser = argparse.ArgumentParser(prog="updown calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--date", default=DEFAULT_DATE, help="recorded day (2026-06-08 or 2026-07-24)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="the shared data folder")
+    parser.add_argument("--fit", action="store_true",
+                        help="fit the tail parameters on each recorded day and report them on the other")
+    parser.add_argument("--book", action="store_true",
+                        help="the market mid's Brier by minutes left, and the book's weight in a blend")
     args = parser.parse_args(argv)
+    if args.book:
+        from workers.alpha.calibrate_book import BOOK_FOLDERS, book_report
+
+        missing = [name for name in BOOK_FOLDERS if not (args.data_dir / name).is_dir()]
+        if missing:
+            print(f"no recorded books under {args.data_dir}: missing {', '.join(missing)}")
+            return 2
+        print(book_report(args.data_dir))
+        return 0
+    if args.fit:
+        from workers.alpha.calibrate_fit import walk_forward  # (it imports this module)
+
+        for date in RECORDED_DAYS:
+            if not all(p.is_file() for p in data_files(args.data_dir, date)):
+                print(f"no recorded data for {date} under {args.data_dir / 'chainlink'}")
+                return 2
+        print(walk_forward(args.data_dir))
+        return 0
     prices_path, markets_path = data_files(args.data_dir, args.date)
     if not prices_path.is_file() or not markets_path.is_file():
         print(f"no recorded data for {args.date} under {args.data_dir / 'chainlink'}")

@@ -1,7 +1,8 @@
 """alpha: reference prices, books and our fills -> a ``Signal`` per series on ``signal.<series>``.
 
 One core per configured series, fed the oracle (Chainlink) and the lead (Binance) of its asset,
-our fills (markouts) and the takers' trades (flow). A signal goes out on every oracle or lead tick
+our fills (markouts), the takers' trades (flow) and the top of each window's books (the market's
+mid, blended into q_up by ``book_blend_weight``). A signal goes out on every oracle or lead tick
 (carrying that tick's venue time, for latency) and at least every ``TIMER_S`` for the time-driven
 parts (endgame, staleness: a silent oracle produces no ticks, only the timer sees it).
 """
@@ -19,7 +20,7 @@ from common.config.settings import Settings
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import trading_mode
 from common.runner.tracing import with_trace
-from common.schemas.book import LastTrade
+from common.schemas.book import BestBidAsk, BookSnapshot, LastTrade
 from common.schemas.control import ControlCommand
 from common.schemas.market import MarketLifecycle, MarketRecord
 from common.schemas.ref import RefTick
@@ -46,6 +47,8 @@ class SeriesState:
     windows: dict[str, WindowSpec] = field(default_factory=dict)
     #: token id -> True for Up, False for Down.
     up_token: dict[str, bool] = field(default_factory=dict)
+    #: token id -> its window's slug.
+    token_slug: dict[str, str] = field(default_factory=dict)
 
     def current(self, now_ms: int) -> WindowSpec | None:
         live = [w for w in self.windows.values() if w.start_s * 1000 <= now_ms < w.end_s * 1000]
@@ -106,6 +109,11 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
             if body.asset_id in held.up_token:
                 held.core.on_own_fill(body.fill_id, body.match_time_ms or now_ms, held.up_token[body.asset_id],
                                       body.price_micro)  # fmt: skip
+    elif isinstance(body, BestBidAsk | BookSnapshot):
+        for held in series.values():
+            if body.asset_id in held.up_token:
+                held.core.on_book(held.token_slug[body.asset_id], held.up_token[body.asset_id], body.best_bid_micro,
+                                  body.best_ask_micro, now_ms)  # fmt: skip
     elif isinstance(body, LastTrade):
         for held in series.values():
             if body.asset_id in held.up_token:
@@ -125,6 +133,7 @@ def on_record(series: dict[str, SeriesState], record: MarketRecord) -> None:
     names = [o.strip().lower() for o in record.outcomes]
     for token, name in zip(record.token_ids, names, strict=True):
         held.up_token[token] = name == "up"
+        held.token_slug[token] = record.slug
 
 
 async def timer(ctx: Context) -> None:

@@ -1,5 +1,7 @@
 from tests.shared_data import SHARED_DATA, needs_shared_data
-from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, brier, calibrate, log_loss, main, reliability
+from workers.alpha import calibrate_fit
+from workers.alpha.calibrate import HORIZONS_S, bootstrap_interval, calibrate, main
+from workers.alpha.calibrate_scores import brier, log_loss, reliability
 
 
 @needs_shared_data
@@ -57,3 +59,32 @@ def test_reliability_buckets_count_what_was_quoted_and_what_came_true():
     assert rows[(0.02, 0.05)] == (2, 0.03, 0.5)
     assert rows[(0.98, 1.0)] == (1, 1.0, 1.0)  # the top edge is inside the last bucket
     assert sum(n for n, _, _ in rows.values()) == len(probs)
+
+
+@needs_shared_data
+def test_the_tails_line_folds_both_tails_and_the_book_report_prints_the_bar_and_the_walk_forward_blend(capsys):
+    assert main(["--date", "2026-07-24", "--data-dir", str(SHARED_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert "tails, every horizon pooled" in out and "q_up: quoted" in out
+    assert main(["--book", "--data-dir", str(SHARED_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert "5m       (0, 1]" in out and "15m     (10, 15]" in out
+    assert "fitted on the first half" in out and "fitted on the second half" in out
+
+
+def test_the_book_report_without_its_recordings_is_reported_not_raised(tmp_path, capsys):
+    assert main(["--book", "--data-dir", str(tmp_path)]) == 2
+    assert "no recorded books" in capsys.readouterr().out
+
+
+@needs_shared_data
+def test_the_walk_forward_fit_says_what_was_fitted_on_which_day_and_reports_it_on_the_other(capsys, monkeypatch):
+    # A small grid: the full one is the same loop, many times over (minutes on a busy machine).
+    monkeypatch.setattr(calibrate_fit, "VOL_UNCERTAINTY_GRID", (0.0, 4.0))
+    monkeypatch.setattr(calibrate_fit, "VOL_DISAGREEMENT_GRID", (0.0,))
+    monkeypatch.setattr(calibrate_fit, "TAIL_DOF_GRID", (5,))
+    assert main(["--fit", "--data-dir", str(SHARED_DATA)]) == 0
+    out = capsys.readouterr().out
+    for fit_day, report_day in (("2026-06-08", "2026-07-24"), ("2026-07-24", "2026-06-08")):
+        assert f"fitted on {fit_day}: jumps from" in out and f"reported on {report_day} (out of sample)" in out
+    assert out.count("fitted: quoted") == 2 and out.count("default: quoted") == 2

@@ -9,11 +9,15 @@ from common.strategy.alpha import AlphaConfig
 from workers.alpha.core.history import PriceHistory
 from workers.alpha.core.leadlag import LeadLag
 from workers.alpha.core.regime import RegimeInputs, classify
-from workers.alpha.core.settlement import prob_up, settlement_distribution
+from workers.alpha.core.settlement import settlement_distribution
+from workers.alpha.core.tails import blend_book, q_up_with_tails
 from workers.alpha.core.target import fair_move_sd, target_total_micro
 from workers.alpha.core.toxicity import ToxicityTracker
-from workers.alpha.core.types import Regime, WindowSpec
+from workers.alpha.core.types import Distribution, Regime, WindowSpec
 from workers.alpha.core.volatility import EwmaVolatility
+
+#: Windows whose book mids are kept (the oldest is forgotten first).
+BOOK_WINDOWS_KEPT = 8
 
 
 def _micro(x: float | None) -> int | None:
@@ -36,6 +40,10 @@ class AlphaCore:
         self.toxicity = ToxicityTracker()
         self._oracle_recv_ms: int | None = None
         self._lead_recv_ms: int | None = None
+        #: Per window (slug) and side (True: Up), the book's mid in ppm and when it was seen.
+        self._book: dict[str, dict[bool, tuple[int, int]]] = {}
+        #: The last evaluation's settlement distribution, volatility and seconds left (for calibration).
+        self.last_fair: tuple[Distribution, float, int, float] | None = None
 
     def reconfigure(self, config: AlphaConfig) -> None:
         """New parameters (a live reload) without forgetting the market: the volatility estimates
@@ -68,6 +76,22 @@ class AlphaCore:
         self.lead.on_lead(ts_ms // 1000, price)
         self._lead_recv_ms = recv_ms if self._lead_recv_ms is None else max(self._lead_recv_ms, recv_ms)
 
+    def on_book(self, slug: str, up: bool, bid_micro: int | None, ask_micro: int | None, now_ms: int) -> None:
+        """A top of book of one outcome of window ``slug``; a one-sided book has no mid and is dropped."""
+        sides = self._book.setdefault(slug, {})
+        if bid_micro is None or ask_micro is None or ask_micro < bid_micro:
+            sides.pop(up, None)
+            return
+        sides[up] = ((bid_micro + ask_micro) // 2, now_ms)
+        while len(self._book) > BOOK_WINDOWS_KEPT:
+            del self._book[next(iter(self._book))]
+
+    def book_up_mid(self, slug: str, now_ms: int) -> float | None:
+        """The market's Up probability: the mean of the fresh Up mid and one minus the Down mid."""
+        mids = [(mid if up else 1_000_000 - mid) / 1_000_000 for up, (mid, seen_ms) in self._book.get(slug, {}).items()
+                if now_ms - seen_ms <= self.config.book_stale_ms]  # fmt: skip
+        return sum(mids) / len(mids) if mids else None
+
     def on_own_fill(self, fill_id: str, ts_ms: int, outcome_up: bool, price_micro: int) -> None:
         self.toxicity.on_own_fill(fill_id, ts_ms, outcome_up, price_micro)
 
@@ -84,6 +108,11 @@ class AlphaCore:
         recent = max(slow, fast) if fast > c.volatile_ratio * slow else slow
         w = c.long_vol_weight
         return math.sqrt((1.0 - w) * recent * recent + w * self.vol_long.sigma**2)
+
+    def q_up(self, dist: Distribution, sigma: float, future_s: int) -> float:
+        """P(Up) from the settlement distribution, with the tails (volatility uncertainty, jumps)."""
+        ratio = self.vol_fast.sigma / self.vol_slow.sigma
+        return q_up_with_tails(dist, sigma, future_s, self.vol_slow.effective_returns, ratio, self.config)
 
     def evaluate(self, now_ms: int, window: WindowSpec, halted: bool = False) -> Signal:
         """The signal for ``window`` at ``now_ms``."""
@@ -102,7 +131,13 @@ class AlphaCore:
             drift = self.vol_slow.drift if c.use_drift else 0.0
             dist = settlement_distribution(window, self.history, now_s, spot, sigma, drift, self.twap,
                                            c.published_twap_stale_s)  # fmt: skip
-        q_up = 0.5 if dist is None else min(1.0 - c.q_clip, max(c.q_clip, prob_up(dist, c.tail_dof)))
+        q_up = 0.5
+        self.last_fair = None
+        if dist is not None and now_s is not None:
+            q_up = self.q_up(dist, sigma, window.end_s - now_s)
+            self.last_fair = (dist, sigma, window.end_s - now_s, fast / slow)
+            if c.book_blend_weight > 0.0 and (mid := self.book_up_mid(window.slug, now_ms)) is not None:
+                q_up = blend_book(q_up, mid, c.book_blend_weight, c.q_clip)
         fair_up_micro = round(q_up * 1_000_000)
         self.toxicity.on_fair(now_ms, fair_up_micro)
         toxicity = self.toxicity.state(now_ms)

@@ -55,6 +55,13 @@ class EwmaVolatility:
         return max(math.sqrt(self._var), self._floor)
 
     @property
+    def effective_returns(self) -> float:
+        """Independent returns behind the estimate: the updates so far, at most the EWMA's effective
+        sample (``2·half-life/ln 2`` seconds), in non-overlapping ``k``-second returns."""
+        window = 2.0 * self._half_life_s / math.log(2.0)
+        return min(float(self.updates), window) / self._k
+
+    @property
     def drift(self) -> float:
         """EWMA of per-second log returns (the optional drift)."""
         return self._drift
