@@ -19,8 +19,9 @@ from pathlib import Path
 
 from bench.stress.load import NotPlayable, load_timeline, ref_transport
 from bench.stress.measure import Figures, invariants, table, verdict, versus_1x
+from bench.stress.outputs import recorded_outputs
 from bench.stress.run import measure_once
-from bench.stress.schedule import Schedules, recorded_schedules
+from bench.stress.schedule import Schedules, recorded_schedules, versus_recording
 from bench.stress.timeline import counts
 from cli.main import parser
 
@@ -49,8 +50,8 @@ def main(argv: list[str]) -> int:
                    help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
                         f"(at most {MAX_SPEED:g}x)")  # fmt: skip
     p.add_argument("--no-follow", action="store_true",
-                   help="alpha and the quoter read their streams in concurrent loops, as live, not in the "
-                        "recorded order: their intents then differ with the pace (not compared; README, Stress)")
+                   help="alpha and the quoter read their streams in concurrent loops, as live, not in "
+                        "the recorded order: their intents then differ with the pace (not compared)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("var/stress"),
                    help="per speed: the stages' logs and the run's own recording (<out>/<speed>x/)")  # fmt: skip
     args = p.parse_args(argv)
@@ -68,6 +69,8 @@ def main(argv: list[str]) -> int:
           f"{seen.entries}; reference transport {ref_transport(timeline)}; speeds "
           + ", ".join(f"{s:g}x" for s in wanted))  # fmt: skip
     print(f"stress: {plan.line()}")
+    # What the recording's own decisions wrote in the played part: a followed run writes them too.
+    recorded = recorded_outputs(args.dir, to_ms=timeline[-1].recorded_ms + 1).intents if plan.followed else []
     figs: list[Figures] = []
     failed = False
     queue = list(wanted)
@@ -76,11 +79,16 @@ def main(argv: list[str]) -> int:
         fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.out, schedules=plan))
         figs.append(fig)
         problems = invariants(fig, figs[0], strict=plan.followed)
+        as_recorded, against = versus_recording(fig.intents, recorded)
+        if plan.followed and not as_recorded:
+            problems.append(against)
         failed = failed or bool(problems)
         held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
         print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
               flush=True)  # fmt: skip
         print(f"  {fig.self_check}")
+        if plan.followed:
+            print(f"  {against}")
         if fig is not figs[0]:
             print(f"  {versus_1x(fig, figs[0])}")
         if args.find_limit and not queue and not fig.saturated and speed * LIMIT_STEP <= MAX_SPEED:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.stress.measure import first_difference
 from bench.stress.timeline import Item
 from common.bus import streams
 from common.bus.codec import decode
@@ -39,8 +40,8 @@ class Schedules:
     def line(self) -> str:
         if not self.followed:
             return f"not following the recorded order ({self.not_followed}): the intents are not compared with 1x"
-        return "following the recorded order: " + ", ".join(
-            f"{stage} {sum(1 for f in rows if _kind(f) != 'start')} decisions" for stage, rows in self.fields.items())
+        decisions = {stage: sum(1 for f in rows if _kind(f) != "start") for stage, rows in self.fields.items()}
+        return "following the recorded order: " + ", ".join(f"{s} {n} decisions" for s, n in decisions.items())
 
 
 def _kind(fields: dict[bytes, bytes]) -> str:
@@ -72,3 +73,12 @@ def recorded_schedules(root: Path, timeline: list[Item], stages: tuple[str, ...]
                                           "imported recording, or recorded with runner.trace off)")  # fmt: skip
         out.fields[stage] = rows
     return out
+
+
+def versus_recording(intents: list[tuple[str, str]], recorded: list[tuple[str, str]]) -> tuple[bool, str]:
+    """The run's intents against those the recording's decisions wrote in the played part (each with
+    its trace, so all made while the stages followed): the run's first ones must be those, in order."""
+    difference = first_difference(recorded, intents[: len(recorded)])
+    if not difference:
+        return True, f"all {len(recorded)} intents of the recorded decisions identical to the recording's"
+    return False, f"intents against the recording's: {difference}"
