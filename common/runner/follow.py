@@ -49,6 +49,8 @@ class Follower:
         #: Entries handled outside the schedule, per stream (``runner.follow_played_only``).
         self._extra: dict[str, int] = {}
         self._steps: list[Step] | None = None
+        #: The consumer whose last batch may still be being written.
+        self._writing: Consumer | None = None
         self._at = 0
         #: Set once the schedule is done: the stage's usual loops then run.
         self.done = asyncio.Event()
@@ -75,7 +77,8 @@ class Follower:
                     await consumer.begin()
                 self._steps = await load_schedule(ctx)
                 ctx.log.info("following", steps=len(self._steps), stream=schedule_stream(ctx.name))
-            for buffer in self._buffers.values():  # after a reconnect: what we hold is pending, read again
+            self._writing = None  # after a reconnect: what we hold is pending, read again
+            for buffer in self._buffers.values():
                 buffer.clear()
             for consumer in self._consumers.values():
                 consumer.reader.reread_pending()
@@ -83,7 +86,9 @@ class Follower:
                 await self._do(self._steps[self._at])
                 self._at += 1
                 self._poke()
+            await self._settle()  # before the consumers' own loops take over
         except _Stopped:
+            await self._settle()
             return
         finally:
             if not self.done.is_set():  # stopping or failing: the readers' connections go (made again if need be)
@@ -137,11 +142,8 @@ class Follower:
                                  f"which this stage does not read")  # fmt: skip
         while (left := target - self._scheduled(step.stream)) > 0:
             batch = await self._take(consumer, step, left)
-            if step.clock_ms is not None and len(batch) == left:  # the trigger reads the decision's time
-                if len(batch) > 1:
-                    await self._process(consumer, batch[:-1])
-                    continue  # the trigger is still in the buffer
-                self._tracer.pin_next = step.clock_ms
+            # A decision's trigger (a step of its own, one entry) reads the recorded decision's time.
+            self._tracer.pin_next = step.clock_ms
             try:
                 await self._process(consumer, batch)
             finally:
@@ -181,16 +183,29 @@ class Follower:
             d.fields is None or PLAYED_FIELD not in d.fields)  # fmt: skip
 
     async def _process(self, consumer: Consumer, batch: list[Delivery]) -> None:
-        """As the consumer's own loop does; a failed entry is read again (with what follows) after a pause."""
+        """As the consumer's own loop does; a failed entry is read again (with what follows) after a pause.
+
+        A consumer's batches are written in order (its own in-flight write lands before the next);
+        the outputs of another stream's consumer, or of a source decision, wait for them (``_settle``).
+        """
+        if consumer is not self._writing:
+            await self._settle()
+            self._writing = consumer
         failed = await consumer.process(batch)
-        await consumer.settle()
         if failed:
             self._buffers[consumer.reader.stream].clear()  # delivered and not acked: read again from pending
             consumer.reader.retry_pending()
             await self._ctx.sleep(RETRY_STEP_S * failed)
 
+    async def _settle(self) -> None:
+        """The last batch's outputs written (before another consumer's, a source decision's, a command)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing.settle()
+
     async def _control(self, step: Entries, target: int) -> None:
         """The control loop handles the command in its turn (``turn``); wait for it."""
+        await self._settle()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._ctx.settings.runner.follow_wait_s
         self._poke()
@@ -205,6 +220,7 @@ class Follower:
             await self._until(self._changed, left)
 
     async def _source(self, step: Source) -> None:
+        await self._settle()
         decide = self._spec.source_decisions.get(step.name)
         if decide is None:
             raise FollowMismatch(f"{self._ctx.name}: decision {step.seq} of the schedule is {step.name!r}, "
