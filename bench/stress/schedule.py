@@ -32,6 +32,8 @@ class Schedules:
     fields: dict[str, list[dict[bytes, bytes]]] = field(default_factory=dict)
     #: Why the stages cannot follow ("" when they do).
     not_followed: str = ""
+    #: How many intents the followed decisions wrote (what follows the schedule races as live).
+    intents: int = 0
 
     @property
     def followed(self) -> bool:
@@ -72,12 +74,20 @@ def recorded_schedules(root: Path, timeline: list[Item], stages: tuple[str, ...]
             return Schedules(not_followed=f"no decision traces of {stage} in {root} (trace.{stage}: an "
                                           "imported recording, or recorded with runner.trace off)")  # fmt: skip
         out.fields[stage] = rows
+    out.intents = sum(1 for rows in out.fields.values() for f in rows for o in _outputs(f) if o.startswith("intent."))
     return out
+
+
+def _outputs(fields: dict[bytes, bytes]) -> tuple[str, ...]:
+    body = decode(fields).body
+    return body.outputs if isinstance(body, DecisionTrace) else ()
 
 
 def versus_recording(intents: list[tuple[str, str]], recorded: list[tuple[str, str]]) -> tuple[bool, str]:
     """The run's intents against those the recording's decisions wrote in the played part (each with
-    its trace, so all made while the stages followed): the run's first ones must be those, in order."""
+    its trace, so all made while the stages followed): the run's first ones, in order. Shown, not
+    asserted: between decisions the recorded stage read the wall's time (``runner.clock = "system"``),
+    which an id hashes with every input, and a run on the event clock reads the entries' times."""
     difference = first_difference(recorded, intents[: len(recorded)])
     if not difference:
         return True, f"all {len(recorded)} intents of the recorded decisions identical to the recording's"

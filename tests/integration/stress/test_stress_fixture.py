@@ -42,8 +42,8 @@ def test_the_fixture_stressed_at_5x_loses_nothing_stays_bounded_and_writes_the_1
     assert "stress: following the recorded order: alpha " in out, out
     identical = [line.strip() for line in out.splitlines() if "intents identical to the 1x run's" in line]
     assert len(identical) == 1 and identical[0].startswith("all "), out
-    as_recorded = [line for line in out.splitlines() if "intents of the recorded decisions identical" in line]
-    assert len(as_recorded) == 2, out
+    # Against the recording itself: shown (its stages read the wall's time between decisions).
+    assert out.count("intents of the recorded decisions identical") + out.count("against the recording's") == 2, out
     assert "saturates at" in out or "no speed saturated" in out, out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.stress.load import load_timeline
+from bench.stress.outputs import recorded_outputs
 from bench.stress.schedule import recorded_schedules, versus_recording
 from common.runner.schedule import Entries, FollowMismatch, Source, steps_of
 from common.schemas.trace import DecisionTrace
@@ -50,6 +51,8 @@ def test_the_fixture_is_followed_up_to_the_played_part_and_an_imported_one_is_no
     assert plan.followed and set(plan.fields) == {"alpha", "quoter"}
     whole = recorded_schedules(FIXTURE, load_timeline(FIXTURE, follow=True))
     assert 0 < len(plan.fields["alpha"]) < len(whole.fields["alpha"])  # cut where the played part ends
+    # The intents the followed decisions wrote (by their traces): those the recording holds up to there.
+    assert plan.intents == len(recorded_outputs(FIXTURE, to_ms=timeline[-1].recorded_ms + 1).intents) > 0
     # The same recording without its traces (as `updown record import` makes them).
     bare = tmp_path / "bare"
     shutil.copytree(FIXTURE, bare, ignore=shutil.ignore_patterns("trace.*"))
