@@ -31,8 +31,9 @@ USAGE = """updown COMMAND [ARGS]
   soak [--minutes M] [--faults chaos] [--kill-every S] [--kill-redis]   kill workers and Redis, check it all
   replay DIR [--from T] [--to T] [--series S] [--speed N|max] [--stages alpha,quoter]
                                a recording through the real alpha and quoter: identical outputs?
-  stress DIR [--speed 1,5,50]  a recording through the real workers at N times its pace: rates,
-                               per-stage latency, lag, memory; exits 1 when an invariant breaks
+  stress DIR [--speed 1,5,50] [--no-follow]   a recording through the real workers at N times its pace
+                               (alpha and the quoter in the recorded order: the 1x run's intents at N x):
+                               rates, per-stage latency, lag, memory; exits 1 when an invariant breaks
   report [--scorecard [DIR]]   the per-window table, the account and the latency of the run; the scorecard
   calibrate [--date D] [--fit] [--book]   fair-value calibration against real outcomes; --fit the tails
                                walk-forward; --book the market mid's bar and the book blend

@@ -2,10 +2,14 @@
 times its pace, the feeds included (driven from the recorded raw frames by a local websocket
 server); at each speed the table of what it achieved, and the invariants asserted.
 
-Exit 0 when at every speed no entry was lost, the feeds' events are the 1x run's, memory stayed
-bounded, and ``updown replay`` of the run's own recording finds every signal and intent identical
-(each decision is what the code makes of the inputs it had); with ``--strict-1x`` the intents must
-also be the 1x run's. 1 with the reasons otherwise; 2 when the recording cannot be played.
+Alpha and the quoter follow the recording's own decision traces (``runner.follow``,
+``bench.stress.schedule``): they handle their inputs in the recorded order, so every speed makes
+the same decisions. Exit 0 when at every speed no entry was lost, the feeds' events are the 1x
+run's, memory stayed bounded, ``updown replay`` of the run's own recording finds every signal and
+intent identical (each decision is what the code makes of the inputs it had) and, when the stages
+followed the recording, the intents are the 1x run's, in order. 1 with the reasons otherwise; 2
+when the recording cannot be played. A recording without traces (imported) cannot be followed:
+the run says so and the intents are not compared (nor with ``--no-follow``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from pathlib import Path
 
 from bench.stress.load import NotPlayable, load_timeline, ref_transport
 from bench.stress.measure import Figures, invariants, table, verdict, versus_1x
+from bench.stress.outputs import recorded_outputs
 from bench.stress.run import measure_once
+from bench.stress.schedule import Schedules, recorded_schedules, versus_recording
 from bench.stress.timeline import counts
 from cli.main import parser
 
@@ -43,15 +49,18 @@ def main(argv: list[str]) -> int:
     p.add_argument("--find-limit", action="store_true",
                    help=f"past the last speed, multiply it by {LIMIT_STEP} until a speed saturates "
                         f"(at most {MAX_SPEED:g}x)")  # fmt: skip
-    p.add_argument("--strict-1x", action="store_true",
-                   help="also fail when a speed's intents are not the 1x run's, in order (an order race "
-                        "between a stage's input streams makes them differ; see README, Stress)")  # fmt: skip
+    p.add_argument("--no-follow", action="store_true",
+                   help="alpha and the quoter read their streams in concurrent loops, as live, not in "
+                        "the recorded order: their intents then differ with the pace (not compared)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("var/stress"),
                    help="per speed: the stages' logs and the run's own recording (<out>/<speed>x/)")  # fmt: skip
     args = p.parse_args(argv)
     try:
         wanted = speeds(args.speed)
-        timeline = load_timeline(args.dir, args.from_ms, args.to_ms, args.seconds)
+        timeline = load_timeline(args.dir, args.from_ms, args.to_ms, args.seconds, follow=not args.no_follow)
+        plan = Schedules(not_followed="--no-follow") if args.no_follow else recorded_schedules(args.dir, timeline)
+        if not plan.followed and not args.no_follow:  # the feeds' recorded statuses are then not played
+            timeline = load_timeline(args.dir, args.from_ms, args.to_ms, args.seconds)
     except (ValueError, NotPlayable) as exc:
         print(f"updown stress: {exc}")
         return 2
@@ -59,21 +68,34 @@ def main(argv: list[str]) -> int:
     print(f"stress: {args.dir}: {seen.span_ms / 1000:.1f} s recorded; frames {seen.frames}, entries written back "
           f"{seen.entries}; reference transport {ref_transport(timeline)}; speeds "
           + ", ".join(f"{s:g}x" for s in wanted))  # fmt: skip
+    print(f"stress: {plan.line()}")
+    # What the recording's own decisions wrote in the played part: a followed run writes them too.
+    recorded = recorded_outputs(args.dir, to_ms=timeline[-1].recorded_ms + 1).intents if plan.followed else []
     figs: list[Figures] = []
     failed = False
     queue = list(wanted)
     while queue:
         speed = queue.pop(0)
-        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.out))
+        fig = asyncio.run(measure_once(timeline, speed, ref_transport(timeline), args.out, schedules=plan))
         figs.append(fig)
-        problems = invariants(fig, figs[0], strict=args.strict_1x)
+        # Asserted on the intents of the recorded decisions; after the last one the stages race as live.
+        problems = invariants(fig, figs[0], strict=plan.followed, upto=plan.intents)
+        # Shown, not asserted: the recorded run read the wall's time between its decisions, this one
+        # the entries' event times (a decision's trigger reads the recorded decision's time).
+        _, against = versus_recording(fig.intents, recorded)
         failed = failed or bool(problems)
         held = "every invariant holds" if not problems else "FAILED: " + "; ".join(problems)
         print(f"{speed:g}x: {fig.items} items in {fig.elapsed_s:.1f} s, {fig.outputs.get('intent', 0)} intents; {held}",
               flush=True)  # fmt: skip
         print(f"  {fig.self_check}")
+        if plan.followed:
+            print(f"  {against}")
         if fig is not figs[0]:
             print(f"  {versus_1x(fig, figs[0])}")
+            if plan.followed and len(figs[0].intents) > plan.intents:
+                after = len(figs[0].intents) - plan.intents
+                print(f"  (the first {plan.intents}, of the recorded decisions, must be identical; the "
+                      f"{after} after the last one were made racing, as live)")  # fmt: skip
         if args.find_limit and not queue and not fig.saturated and speed * LIMIT_STEP <= MAX_SPEED:
             queue.append(speed * LIMIT_STEP)
     print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.stress.timeline import PLAYED_STREAMS, RAW_FEEDS, STAGES, Frame, Item, items
+from bench.stress.timeline import PLAYED_STREAMS, RAW_FEEDS, STAGES, Frame, Item, first_frame_ms, items
 from common.bus.codec import decode
 from common.schemas.feed import RawFrame
 from workers.recorder.reading import read_recording
@@ -27,11 +27,12 @@ def _with_text(root: Path, from_ms: int, to_ms: int | None) -> Iterator[tuple[Re
 
 
 def load_timeline(root: Path, from_ms: int = 0, to_ms: int | None = None, seconds: float | None = None,
-                  stages: tuple[str, ...] = STAGES) -> list[Item]:  # fmt: skip
-    """The recording's timeline from ``from_ms`` to ``to_ms``, or its first ``seconds`` from there."""
-    timeline = list(items(_with_text(root, from_ms, to_ms), stages))
+                  stages: tuple[str, ...] = STAGES, follow: bool = False) -> list[Item]:  # fmt: skip
+    """The recording's timeline from ``from_ms`` to ``to_ms``, or its first ``seconds`` from there
+    (``follow``: as the traced stages follow it, ``bench.stress.timeline.played``)."""
+    timeline = list(items(_with_text(root, from_ms, to_ms), stages, follow))
     if seconds is not None and timeline:
-        end = timeline[0].recorded_ms + seconds * 1000
+        end = first_frame_ms(timeline) + seconds * 1000
         timeline = [i for i in timeline if i.recorded_ms < end]
     feeds = {i.what.feed for i in timeline if isinstance(i.what, Frame)}
     # Played up to the last raw frame: after it the recorded run had stopped its feeds (what its

@@ -134,9 +134,10 @@ def unbounded(fig: Figures) -> list[str]:
     return out
 
 
-def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> list[str]:
+def invariants(fig: Figures, baseline: Figures | None, strict: bool = False, upto: int | None = None) -> list[str]:
     """What does not hold at this speed (empty: all hold). ``baseline``: the 1x run, if this is not it;
-    ``strict``: the intents must also be the 1x run's, in order (see ``bench.stress.selfcheck``)."""
+    ``strict`` (the stages followed the recording, ``bench.stress.schedule``): the intents must also be
+    the 1x run's, in order: the first ``upto`` of them (those of the followed decisions; None: all)."""
     problems = [*fig.problems, *unbounded(fig)]
     if baseline is None or baseline is fig:
         return problems
@@ -147,7 +148,7 @@ def invariants(fig: Figures, baseline: Figures | None, strict: bool = False) -> 
         elif fig.feeds.get(prefix) != baseline.feeds.get(prefix):
             problems.append(f"{prefix} events differ in content or order from the 1x run's")
     if strict:
-        difference = first_difference(baseline.intents, fig.intents)
+        difference = first_difference(baseline.intents[:upto], fig.intents[:upto])
         if difference:
             problems.append(f"intents differ from the 1x run: {difference}")
     return problems

@@ -40,12 +40,13 @@ class Outputs:
     digests: dict[str, str] = field(default_factory=dict)
 
 
-def recorded_outputs(root: Path) -> Outputs:
+def recorded_outputs(root: Path, to_ms: int | None = None) -> Outputs:
+    """What the recording in ``root`` holds of the stages' outputs (written before ``to_ms``)."""
     load_all()  # every message type known to the decoder
     out = Outputs()
     hashes = {"book": hashlib.blake2b(digest_size=8), "ref": hashlib.blake2b(digest_size=8)}
     by_stream: dict[str, list[bytes]] = {}
-    for record in read_recording(root, lambda s: s.split(".", 1)[0] in KINDS and not s.endswith(":dlq")):
+    for record in read_recording(root, lambda s: s.split(".", 1)[0] in KINDS and not s.endswith(":dlq"), to_ms=to_ms):
         kind, f = record.stream.split(".", 1)[0], record.fields
         out.stamps[kind].append(Stamp(int(f[b"event_ms"]), float(f[b"ingest_ms"]), float(f[b"emit_ms"])))
         if kind in hashes:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.stress.timeline import Entry, Frame, Item, due_s
+from bench.stress.timeline import Entry, Frame, Item, due_s, first_frame_ms
 from bench.stress.venue import Venue
 from common.bus import streams
 from common.runner import health
@@ -153,7 +153,7 @@ class Player:
         report = self.report
         if not timeline:
             return report
-        first = timeline[0].recorded_ms
+        first = first_frame_ms(timeline)
         start = time.perf_counter()
         report.started_s = start
         for item in timeline:

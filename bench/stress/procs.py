@@ -5,6 +5,7 @@ exists (the market-data groups start at ``$``: what comes before them is not the
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import process_cpu_s
+from common.bus import streams
 from common.config import load_settings
+from common.runner.schedule import schedule_stream
 from workers.registry import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +38,17 @@ RECORDER = "recorder"
 RECORDER_RESCAN_S = 0.5
 
 
+def instance(stage: str) -> str:
+    """A stage's instance name in a stress run (its consumer names, its control group)."""
+    return f"stress-{stage}"
+
+
 def stage_env(redis_url: str, data_dir: Path, book_url: str, ref_url: str, ref_transport: str,
-              record_dir: Path) -> dict[str, str]:  # fmt: skip
+              record_dir: Path, follow: bool = False) -> dict[str, str]:  # fmt: skip
     """The stages' environment: the user's own settings, pointed at this run's Redis and venue, with
-    the traced stages' clocks following the recorded event times (``runner.clock = "event"``)."""
+    the traced stages' clocks following the recorded event times (``runner.clock = "event"``) and,
+    ``follow``, their inputs handled in the recorded order (``runner.follow``; the feed statuses
+    counted are the recording's, ``bench.stress.timeline``); the run's recorder leaves the schedules."""
     env = dict(os.environ, REDIS_URL=redis_url, UPDOWN_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT),
                UPDOWN_SECRETS_DIR=str(data_dir / "secrets"), UPDOWN_RUNNER__METRICS_PORT="0",
                UPDOWN_VENUE__WS_MARKET_URL=book_url, UPDOWN_FEED_REF__TRANSPORT=ref_transport,
@@ -46,6 +56,9 @@ def stage_env(redis_url: str, data_dir: Path, book_url: str, ref_url: str, ref_t
                UPDOWN_RECORDER__DIR=str(record_dir), UPDOWN_RECORDER__RETENTION_DAYS="0",
                UPDOWN_RECORDER__RESCAN_INTERVAL_S=str(RECORDER_RESCAN_S), **FAKE_CREDENTIALS)  # fmt: skip
     env["UPDOWN_VENUE__POLYBOLT_URL" if ref_transport == "polybolt" else "UPDOWN_VENUE__RTDS_URL"] = ref_url
+    env["UPDOWN_RUNNER__FOLLOW"] = "true" if follow else "false"
+    env["UPDOWN_RUNNER__FOLLOW_PLAYED_ONLY"] = json.dumps([streams.FEEDS] if follow else [])
+    env["UPDOWN_RECORDER__EXCLUDE_PREFIXES"] = json.dumps([schedule_stream("")])
     env.setdefault("UPDOWN_MODE", "sim")
     env.setdefault("UPDOWN_LOG__LEVEL", "WARNING")
     return env
@@ -84,7 +97,7 @@ def start(stages: tuple[str, ...], env: dict[str, str], log_dir: Path) -> list[S
     for name in stages:
         log = log_dir / f"{name}.log"
         with open(log, "ab") as f:
-            own = {**env, "UPDOWN_INSTANCE": f"stress-{name}"}
+            own = {**env, "UPDOWN_INSTANCE": instance(name)}
             proc = subprocess.Popen([sys.executable, "-m", "cli.main", "worker", name], cwd=ROOT, stdout=f,
                                     stderr=subprocess.STDOUT, env=own)  # fmt: skip
         out.append(Stage(name, proc, log))

@@ -17,6 +17,7 @@ from bench.stress.measure import Figures, stage_latencies
 from bench.stress.outputs import recorded_outputs
 from bench.stress.player import Player, PlayReport
 from bench.stress.redis_look import LagWatch, drained
+from bench.stress.schedule import Schedules
 from bench.stress.selfcheck import replay_own_recording
 from bench.stress.timeline import RAW_FEEDS, STAGES, Item, counts
 from bench.stress.venue import Venue
@@ -24,6 +25,7 @@ from common.bus import streams
 from common.config import load_settings
 from common.ops.memory import RedisMemory, redis_memory
 from common.redis_server import EmbeddedRedis
+from common.runner.schedule import schedule_stream
 
 MIB = 1024 * 1024
 
@@ -46,8 +48,10 @@ class _Seen:
 
 
 async def measure_once(timeline: list[Item], speed: float, ref_transport: str, out_dir: Path,
-                       stages: tuple[str, ...] = STAGES) -> Figures:  # fmt: skip
-    """The run at ``speed``; its stages' logs and its own recording go to ``out_dir/<speed>x``."""
+                       stages: tuple[str, ...] = STAGES, schedules: Schedules | None = None) -> Figures:  # fmt: skip
+    """The run at ``speed``; its stages' logs and its own recording go to ``out_dir/<speed>x``;
+    ``schedules``: the recorded orders the traced stages follow (none: their concurrent loops race)."""
+    schedules = schedules or Schedules(not_followed="not asked")
     run_dir = out_dir / f"{speed:g}x"
     shutil.rmtree(run_dir, ignore_errors=True)
     sent = counts(timeline)
@@ -55,7 +59,7 @@ async def measure_once(timeline: list[Item], speed: float, ref_transport: str, o
     with tempfile.TemporaryDirectory(prefix="updown-stress-") as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis", maxmemory_mb=load_settings().redis.maxmemory_mb).start()
         try:
-            await _run(server.url, Path(tmp), run_dir, timeline, speed, ref_transport, stages, seen)
+            await _run(server.url, Path(tmp), run_dir, timeline, speed, ref_transport, stages, schedules, seen)
         finally:
             server.stop()
     recorded = recorded_outputs(run_dir / "record")  # the recorder flushed all as it stopped
@@ -77,17 +81,24 @@ async def measure_once(timeline: list[Item], speed: float, ref_transport: str, o
 
 
 async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed: float, ref_transport: str,
-               stages: tuple[str, ...], seen: _Seen) -> None:  # fmt: skip
+               stages: tuple[str, ...], schedules: Schedules, seen: _Seen) -> None:  # fmt: skip
     redis = aioredis.Redis.from_url(url)
     venue = Venue()
     async with venue.serving():
-        env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport, run_dir / "record")
+        env = procs.stage_env(url, data, venue.url("book"), venue.url("ref"), ref_transport, run_dir / "record",
+                              follow=schedules.followed)  # fmt: skip
         running: list[procs.Stage] = []
 
         def alive() -> bool:
             return all(s.proc.poll() is None for s in running)
 
-        player = Player(redis, venue, ignored_groups={procs.RECORDER}, alive=alive)
+        # A stage that follows its schedule takes a written-back entry in its recorded turn, maybe
+        # after entries recorded later: the player does not wait for it (it would wait for itself).
+        followed = {g for s in schedules.fields for g in (s, streams.ctl_group(procs.instance(s)))}
+        for stage, rows in schedules.fields.items():
+            for fields in rows:
+                await redis.xadd(schedule_stream(stage), fields)
+        player = Player(redis, venue, ignored_groups={procs.RECORDER, *followed}, alive=alive)
         seen.report = player.report
         await player.prepare()  # the stand-in ledger is up before the quoter first looks for it
         stop, lag = asyncio.Event(), LagWatch()

@@ -3,10 +3,11 @@ their decision traces included, and ``updown replay`` hands the same entries, in
 stage handled them and at the times it read, to the same code. Every signal and intent it makes
 must be the one the run wrote: under load no decision was made on anything but its inputs.
 
-(The run's intents are also compared with the 1x run's. Those can differ where a stage's input
-streams were handled in another order at another pace: two concurrent consumer loops of one process
-race. The traces say which entries each decision had seen; this check shows that a difference is
-that race and not a decision gone wrong.)
+(The run's intents are also compared with the 1x run's. When the stages follow the recording's order
+(``bench.stress.schedule``) they must be identical. When they do not (``--no-follow``, a recording
+without traces), they can differ where a stage's input streams were handled in another order at
+another pace: two concurrent consumer loops of one process race. The traces say which entries each
+decision had seen; this check shows that a difference is that race and not a decision gone wrong.)
 """
 
 from __future__ import annotations

@@ -8,9 +8,13 @@ the rest of the bot writes, and when each is due at N times the recorded pace. P
   their own writers (discovery, feed-user, the ledger, rewards, control) wrote them.
 - What the stages under test write (books, ticks, signals, intents, their feed statuses) is not
   played: it is what the run produces, and the recorded intents are what it is compared with.
+  Following the recorded order (``bench.stress.schedule``), the feeds' recorded statuses are played
+  too, marked: the traced stages count those in their schedule, not the run's own (each feed stamps
+  its statuses with its wall clock, so they come at another point at another pace).
 
-Every item is due at ``(recorded_ms - first_ms) / speed`` seconds after the start; the recorded
-time is the entry id's (when Redis took it: for a raw frame, within a millisecond of its arrival).
+Every item is due at ``(recorded_ms - first_ms) / speed`` seconds after the start, ``first_ms``
+the first frame's (what was written before it is played at once); the recorded time is the entry
+id's (when Redis took it: for a raw frame, within a millisecond of its arrival).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from common.bus import streams
+from common.runner.follow import PLAYED_FIELD
 from workers.recorder.records import Record
 
 #: The stages a stress run starts as processes of their own: the feeds, alpha and the quoter.
@@ -55,10 +60,13 @@ class Item:
     what: Frame | Entry
 
 
-def played(record: Record, stages: tuple[str, ...] = STAGES) -> Entry | None:
-    """The entry to write back, or None when a stage under test writes it (or no stage reads it)."""
+def played(record: Record, stages: tuple[str, ...] = STAGES, follow: bool = False) -> Entry | None:
+    """The entry to write back, or None when a stage under test writes it (or no stage reads it);
+    ``follow``: every recorded feed status, marked as the recording's."""
     if record.stream not in PLAYED_STREAMS:
         return None
+    if follow and record.stream == streams.FEEDS:
+        return Entry(record.stream, {**record.fields, PLAYED_FIELD: b"1"})
     src = record.fields.get(b"src", b"").decode(errors="replace")
     return None if src in stages else Entry(record.stream, record.fields)
 
@@ -88,16 +96,23 @@ def frame_of(record: Record, text: str) -> Frame:
     return Frame(feed, text, book_tokens(text) if feed == "book" else ())
 
 
-def items(records: Iterable[tuple[Record, str | None]], stages: tuple[str, ...] = STAGES) -> Iterator[Item]:
+def items(records: Iterable[tuple[Record, str | None]], stages: tuple[str, ...] = STAGES,
+          follow: bool = False) -> Iterator[Item]:  # fmt: skip
     """What to play, in recorded order: each record with its raw frame's text (None for other streams)."""
     for record, text in records:
         if record.stream in RAW_FEEDS:
             if text is not None:
                 yield Item(record.ms, frame_of(record, text))
             continue
-        entry = played(record, stages)
+        entry = played(record, stages, follow)
         if entry is not None:
             yield Item(record.ms, entry)
+
+
+def first_frame_ms(timeline: list[Item]) -> int:
+    """When the played part starts: its first venue frame (what was written before it is played at
+    once, not while the feeds, connected, wait for data they would give up on)."""
+    return next((i.recorded_ms for i in timeline if isinstance(i.what, Frame)), timeline[0].recorded_ms)
 
 
 def due_s(recorded_ms: int, first_ms: int, speed: float) -> float:
@@ -126,5 +141,5 @@ def counts(timeline: list[Item]) -> Counts:
             frames[item.what.feed] = frames.get(item.what.feed, 0) + 1
         else:
             entries[item.what.stream] = entries.get(item.what.stream, 0) + 1
-    span = timeline[-1].recorded_ms - timeline[0].recorded_ms if timeline else 0
+    span = timeline[-1].recorded_ms - first_frame_ms(timeline) if timeline else 0
     return Counts(frames, entries, span)

@@ -121,6 +121,28 @@ class RunnerSettings(_Section):
     #: stage on several machines must have distinct names (their consumer names and leases). Empty:
     #: the process name alone (one machine).
     host_tag: str = Field("", pattern=r"^[a-z0-9]*$")
+    #: A traced stage handles its inputs in the order of a recording's decision traces, read from
+    #: ``replay.schedule.<worker>`` (``common.runner.follow``; ``updown stress`` writes it): one
+    #: merged loop instead of one per stream, source decisions where the schedule has them. Only
+    #: with ``clock = "event"`` and one instance per stage. Off in live.
+    follow: bool = False
+    #: Following: how long the loop waits for the entry the schedule names next before it stops
+    #: the worker with an error (the run is not the recording's).
+    follow_wait_s: float = Field(30.0, gt=0)
+    #: Following: streams on which the schedule counts only the entries written back from the
+    #: recording (marked ``played``); the others (a stress run's own feed statuses, stamped by the
+    #: feeds' wall clock) are handled as they are met, outside the schedule.
+    follow_played_only: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _follow_needs_the_event_clock(self) -> RunnerSettings:
+        if self.follow and self.clock != "event":
+            raise ValueError('runner.follow needs runner.clock = "event" (a schedule of recorded decisions '
+                             "is followed on recorded time, never on the wall's)")  # fmt: skip
+        scaled = [w for w, n in self.instances.items() if n > 1]
+        if self.follow and scaled:
+            raise ValueError(f"runner.follow needs one instance per stage; runner.instances scales {scaled}")
+        return self
 
     @field_validator("instances")
     @classmethod

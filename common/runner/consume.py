@@ -62,11 +62,7 @@ class Consumer:
 
     async def run(self) -> None:
         ctx, reader = self._ctx, self._reader
-        await reader.ensure_group()
-        await self._trace_start()
-        # After a start or a reconnect, what was delivered to us and not acked comes first.
-        reader.reread_pending()
-        self._in_flight = None
+        await self.begin()
         try:
             while not ctx.stopping.is_set() and self._owns():
                 if not ctx.active:
@@ -90,6 +86,14 @@ class Consumer:
         finally:
             await self._settle()
             await reader.aclose()
+
+    async def begin(self) -> None:
+        """The group made, where this run began traced; what was delivered to us and not acked
+        (after a start or a reconnect) is read first."""
+        await self._reader.ensure_group()
+        await self._trace_start()
+        self._reader.reread_pending()
+        self._in_flight = None
 
     @property
     def reader(self) -> GroupReader:

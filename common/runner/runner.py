@@ -30,6 +30,7 @@ from common.latency import BUS_HOP, Spans, hop_span
 from common.retry import Backoff
 from common.runner import control, health, scale
 from common.runner.consume import Consumer
+from common.runner.follow import Follower
 from common.runner.spec import Context, Input, WorkerSpec, WorkerState, instance_name
 from common.runner.tracing import Tracer
 from common.schemas.control import ControlCommand
@@ -73,9 +74,11 @@ async def run_worker(
     gc.freeze()
     inputs = [(inp, stream) for inp in spec.inputs for stream in inp.resolve(settings)]
     hops = Spans(spec.name, {hop_span(spec.name, stream): BUS_HOP for _, stream in inputs})
+    # runner.follow (a stress run): one loop in a recording's order first, the usual loops after it.
+    follower = Follower(ctx, spec) if settings.runner.follow and tracer is not None else None
     tasks = [
         asyncio.create_task(_guarded(ctx, "health", lambda: _health_loop(ctx, started_ms)), name="health"),
-        asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec)), name="control"),
+        asyncio.create_task(_guarded(ctx, "control", lambda: _control_loop(ctx, spec, follower)), name="control"),
         asyncio.create_task(_guarded(ctx, "gauges", lambda: _gauge_loop(ctx, spec, hops)), name="gauges"),
     ]
     if leases is not None:
@@ -87,11 +90,15 @@ async def run_worker(
                              cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
         assert spec.handle is not None
         loop_name = f"consume:{stream}"
-        tasks.append(asyncio.create_task(_guarded(ctx, loop_name, _consume(ctx, inp, reader, spec, hops)),
+        tasks.append(asyncio.create_task(_guarded(ctx, loop_name, _consume(ctx, inp, reader, spec, hops, follower)),
                                          name=loop_name))  # fmt: skip
     if spec.source is not None:
         source = spec.source
-        tasks.append(asyncio.create_task(_guarded(ctx, "source", lambda: source(ctx)), name="source"))
+        body: Callable[[], Awaitable[None]] = lambda: source(ctx)  # noqa: E731
+        tasks.append(asyncio.create_task(_guarded(ctx, "source", follower.after(body) if follower else body),
+                                         name="source"))  # fmt: skip
+    if follower is not None:
+        tasks.append(asyncio.create_task(_guarded(ctx, "follow", follower.run), name="follow"))
     crashed = await _until_stop_or_crash(ctx, tasks)
     ctx.state = WorkerState.STOPPING
     _, late = await asyncio.wait(tasks, timeout=settings.runner.stop_timeout_s)
@@ -118,13 +125,15 @@ async def run_worker(
 
 
 def _consume(
-    ctx: Context, inp: Input, reader: GroupReader, spec: WorkerSpec, hops: Spans
+    ctx: Context, inp: Input, reader: GroupReader, spec: WorkerSpec, hops: Spans, follower: Follower | None
 ) -> Callable[[], Awaitable[None]]:
-    """The input's loop: a consumer, run only while the series is ours when the stage is scaled."""
+    """The input's loop: a consumer, run only while the series is ours when the stage is scaled
+    (following a schedule: once it is done; one instance then, ``RunnerSettings`` sees to it)."""
     assert spec.handle is not None
     leases = ctx.leases
     if leases is None or not inp.per_series:
-        return Consumer(ctx, reader, spec.handle, hops).run
+        consumer = Consumer(ctx, reader, spec.handle, hops)
+        return consumer.run if follower is None else follower.follows(consumer)
     series = scale.series_of_stream(reader.stream)
     consumer = Consumer(ctx, reader, spec.handle, hops, owns=lambda: leases.holds(series))
     return lambda: scale.consume_owned(ctx, leases, consumer, series)
@@ -200,19 +209,19 @@ async def _health_loop(ctx: Context, started_ms: int) -> None:
             return
 
 
-async def _control_loop(ctx: Context, spec: WorkerSpec) -> None:
+async def _control_loop(ctx: Context, spec: WorkerSpec, follower: Follower | None = None) -> None:
     reader = GroupReader(ctx.redis, stream=streams.CTL, group=streams.ctl_group(ctx.instance),
                          consumer=ctx.instance, cfg=ctx.settings.bus, block_ms=ctx.settings.redis.block_ms,
                          start_id="$")  # fmt: skip
     await reader.ensure_group()
     ctx.state = await control.persisted_state(ctx.redis, ctx.name)
     try:
-        await _control_entries(ctx, spec, reader)
+        await _control_entries(ctx, spec, reader, follower)
     finally:
         await reader.aclose()
 
 
-async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) -> None:
+async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader, follower: Follower | None) -> None:
     while not ctx.stopping.is_set():
         for d in await reader.read():
             try:
@@ -221,7 +230,11 @@ async def _control_entries(ctx: Context, spec: WorkerSpec, reader: GroupReader) 
                 ctx.log.error("bad_control_entry", id=d.id, error=str(exc))
                 await ctx.redis.xack(streams.CTL, reader.group, d.id)
                 continue
+            if follower is not None:
+                await follower.turn(streams.CTL)  # a command in its turn of the followed schedule
             await handle_control(ctx, spec, env)
+            if follower is not None:
+                follower.took()
             await ctx.redis.xack(streams.CTL, reader.group, d.id)
 
 

@@ -54,12 +54,21 @@ class Tracer:
         self.started: set[str] = set()
         #: The last decision traced (a replay compares it with the recorded one).
         self.last: DecisionTrace | None = None
+        #: Per input stream, how many entries were handled (``common.runner.follow`` counts on it).
+        self.counts: dict[str, int] = {}
+        #: The time the next entry handled reads instead of its own (a followed decision's recorded time).
+        self.pin_next: int | None = None
 
     def pin_for(self, env: Envelope) -> int | None:
         """The time a handler of ``env`` reads: the wall's now, or (``EventClock``) the entry's own event
         time, so that a decision's time does not hang on which of the stage's input streams its
         concurrent loops took first (the clock itself, which the source loops read, never goes back)."""
         base = self.clock.base
+        if self.pin_next is not None:
+            pinned, self.pin_next = self.pin_next, None
+            if isinstance(base, EventClock):
+                base.follow(pinned)
+            return pinned
         if isinstance(base, EventClock):
             if env.type == FEED_STATUS:  # stamped by a feed's own wall clock, not a recorded event's time
                 return base.now_ms()
@@ -69,6 +78,7 @@ class Tracer:
 
     def handled_entry(self, stream: str, entry_id: str) -> None:
         self.handled[stream] = entry_id
+        self.counts[stream] = self.counts.get(stream, 0) + 1
         if self._runs and self._runs[-1][0] == stream:
             self._runs[-1][1] += 1
         else:

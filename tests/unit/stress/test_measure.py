@@ -50,6 +50,8 @@ def test_intents_that_differ_from_the_1x_run_are_shown_and_break_the_strict_inva
     assert "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in shown
     problems = invariants(raced, one, strict=True)
     assert len(problems) == 1 and "1 of 2 identical; the first that differs, #1: x: 2 -> 3" in problems[0]
+    # Following: only the intents of the recorded decisions must be the 1x run's (after them, a race).
+    assert invariants(raced, one, strict=True, upto=1) == []
     longer = first_difference([("a", "x")], [("a", "x"), ("b", "y")])
     assert longer == "2 intents where the 1x run wrote 1 (1 identical)"
     one.intents[1] = ("b", '{"intent_id": "b", "x": 2, "y": 0}')

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bench.stress.timeline import Entry, Frame, book_tokens, counts, due_s, items
+from bench.stress.timeline import Entry, Frame, book_tokens, counts, due_s, first_frame_ms, items
+from common.runner.follow import PLAYED_FIELD
 from workers.recorder.records import Record
 
 
@@ -41,7 +42,18 @@ def test_raw_frames_go_to_their_socket_and_the_stages_own_outputs_are_not_played
     assert isinstance(played[0].what, Entry) and played[0].what.fields[b"src"] == b"discovery"
     seen = counts(played)
     assert seen.frames == {"book": 1, "ref": 1} and seen.entries == {"markets": 1, "feeds": 1, "positions": 1}
-    assert seen.span_ms == 7 and seen.total == 5
+    assert seen.span_ms == 6 and seen.total == 5  # from the first frame: what comes before it is played at once
+    assert first_frame_ms(played) == 1001
+
+
+def test_following_the_recording_every_recorded_feed_status_is_played_marked_as_the_recordings() -> None:
+    recorded = [(record("feeds", "1004-0", "feed-book"), None), (record("feeds", "1005-0", "feed-user"), None),
+                (record("positions", "1007-0", "ledger"), None)]  # fmt: skip
+    played = list(items(recorded, follow=True))
+    assert [(i.recorded_ms, i.what.fields[b"src"]) for i in played if isinstance(i.what, Entry)] == [
+        (1004, b"feed-book"), (1005, b"feed-user"), (1007, b"ledger")]  # fmt: skip
+    marks = [i.what.fields.get(PLAYED_FIELD) for i in played if isinstance(i.what, Entry)]
+    assert marks == [b"1", b"1", None]  # only where the run's own entries would be counted too: feeds
 
 
 def test_an_item_is_due_at_its_recorded_offset_divided_by_the_speed() -> None:
