@@ -47,6 +47,11 @@ class QuoterConfig:
     max_total_exposure_micro: int = 1_000_000_000
     #: A daily loss this large halts the quoter.
     daily_loss_limit_micro: int = 200_000_000
+    #: Most a window may lose if every unpaired share it holds loses at resolution (whole pUSD; 0:
+    #: no limit). Each outcome's bids beyond pairing the other are cut to what fits. $50 for a small
+    #: account: a quarter of the daily limit (four bad windows in a row halt the day), and what 100
+    #: unpaired shares (``max_unpaired_micro``) bought at 0.50 stand to lose.
+    window_loss_limit_usd: int = 50
     #: Extra fall-back of the outcome a fast lead move hurts (Down bids when the lead jumps up).
     fast_move_fallback_micro: int = 20_000
     #: Endgame behaviour.

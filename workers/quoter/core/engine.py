@@ -187,6 +187,8 @@ class QuoterCore:
             (*names[outcome], price, size, level)
             for outcome, level, price, size in budget.allocate(rungs, reward_sizes)
         ]
+        if not desired and budget.loss_limited:
+            return desired, "window_loss_limit"
         return desired, plan.reason or ("quoting" if desired else "no_room")
 
     def _follow_rewards(
