@@ -25,6 +25,7 @@ from common.config.overlay import overlay
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.intent import ChurnTolerance
 from common.schemas.signal import Signal
+from common.strategy.quoter import HalfSpreadSource
 from common.ticks import TickGrid
 from workers.quoter.core import Books, MarketMeta, Outcome, Positions, QuoterConfig, QuoterCore, QuoterInputs
 from workers.quoter.core.churn import churn_tolerance
@@ -37,8 +38,9 @@ STRATEGIES = ("quoter", "quoter-v1", "bands", "touch")
 #: The strategies priced from the alpha core's signal.
 QUOTERS = frozenset({"quoter", "quoter-v1"})
 #: The quoter's parameters when issue 19 was filed (before commit 2f2c772 and the window loss limit):
-#: deeper levels larger (1x, 1x, 1.5x, 1.5x, 2x), no per-window loss limit; the rest its defaults
-#: then, which are today's (``git log -p common/strategy/quoter.py``). Fixed here, not read from the
+#: deeper levels larger (1x, 1x, 1.5x, 1.5x, 2x), no per-window loss limit, the half-spread from the
+#: alpha's target total; the rest its defaults then, which are today's (``git log -p
+#: common/strategy/quoter.py``). Fixed here, not read from the
 #: configuration or ``--set``: a baseline that moved with the settings would measure nothing.
 QUOTER_V1 = replace(
     QuoterConfig(),
@@ -49,6 +51,7 @@ QUOTER_V1 = replace(
     skew_by_uncertainty=False,
     missing_side_raise_ppm=0,
     window_loss_limit_usd=0,
+    half_spread_source=HalfSpreadSource.TARGET,
 )
 #: Not a strategy: the recorded bot's own fills (a live recording's), scored by the same scorecard.
 RECORDED = "recorded"

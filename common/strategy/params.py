@@ -98,8 +98,12 @@ def quoter_consistency(c: QuoterConfig) -> list[str]:
         problems.append("risk.drop_level0_unpaired_micro must not exceed risk.max_unpaired_micro")
     if c.daily_loss_limit_micro <= 0:
         problems.append("risk.daily_loss_limit_micro must be positive (a zero limit halts at once)")
-    if c.window_loss_limit_usd < 0:
-        problems.append("risk.window_loss_limit_usd must not be negative (0: no per-window limit)")
+    if c.measured_half_spread_micro and len(c.measured_half_spread_micro) != len(c.measured_time_left_s):
+        problems.append("strategy.quoter.measured_half_spread_micro needs one value per measured_time_left_s bucket")
+    if list(c.measured_time_left_s) != sorted(set(c.measured_time_left_s)):
+        problems.append("strategy.quoter.measured_time_left_s must rise")
+    if any(not 0 <= h < 500_000 for h in c.measured_half_spread_micro):
+        problems.append("strategy.quoter.measured_half_spread_micro: each from 0 to below 500000")
     if c.endgame_likely_ppm > 1_000_000 or c.endgame_size_ppm > 1_000_000:
         problems.append("strategy.quoter.endgame_likely_ppm and endgame_size_ppm are fractions: at most 1000000")
     if c.intent_ttl_ms <= 0:
