@@ -35,7 +35,7 @@ USAGE = """updown COMMAND [ARGS]
                                per-stage latency, lag, memory; exits 1 when an invariant breaks
   report [--scorecard [DIR]]   the per-window table, the account and the latency of the run; the scorecard
   calibrate [--date D]         fair-value calibration against real outcomes
-  backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
+  backtest DIR [--strategy quoter,quoter-v1,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
                [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]
                [--out DIR]                replay a recording through the strategies: the scorecard
   record import SRC... [--out DIR] [--from T] [--to T] [--series S]
