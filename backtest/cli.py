@@ -134,7 +134,7 @@ def _crosses(params: Params) -> bool:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="updown backtest", description=__doc__)
     ap.add_argument("dir", type=Path, help="a recording: var/record, or one day of it")
-    strategies_help = "quoter,bands,touch (default: all three); recorded: the recorded bot's own fills"
+    strategies_help = "quoter,quoter-v1,bands,touch (default: all four); recorded: the recorded bot's own fills"
     ap.add_argument("--strategy", default=",".join(STRATEGIES), help=strategies_help)
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                     help="quoter.*, alpha.*, baseline.* fields, rewards_pool_daily_usd, cross_fills")  # fmt: skip

@@ -18,7 +18,16 @@ from backtest.market import MarketSim
 from backtest.recording import Recording
 from backtest.rewards import sample_rewards
 from backtest.settle import RefHistory, asset_of, by_last_mid, settle
-from backtest.strategies import BandsStrategy, QuoterStrategy, RecordedStrategy, Strategy, TouchStrategy, View
+from backtest.strategies import (
+    QUOTER_V1,
+    QUOTERS,
+    BandsStrategy,
+    QuoterStrategy,
+    RecordedStrategy,
+    Strategy,
+    TouchStrategy,
+    View,
+)
 from backtest.types import DEFAULT_LATENCY_MS, FillRecord, Params, Run
 from backtest.venue import OrderEvent, VenueFill
 from common.money import MICRO_PER_UNIT as MICRO
@@ -47,11 +56,13 @@ def make_strategy(name: str, params: Params) -> Strategy:
         return RecordedStrategy()
     if name == "quoter":
         return QuoterStrategy(params.quoter)
+    if name == "quoter-v1":
+        return QuoterStrategy(QUOTER_V1, name)
     if name == "bands":
         return BandsStrategy(params.baseline)
     if name == "touch":
         return TouchStrategy(params.baseline)
-    raise ValueError(f"unknown strategy {name!r} (quoter, bands, touch, recorded)")
+    raise ValueError(f"unknown strategy {name!r} (quoter, quoter-v1, bands, touch, recorded)")
 
 
 class Replay:
@@ -223,7 +234,7 @@ class Replay:
     def _ref(self, tick: RefTick) -> None:
         """Every series of the tick's asset learns it (the live alpha reads every tick, between windows
         too); the windows in progress decide on it."""
-        if self.run.strategy != "quoter":
+        if self.run.strategy not in QUOTERS:
             return
         series = sorted(self.series_of_asset.get(tick.asset, ()))
         used = [s for s in series if apply_ref_tick(self.alpha.setdefault(s, AlphaCore(self.params.alpha)), tick)]
@@ -248,13 +259,15 @@ class Replay:
             return  # its orders are the recorded bot's
         t = self.now_ms
         signal = None
-        if self.run.strategy == "quoter":
+        if self.run.strategy in QUOTERS:
             alpha = self.alpha.setdefault(m.record.series or "", AlphaCore(self.params.alpha))
             signal = alpha.evaluate(t, window_from_record(m.record))
         other_cost = sum(x.book.cost["UP"] + x.book.cost["DOWN"] for x in self.open.values() if x is not m)
+        realized = m.book.cash_micro + m.book.cost["UP"] + m.book.cost["DOWN"]  # merges and sales, less fees
         positions = Positions(up_micro=m.book.shares["UP"], down_micro=m.book.shares["DOWN"],
                               up_cost_micro=m.book.cost["UP"], down_cost_micro=m.book.cost["DOWN"],
-                              other_windows_cost_micro=other_cost, daily_pnl_micro=self.settled_pnl_micro)  # fmt: skip
+                              other_windows_cost_micro=other_cost, daily_pnl_micro=self.settled_pnl_micro,
+                              window_realized_micro=realized)  # fmt: skip
         hints = tuple(h for (market, _), msg in sorted(self.hints.items()) if market == m.meta.condition_id
                       if (h := hint_from_message(msg, t)) is not None)  # fmt: skip
         decision = self.strategy.decide(View(t, m.meta, m.books(), positions, signal, hints))

@@ -14,7 +14,7 @@ from backtest.scorecard import HORIZONS_S, Card
 from backtest.types import Run
 from common.money import MICRO_PER_UNIT as MICRO
 
-COLOURS = {"quoter": "#1f77b4", "bands": "#ff7f0e", "touch": "#2ca02c"}
+COLOURS = {"quoter": "#1f77b4", "quoter-v1": "#9467bd", "bands": "#ff7f0e", "touch": "#2ca02c"}
 WIDTH, HEIGHT, PAD = 760, 280, 48
 #: Room right of the plot for the legend.
 LEGEND_W = 120

@@ -88,13 +88,13 @@ def write_csv(out: Path, runs: list[Run], cards: list[Card]) -> list[Path]:
                     "in_band_s",
                     "spread_micro", *(f"markout_{h}s_micro" for h in HORIZONS_S), "settle_markout_micro",
                     "fees_micro", "rebate_micro", "reward_micro", "inventory_pnl_micro", "pnl_micro",
-                    "largest_unpaired_micro", "capital_used_micro", "recycled_micro"]  # fmt: skip
+                    "largest_unpaired_micro", "capital_used_micro", "recycled_micro", "unpaired_end_micro"]  # fmt: skip
 
     def values(s: Score) -> list[int]:
         return [s.fills, s.shares_micro, s.placed_micro, s.maker_filled_micro, s.seconds, s.two_sided_s, s.in_band_s,
                 s.spread_micro, *(s.markout_micro(i) for i in range(len(HORIZONS_S))), s.settle_markout_micro,
                 s.fees_micro, s.rebate_micro, s.reward_micro, s.inventory_pnl_micro, s.pnl_micro,
-                s.largest_unpaired_micro, s.capital_used_micro, s.recycled_micro]  # fmt: skip
+                s.largest_unpaired_micro, s.capital_used_micro, s.recycled_micro, s.unpaired_end_micro]  # fmt: skip
 
     paths = {name: out / f"{name}.csv" for name in ("totals", "windows", "fills", "equity", "markout_buckets")}
     with paths["totals"].open("w", newline="") as f:

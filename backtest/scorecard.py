@@ -45,6 +45,8 @@ class Score:
     reward_micro: int = 0
     inventory_pnl_micro: int = 0
     largest_unpaired_micro: int = 0
+    #: Unpaired shares still held when the window ended (left to resolution); the largest in a total.
+    unpaired_end_micro: int = 0
     capital_used_micro: int = 0
     recycled_micro: int = 0
 
@@ -83,6 +85,7 @@ class Score:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.markout_num = [a + b for a, b in zip(self.markout_num, other.markout_num, strict=True)]
         self.largest_unpaired_micro = max(self.largest_unpaired_micro, other.largest_unpaired_micro)
+        self.unpaired_end_micro = max(self.unpaired_end_micro, other.unpaired_end_micro)
         self.capital_used_micro = max(self.capital_used_micro, other.capital_used_micro)
 
 
@@ -124,6 +127,7 @@ def window_score(m: MarketSim, fills: list[FillRecord]) -> Score:
     s = Score(windows=1, seconds=m.stats.seconds, two_sided_s=m.stats.two_sided_s, in_band_s=m.stats.in_band_s,
               placed_micro=m.stats.placed_micro, rebate_micro=m.rebate_micro, reward_micro=m.reward_micro,
               inventory_pnl_micro=m.inventory_pnl_micro, largest_unpaired_micro=m.book.largest_unpaired_micro,
+              unpaired_end_micro=m.book.unpaired_micro,
               capital_used_micro=m.capital_used_micro,
               recycled_micro=m.book.merged_sets_micro + m.book.redeemed_micro)  # fmt: skip
     for mk in markouts(m, fills):

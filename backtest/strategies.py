@@ -2,6 +2,8 @@
 
 - ``quoter``: ``workers.quoter.core.QuoterCore`` on the real alpha core's signal, exactly the code
   that trades live (the executor's one-shot takers included).
+- ``quoter-v1``: the same core and signal with the quoter's parameters as issue 19 found them
+  (``QUOTER_V1``): the baseline "current quoter" that v2 has to beat.
 - ``bands``: a fixed-width two-sided ladder around the book's mid, like the venue's reference maker
   (Polymarket/poly-market-maker's bands): ``half_width`` below the mid on each outcome, ``levels``
   levels ``step`` apart, never crossing the book.
@@ -14,7 +16,7 @@ and use the quoter's churn tolerance, so the executor-like reconciliation treats
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from backtest.frame import OutcomeName
@@ -23,6 +25,7 @@ from common.config.overlay import overlay
 from common.money import MICRO_PER_UNIT as MICRO
 from common.schemas.intent import ChurnTolerance
 from common.schemas.signal import Signal
+from common.strategy.quoter import HalfSpreadSource
 from common.ticks import TickGrid
 from workers.quoter.core import Books, MarketMeta, Outcome, Positions, QuoterConfig, QuoterCore, QuoterInputs
 from workers.quoter.core.churn import churn_tolerance
@@ -31,7 +34,25 @@ from workers.quoter.core.types import RewardHint
 
 P = TypeVar("P")
 
-STRATEGIES = ("quoter", "bands", "touch")
+STRATEGIES = ("quoter", "quoter-v1", "bands", "touch")
+#: The strategies priced from the alpha core's signal.
+QUOTERS = frozenset({"quoter", "quoter-v1"})
+#: The quoter's parameters when issue 19 was filed (before commit 2f2c772 and the window loss limit):
+#: deeper levels larger (1x, 1x, 1.5x, 1.5x, 2x), no per-window loss limit, the half-spread from the
+#: alpha's target total; the rest its defaults then, which are today's (``git log -p
+#: common/strategy/quoter.py``). Fixed here, not read from the
+#: configuration or ``--set``: a baseline that moved with the settings would measure nothing.
+QUOTER_V1 = replace(
+    QuoterConfig(),
+    levels=5,
+    level_step_micro=10_000,
+    base_size_micro=10_000_000,
+    level_size_ppm=(1_000_000, 1_000_000, 1_500_000, 1_500_000, 2_000_000),
+    skew_by_uncertainty=False,
+    missing_side_raise_ppm=0,
+    window_loss_limit_usd=0,
+    half_spread_source=HalfSpreadSource.TARGET,
+)
 #: Not a strategy: the recorded bot's own fills (a live recording's), scored by the same scorecard.
 RECORDED = "recorded"
 
@@ -104,8 +125,9 @@ def _outcome(name: OutcomeName) -> Outcome:
 class QuoterStrategy:
     name = "quoter"
 
-    def __init__(self, config: QuoterConfig) -> None:
+    def __init__(self, config: QuoterConfig, name: str = "quoter") -> None:
         self.core = QuoterCore(config)
+        self.name = name
 
     def decide(self, view: View) -> Decision:
         churn = churn_tolerance(self.core.config)

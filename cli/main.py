@@ -37,7 +37,7 @@ USAGE = """updown COMMAND [ARGS]
   report [--scorecard [DIR]]   the per-window table, the account and the latency of the run; the scorecard
   calibrate [--date D] [--fit] [--book]   fair-value calibration against real outcomes; --fit the tails
                                walk-forward; --book the market mid's bar and the book blend
-  backtest DIR [--strategy quoter,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
+  backtest DIR [--strategy quoter,quoter-v1,bands,touch,recorded] [--set K=V ...] [--latency-ms L]
                [--queue book|top] [--from T] [--to T] [--compare] [--sweep K=A,B ...] [--test DIR2]
                [--out DIR]                replay a recording through the strategies: the scorecard
   record import SRC... [--out DIR] [--from T] [--to T] [--series S]

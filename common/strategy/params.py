@@ -18,7 +18,7 @@ from common.strategy.quoter import QuoterConfig
 #: The risk limits: set in ``[risk]``, not in ``[strategy.quoter]``.
 RISK_KEYS = frozenset({
     "max_unpaired_micro", "drop_level0_unpaired_micro", "max_window_position_micro",
-    "max_total_exposure_micro", "daily_loss_limit_micro",
+    "max_total_exposure_micro", "daily_loss_limit_micro", "window_loss_limit_usd",
 })  # fmt: skip
 QUOTER_KEYS = frozenset(QuoterConfig.__dataclass_fields__) - RISK_KEYS
 
@@ -98,6 +98,12 @@ def quoter_consistency(c: QuoterConfig) -> list[str]:
         problems.append("risk.drop_level0_unpaired_micro must not exceed risk.max_unpaired_micro")
     if c.daily_loss_limit_micro <= 0:
         problems.append("risk.daily_loss_limit_micro must be positive (a zero limit halts at once)")
+    if c.measured_half_spread_micro and len(c.measured_half_spread_micro) != len(c.measured_time_left_s):
+        problems.append("strategy.quoter.measured_half_spread_micro needs one value per measured_time_left_s bucket")
+    if list(c.measured_time_left_s) != sorted(set(c.measured_time_left_s)):
+        problems.append("strategy.quoter.measured_time_left_s must rise")
+    if any(not 0 <= h < 500_000 for h in c.measured_half_spread_micro):
+        problems.append("strategy.quoter.measured_half_spread_micro: each from 0 to below 500000")
     if c.endgame_likely_ppm > 1_000_000 or c.endgame_size_ppm > 1_000_000:
         problems.append("strategy.quoter.endgame_likely_ppm and endgame_size_ppm are fractions: at most 1000000")
     if c.intent_ttl_ms <= 0:

@@ -15,10 +15,24 @@ class EndgameMode(StrEnum):
     BIAS = "bias"
 
 
+class HalfSpreadSource(StrEnum):
+    #: From the alpha's target total: ⌈(1 − target) / 2⌉ (a base edge, volatility and toxicity).
+    TARGET = "target"
+    #: From the table fitted on measured adverse selection (``python -m backtest.markouts``) by the
+    #: time left: ``measured_half_spread_micro`` per ``measured_time_left_s`` bucket.
+    MEASURED = "measured"
+
+
 @dataclass(frozen=True, slots=True)
 class QuoterConfig:
     #: Ladder levels per outcome.
     levels: int = 5
+    #: Where level 0's distance below the fair value comes from.
+    half_spread_source: HalfSpreadSource = HalfSpreadSource.TARGET
+    #: Upper bounds of the measured table's time-left buckets (seconds, rising; beyond the last: the last).
+    measured_time_left_s: tuple[int, ...] = (60, 180, 450, 900)
+    #: The measured half-spread per time-left bucket (micro-pUSD); empty: the target's.
+    measured_half_spread_micro: tuple[int, ...] = ()
     #: Distance between levels (rounded to at least one tick of the market's grid).
     level_step_micro: int = 10_000
     #: Size of level 0 before the regime factor and skew (shares, micro).
@@ -47,6 +61,11 @@ class QuoterConfig:
     max_total_exposure_micro: int = 1_000_000_000
     #: A daily loss this large halts the quoter.
     daily_loss_limit_micro: int = 200_000_000
+    #: Most a window may lose if every unpaired share it holds loses at resolution (whole pUSD; 0:
+    #: no limit). Each outcome's bids beyond pairing the other are cut to what fits. $50 for a small
+    #: account: a quarter of the daily limit (four bad windows in a row halt the day), and what 100
+    #: unpaired shares (``max_unpaired_micro``) bought at 0.50 stand to lose.
+    window_loss_limit_usd: int = 50
     #: Extra fall-back of the outcome a fast lead move hurts (Down bids when the lead jumps up).
     fast_move_fallback_micro: int = 20_000
     #: Endgame behaviour.

@@ -79,9 +79,13 @@ def positions_of(view: View, meta: MarketMeta) -> Positions:
     held = {o.token_id: o for p in view.positions.values() for o in p.outcomes if p.market == meta.condition_id}
     up, down = held.get(meta.up_token_id), held.get(meta.down_token_id)
     other = sum(o.cost_micro for p in view.positions.values() if p.market != meta.condition_id for o in p.outcomes)
+    # The ledger's realized PnL leaves fees out (cash + cost moves by realized PnL and fees).
+    realized = sum(p.realized_pnl_micro - p.taker_fees_paid_micro for p in view.positions.values()
+                   if p.market == meta.condition_id)  # fmt: skip
     return Positions(up_micro=up.shares_micro if up else 0, down_micro=down.shares_micro if down else 0,
                      up_cost_micro=up.cost_micro if up else 0, down_cost_micro=down.cost_micro if down else 0,
-                     other_windows_cost_micro=other, daily_pnl_micro=view.daily_pnl_micro)  # fmt: skip
+                     other_windows_cost_micro=other, daily_pnl_micro=view.daily_pnl_micro,
+                     window_realized_micro=realized)  # fmt: skip
 
 
 def left_to_flatten(view: View, now_ms: int) -> list[str]:

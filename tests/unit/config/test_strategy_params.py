@@ -84,3 +84,16 @@ def test_a_lead_is_expected_only_where_the_transport_carries_one_unless_the_trad
     told = load_settings(env={"UPDOWN_SERIES": '["btc-15m"]', "UPDOWN_FEED_REF__TRANSPORT": "polybolt",
                               "UPDOWN_STRATEGY__ALPHA__LEAD_EXPECTED": "true"})  # fmt: skip
     assert alpha_config(told, "btc-15m").lead_expected
+
+
+def test_the_risk_and_measured_spread_settings_are_read_and_checked() -> None:
+    settings = load_settings(env={"UPDOWN_SERIES": '["btc-15m"]'}, risk={"window_loss_limit_usd": 20},
+                             strategy={"quoter": {"half_spread_source": "measured", "measured_time_left_s": [60, 900],
+                                                  "measured_half_spread_micro": [30_000, 15_000]}})  # fmt: skip
+    config = quoter_config(settings, "btc-15m")
+    assert config.window_loss_limit_usd == 20 and config.measured_half_spread_micro == (30_000, 15_000)
+    assert config.half_spread_source == "measured"
+    with pytest.raises(ConfigError, match="window_loss_limit_usd = -1: must not be negative"):
+        load_settings(env={"UPDOWN_SERIES": '["btc-15m"]'}, risk={"window_loss_limit_usd": -1})
+    with pytest.raises(ConfigError, match="one value per measured_time_left_s"):
+        load_settings(env={"UPDOWN_SERIES": '["btc-15m"]'}, strategy={"quoter": {"measured_half_spread_micro": [1]}})

@@ -199,3 +199,16 @@ def test_a_reward_move_respects_the_cap_against_the_other_sides_best_bid_even_wh
     intent = CORE.decide(make_inputs(signal=signal, positions=long_down, books=wide, hints=(hint,)))
     assert max(prices(intent, "DOWN")) == 460_000
     assert max(prices(intent, "UP")) == 480_000
+
+
+def test_the_measured_half_spread_follows_the_time_left_and_replaces_the_target():
+    measured = QuoterCore(QuoterConfig(half_spread_source="measured", measured_time_left_s=(60, 900),
+                                       measured_half_spread_micro=(40_000, 10_000)))  # fmt: skip
+    # 600 s left: 0.50 − 0.01 = 0.49 at level 0 on both outcomes, whatever the target total (0.90: 0.05)
+    intent = measured.decide(make_inputs(signal=make_signal(target_total_micro=900_000)))
+    assert prices(intent, "UP")[0] == 490_000 and prices(intent, "DOWN")[0] == 490_000
+    late = make_inputs(signal=make_signal(target_total_micro=900_000))
+    end = late.market.window_end_ms
+    late = replace(late, now_ms=end - 50_000, signal=late.signal.model_copy(update={"valid_until_ms": end}))
+    assert prices(measured.decide(late), "UP")[0] == 460_000  # 50 s left: 0.04
+    assert prices(CORE.decide(make_inputs(signal=make_signal(target_total_micro=900_000))), "UP")[0] == 450_000

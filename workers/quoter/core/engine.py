@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 from common.money import MICRO_PER_UNIT
 from common.schemas.intent import DesiredOrder, Intent, OutcomeName, TakerOrder
-from common.strategy.quoter import QuoterConfig
+from common.strategy.quoter import HalfSpreadSource, QuoterConfig
 from common.ticks import TickGrid
 from workers.quoter.core.churn import churn_tolerance, config_digest, intent_id
 from workers.quoter.core.completion import complete_set_orders, completion_order
@@ -154,7 +154,11 @@ class QuoterCore:
             return [], plan.reason
         skews = inventory_skew(inputs.positions, c, signal.q_up_ppm)
         total = signal.target_total_micro
-        half = -(-(MICRO_PER_UNIT - total) // 2) + plan.extra_half_spread_micro
+        base_half = -(-(MICRO_PER_UNIT - total) // 2)
+        if c.half_spread_source == HalfSpreadSource.MEASURED and c.measured_half_spread_micro:
+            base_half = measured_half_spread(c, signal.window_end_ms - inputs.now_ms)
+            total = MICRO_PER_UNIT - 2 * base_half  # the combined cap follows the measured spread
+        half = base_half + plan.extra_half_spread_micro
         q_up = min(MICRO_PER_UNIT, max(0, signal.q_up_ppm))
         # A fast lead move the oracle has not shown yet: our bids on the outcome it hurts get picked
         # off first (a BUY Down at p is a SELL Up at 1 − p), so they step back further.
@@ -187,6 +191,8 @@ class QuoterCore:
             (*names[outcome], price, size, level)
             for outcome, level, price, size in budget.allocate(rungs, reward_sizes)
         ]
+        if not desired and budget.loss_limited:
+            return desired, "window_loss_limit"
         return desired, plan.reason or ("quoting" if desired else "no_room")
 
     def _follow_rewards(
@@ -222,6 +228,14 @@ class QuoterCore:
                 if moved <= side.limit_micro and moved + other_top <= total and grid.on_grid(moved):
                     side.prices[0] = moved
         return sizes
+
+
+def measured_half_spread(c: QuoterConfig, time_left_ms: int) -> int:
+    """The measured table's half-spread for ``time_left_ms`` (its last bucket beyond the last bound)."""
+    for bound_s, half in zip(c.measured_time_left_s, c.measured_half_spread_micro, strict=False):
+        if time_left_ms <= bound_s * 1000:
+            return half
+    return c.measured_half_spread_micro[-1]
 
 
 def intent_mode(inputs: QuoterInputs) -> IntentMode:

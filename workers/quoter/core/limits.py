@@ -4,6 +4,12 @@ Position room is per outcome in this window; exposure room is pUSD over all wind
 every desired bid). In REDUCE_ONLY only the short outcome of an unpaired holding may be bought, and
 no more of it than the unpaired amount: a fill can then only shrink ``|Up − Down|`` (the full sets
 it makes are merged back into collateral).
+
+The window loss limit bounds what the window can lose if every unpaired share loses at resolution
+(``Positions.worst_window_pnl_micro``). Each outcome's bids are judged as if they all filled and the
+other outcome's none (the worst case: a fill of the other side pairs and only lowers the loss): the
+shares that pair the other outcome's excess are free (each lowers the worst loss), every share
+beyond them costs its price from the room left under the limit.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ def maker_blocked_reason(inputs: QuoterInputs) -> str | None:
 class Budget:
     """Room left for new orders; every granted order is deducted."""
 
-    __slots__ = ("_exposure", "_min_size", "_position", "_quantum")
+    __slots__ = ("_exposure", "_loss_room", "_min_size", "_pairing", "_position", "_quantum")
 
     def __init__(self, positions: Positions, mode: TradingMode, config: QuoterConfig, min_size_micro: int,
                  stale: bool = False) -> None:  # fmt: skip
@@ -65,6 +71,33 @@ class Budget:
             self._position = {Outcome.UP: 0, Outcome.DOWN: 0}
         self._min_size = min_size_micro
         self._quantum = config.size_quantum_micro
+        excess = positions.excess_up_micro
+        #: Shares of each outcome that pair the other's excess (they lower the worst-case loss).
+        self._pairing = {Outcome.UP: max(0, -excess), Outcome.DOWN: max(0, excess)}
+        #: pUSD each outcome's unpaired bids may still put at risk; None: no window loss limit.
+        self._loss_room: dict[Outcome, int] | None = None
+        if config.window_loss_limit_usd > 0:
+            room = max(0, config.window_loss_limit_usd * MICRO_PER_UNIT + positions.worst_window_pnl_micro)
+            self._loss_room = {Outcome.UP: room, Outcome.DOWN: room}
+
+    @property
+    def loss_limited(self) -> bool:
+        """Whether the window loss limit leaves no room beyond pairing on either outcome."""
+        return self._loss_room is not None and not any(self._loss_room.values())
+
+    def _loss_cap(self, outcome: Outcome, price_micro: int) -> int | None:
+        """The most shares of ``outcome`` at ``price_micro`` the window loss limit allows (None: no limit)."""
+        if self._loss_room is None or price_micro <= 0:
+            return None
+        return self._pairing[outcome] + self._loss_room[outcome] * MICRO_PER_UNIT // price_micro
+
+    def _spend_loss(self, outcome: Outcome, price_micro: int, size_micro: int) -> None:
+        if self._loss_room is None:
+            return
+        paired = min(size_micro, self._pairing[outcome])
+        self._pairing[outcome] -= paired
+        at_risk = -(-(size_micro - paired) * price_micro // MICRO_PER_UNIT)
+        self._loss_room[outcome] = max(0, self._loss_room[outcome] - at_risk)
 
     @property
     def exposure_micro(self) -> int:
@@ -77,6 +110,9 @@ class Budget:
         by_cash = self._exposure * MICRO_PER_UNIT // price_micro if price_micro > 0 else size
         if by_cash < size:
             size = by_cash
+        by_loss = self._loss_cap(outcome, price_micro)
+        if by_loss is not None and by_loss < size:
+            size = by_loss
         return size - size % self._quantum
 
     def take(self, outcome: Outcome, price_micro: int, size_micro: int) -> int:
@@ -89,6 +125,7 @@ class Budget:
             return 0
         self._position[outcome] -= granted
         self._exposure -= -(-granted * price_micro // MICRO_PER_UNIT)
+        self._spend_loss(outcome, price_micro, granted)
         return granted
 
     def allocate(self, rungs: Sequence[Rung], reward_sizes: Mapping[Outcome, int]) -> list[Rung]:
@@ -106,6 +143,9 @@ class Budget:
             room = up_room if is_up else down_room
             if price > 0 and exposure * MICRO_PER_UNIT // price < room:
                 room = exposure * MICRO_PER_UNIT // price
+            by_loss = self._loss_cap(outcome, price)
+            if by_loss is not None and by_loss < room:
+                room = by_loss
             room -= room % quantum
             if level == 0 and reward_sizes:
                 wanted = reward_sizes.get(outcome, 0)
@@ -121,6 +161,7 @@ class Budget:
             else:
                 down_room -= size
             exposure -= -(-size * price // MICRO_PER_UNIT)
+            self._spend_loss(outcome, price, size)
             granted.append((outcome, level, price, size))
         self._exposure = exposure
         self._position[Outcome.UP], self._position[Outcome.DOWN] = up_room, down_room

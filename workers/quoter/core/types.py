@@ -94,6 +94,8 @@ class Positions:
     other_windows_cost_micro: int = 0
     #: Today's realized plus unrealized PnL.
     daily_pnl_micro: int = 0
+    #: This window's PnL realized so far (merged full sets and sales against their cost), net of fees.
+    window_realized_micro: int = 0
 
     def held(self, outcome: Outcome) -> int:
         return self.up_micro if outcome is Outcome.UP else self.down_micro
@@ -102,6 +104,12 @@ class Positions:
         held = self.held(outcome)
         cost = self.up_cost_micro if outcome is Outcome.UP else self.down_cost_micro
         return -(-cost * 1_000_000 // held) if held else 0
+
+    @property
+    def worst_window_pnl_micro(self) -> int:
+        """This window's PnL if every unpaired share loses at resolution (full sets pay $1)."""
+        paired = min(self.up_micro, self.down_micro)
+        return self.window_realized_micro + paired - self.up_cost_micro - self.down_cost_micro
 
     @property
     def excess_up_micro(self) -> int:
