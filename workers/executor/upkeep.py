@@ -50,9 +50,11 @@ STOP_CANCEL_MAX_ATTEMPTS = 1_000
 
 
 class Upkeep:
-    def __init__(self, driver: Driver, *, watch_user_feed: bool) -> None:
+    def __init__(self, driver: Driver, *, watch_user_feed: bool, user_feed: str = "user") -> None:
         self.d = driver
         self.watch_user_feed = watch_user_feed
+        #: The feed in ``state:feeds`` that carries our key's events (``user:<instance>`` scaled out).
+        self.user_feed = user_feed
         driver.blind = watch_user_feed  # until the first look at state:feeds says otherwise
         self.keepalive = Keepalive(driver)
         self._user_missing_since: int | None = driver.now()
@@ -124,7 +126,7 @@ class Upkeep:
 
     async def _check_user_feed(self, now: int) -> None:
         d = self.d
-        status = await state.get(d.ctx.redis, state.FEEDS, "user", FeedStatus)
+        status = await state.get(d.ctx.redis, state.FEEDS, self.user_feed, FeedStatus)
         if status is not None and status.state == "up":
             self._user_missing_since = None
         elif status is not None:

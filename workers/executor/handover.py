@@ -1,0 +1,80 @@
+"""The executor scaled out (``runner.instances.executor`` > 1): a key per instance, series handed over.
+
+Keys. Each instance signs its L2 requests with an API key of its own, the wallet's key for the L1
+nonce ``key_nonce`` of its instance name (``workers.credentials``) (stable across restarts, distinct between instances
+and, with ``runner.host_tag``, between machines), created or derived at start (``/auth/api-key``,
+``/auth/derive-api-key``: reference §5.1-5.2). The venue keeps per API key the heartbeat chain (its
+dead-man cancels that key's orders only), the open orders a key reads and cancels (``/data/orders``,
+``cancel-all``, ``cancel-market-orders``) and the user channel's events (the ``owner`` of an order
+is an API-key uuid, §3.2); so one instance's stop, lost heartbeat or reconciliation never touches
+another's orders. The rate buckets are the signer's (§5.10): each instance plans with its share.
+
+Every instance registers its name in ``EXEC_INSTANCES_KEY`` (names only: a key is derived again
+from the wallet when needed, never stored); feed-user follows each registered key's user channel.
+
+Handover. A lost series' markets are forgotten and their orders cancelled with this instance's key
+at once. Before a gained series' first intent is handled, the orders resting on its markets under
+every other registered instance's key are cancelled with that key (derived from the same wallet:
+the venue lets the signer act for any of its keys): a dead owner's orders go at the takeover,
+within the lease, rather than at its key's dead-man 10 s after its last heartbeat, which stays the
+safety net when this sweep cannot reach the venue. Cancelling a live peer's orders on a series it
+no longer owns is what that peer would do itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+
+from common import state
+from common.clob.auth import ApiCreds
+from common.runner import Context
+from common.schemas.market import MarketRecord
+from workers.credentials import EXEC_INSTANCES_KEY, instance_key, key_nonce, l1_client
+from workers.executor.core.config import ExecutorConfig
+
+
+async def own_key(ctx: Context) -> ApiCreds:
+    """This instance's API key, created or derived from the venue; then its name registered."""
+    creds = await instance_key(ctx.settings, ctx.clock, ctx.instance)
+    await ctx.redis.sadd(EXEC_INSTANCES_KEY, ctx.instance)
+    return creds
+
+
+async def markets_of(ctx: Context, series: Sequence[str]) -> list[str]:
+    """The condition ids of the series' windows discovery published and not yet closed."""
+    records = await state.get_all(ctx.redis, state.MARKETS, MarketRecord)
+    return sorted({r.condition_id for r in records.values() if r.series in series and not r.closed})
+
+
+async def sweep_peers(ctx: Context, markets: Sequence[str]) -> int:
+    """Cancel the orders every other registered instance's key rests on ``markets``; how many."""
+    raw = await ctx.redis.smembers(EXEC_INSTANCES_KEY)
+    peers = sorted(p.decode() if isinstance(p, bytes) else str(p) for p in raw)
+    cancelled = 0
+    client = l1_client(ctx.settings, ctx.clock)
+    try:
+        await client.sync_time()
+        for peer in peers:
+            if peer == ctx.instance or not markets:
+                continue
+            await client.create_or_derive_api_key(key_nonce(peer))
+            results = await asyncio.gather(*(client.cancel_market_orders(condition_id=m) for m in markets))
+            gone = sum(len(r.canceled) for r in results)
+            if gone:
+                ctx.log.warning("peer_orders_cancelled", peer=peer, orders=gone, markets=len(markets))
+            cancelled += gone
+    finally:
+        await client.aclose()
+    return cancelled
+
+
+def budget_share(cfg: ExecutorConfig, instances: int) -> ExecutorConfig:
+    """The rate budget of one of ``instances`` executors sharing the signer's buckets (§5.10)."""
+    return dataclasses.replace(
+        cfg, order_rate_per_s=max(1, cfg.order_rate_per_s // instances),
+        order_burst=max(1, cfg.order_burst // instances),
+        cancel_rate_per_s=max(1, cfg.cancel_rate_per_s // instances),
+        cancel_burst=max(cfg.cancel_reserve + 1, cfg.cancel_burst // instances),
+    )  # fmt: skip
