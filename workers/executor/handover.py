@@ -28,8 +28,10 @@ import dataclasses
 from collections.abc import Sequence
 
 from common import state
+from common.bus import streams
 from common.clob.auth import ApiCreds
 from common.runner import Context
+from common.schemas.exec import ExecReport
 from common.schemas.market import MarketRecord
 from workers.credentials import EXEC_INSTANCES_KEY, instance_key, key_nonce, l1_client
 from workers.executor.core.config import ExecutorConfig
@@ -61,13 +63,29 @@ async def sweep_peers(ctx: Context, markets: Sequence[str]) -> int:
                 continue
             await client.create_or_derive_api_key(key_nonce(peer))
             results = await asyncio.gather(*(client.cancel_market_orders(condition_id=m) for m in markets))
-            gone = sum(len(r.canceled) for r in results)
-            if gone:
-                ctx.log.warning("peer_orders_cancelled", peer=peer, orders=gone, markets=len(markets))
-            cancelled += gone
+            swept = {m: r.canceled for m, r in zip(markets, results, strict=True) if r.canceled}
+            if swept:
+                await report_swept(ctx, peer, swept)
+            cancelled += sum(len(ids) for ids in swept.values())
     finally:
         await client.aclose()
     return cancelled
+
+
+async def report_swept(ctx: Context, peer: str, swept: dict[str, Sequence[str]]) -> None:
+    """The peer's orders cancelled here: a ``cancelled`` report each on ``exec`` (the peer cannot
+    say it any more), and out of ``state:orders``."""
+    now = ctx.clock.now_ms()
+    pipe = ctx.redis.pipeline(transaction=False)
+    for market, ids in swept.items():
+        for order_id in ids:
+            report = ExecReport(kind="cancelled", market=market, order_id=order_id, reason=f"swept from {peer}",
+                                at_ms=now)  # fmt: skip
+            pipe.xadd(streams.EXEC, ctx.writer.fields(report, key=market, event_ms=now, ingest_ms=now))
+        pipe.hdel(state.ORDERS, *ids)
+    await pipe.execute()
+    ctx.log.warning("peer_orders_cancelled", peer=peer, orders=sum(len(i) for i in swept.values()),
+                    markets=sorted(swept))  # fmt: skip
 
 
 def budget_share(cfg: ExecutorConfig, instances: int) -> ExecutorConfig:

@@ -1,11 +1,12 @@
 """executor: intents in, signed orders on the CLOB out, every answer accounted for.
 
 Inputs: ``intent.<series>`` of every configured series (of the series this instance owns, when the
-executor runs several instances: ``workers.executor.handover``), ``orders`` (the user feed's order events of
-our key: unknown submits resolved, fills seen), ``markets`` (a window that closes stops trading).
-Outputs: ``ExecReport`` / ``ExecStatus`` on ``exec``, the live orders in ``state:orders``, the
-latency summary in ``state:latency``. The private key and API credentials live only here (and in
-the merger) and are never logged. Loop: ``workers.executor.driver`` and ``workers.executor.upkeep``.
+executor runs several instances: ``workers.executor.handover``), ``orders`` (the user feed's order
+events of our key: unknown submits resolved, fills seen), ``markets`` (a window that closes stops
+trading). Outputs: ``ExecReport`` / ``ExecStatus`` on ``exec``, the live orders in ``state:orders``,
+the latency summary in ``state:latency``. The private key and API credentials live only here (and
+in the merger; feed-user derives the keys of an executor scaled out) and are never logged. Loop:
+``workers.executor.driver`` and ``workers.executor.upkeep``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from workers.executor.core.modes import Mode
 from workers.executor.driver import Driver
 from workers.executor.gateway import Gateway, LiveGateway
 from workers.executor.handover import budget_share, markets_of, own_key, sweep_peers
+from workers.executor.outputs import forget_orders_of
 from workers.executor.upkeep import Upkeep
 
 #: The timer's and the replans' period: replans as tokens refill, stale intents cancelled.
@@ -68,7 +70,11 @@ async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> Non
     feed = "user" if ctx.leases is None else instance_feed(ctx.instance)
     upkeep = Upkeep(driver, watch_user_feed=watch_user_feed, user_feed=feed)
     ctx.resources.update(gateway=gateway, driver=driver, upkeep=upkeep)
-    await ctx.redis.delete(state.ORDERS)  # rebuilt from the venue at the first reconciliation
+    # Rebuilt from the venue at the first reconciliation (scaled out: this instance's entries only).
+    if ctx.leases is None:
+        await ctx.redis.delete(state.ORDERS)
+    else:
+        await forget_orders_of(ctx.redis, ctx.instance)
     ctx.log.info("executor_ready", mode=mode, owner_prefix=gateway.owner[:8])
 
 

@@ -174,6 +174,11 @@ def test_an_executor_killed_while_quoting_hands_its_series_over_with_its_orders_
         # The survivor swept the dead key's orders itself (its dead-man would have come 10 s later).
         survivor_log = (tmp_path / f"{survivor}.log").read_text()
         assert "peer_orders_cancelled" in survivor_log
+        reason = f"swept from {victim}"
+        swept = {r.order_id for r, _ in exec_reports(client) if r.kind == "cancelled" and r.reason == reason}
+        dead_key_orders = {o["order_id"]: o for o in sim_orders(url, keys[victim])}
+        assert swept and swept <= set(dead_key_orders), "the sweep reports the dead key's orders it cancelled"
+        assert {dead_key_orders[i]["market"] for i in swept} == {market_of[orphan]}
         print(f"dead key's orders swept {swept_ms - killed_ms:.0f} ms after the kill (lease {LEASE_MS} ms)")
         # The orphaned series went without a placement no longer than the lease (and taking it up).
         placed = [at for r, at in exec_reports(client) if r.kind == "placed" and r.market == market_of[orphan]]
