@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from common import state
 from common.bus import streams
@@ -51,17 +51,25 @@ async def markets_of(ctx: Context, series: Sequence[str]) -> list[str]:
 
 
 async def sweep_peers(ctx: Context, markets: Sequence[str]) -> int:
-    """Cancel the orders every other registered instance's key rests on ``markets``; how many."""
+    """Cancel the orders every other registered instance's key rests on ``markets``; how many.
+    Each peer's key is derived once and kept (``ctx.resources["peer_keys"]``): a takeover then
+    costs the cancels alone."""
     raw = await ctx.redis.smembers(EXEC_INSTANCES_KEY)
     peers = sorted(p.decode() if isinstance(p, bytes) else str(p) for p in raw)
+    known: dict[str, ApiCreds] = ctx.resources.setdefault("peer_keys", {})
     cancelled = 0
     client = l1_client(ctx.settings, ctx.clock)
     try:
         await client.sync_time()
         for peer in peers:
-            if peer == ctx.instance or not markets:
+            if peer == ctx.instance:
                 continue
-            await client.create_or_derive_api_key(key_nonce(peer))
+            if peer in known:
+                client.creds = known[peer]
+            else:
+                known[peer] = await client.create_or_derive_api_key(key_nonce(peer))
+            if not markets:
+                continue
             results = await asyncio.gather(*(client.cancel_market_orders(condition_id=m) for m in markets))
             swept = {m: r.canceled for m, r in zip(markets, results, strict=True) if r.canceled}
             if swept:
@@ -72,7 +80,7 @@ async def sweep_peers(ctx: Context, markets: Sequence[str]) -> int:
     return cancelled
 
 
-async def report_swept(ctx: Context, peer: str, swept: dict[str, Sequence[str]]) -> None:
+async def report_swept(ctx: Context, peer: str, swept: Mapping[str, Sequence[str]]) -> None:
     """The peer's orders cancelled here: a ``cancelled`` report each on ``exec`` (the peer cannot
     say it any more), and out of ``state:orders``."""
     now = ctx.clock.now_ms()
