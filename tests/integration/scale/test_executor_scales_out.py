@@ -91,14 +91,15 @@ class Quoter(threading.Thread):
                     now = int(time.time() * 1000)
                     self.client.xadd(streams.intent(series), encode(intent, src="test-quoter", key=series,
                                      event_ms=now, ingest_ms=now, emit_ms=now))  # type: ignore[arg-type]  # fmt: skip
+            # Every key's orders in one read (one instant of the venue), not a read per key.
             seen: dict[tuple[str, str, int], str] = {}
-            for key in self.keys:
-                for o in sim_orders(self.url, key):
-                    slot = (o["token_id"], o["side"], o["price_micro"])
-                    if o["status"] == "LIVE" and slot in seen:
-                        self.doubled.append(f"{slot}: {seen[slot]} and {o['order_id']}")
-                    if o["status"] == "LIVE":
-                        seen.setdefault(slot, o["order_id"])
+            for o in httpx.get(f"{self.url}/sim/orders", timeout=5).json()["orders"]:
+                if o["owner"] not in self.keys or o["status"] != "LIVE":
+                    continue
+                slot = (o["token_id"], o["side"], o["price_micro"])
+                if slot in seen:
+                    self.doubled.append(f"{slot}: {seen[slot]} and {o['order_id']}")
+                seen.setdefault(slot, o["order_id"])
             time.sleep(0.05)
 
 
