@@ -12,113 +12,41 @@ intents are written by the test (the quoter's part): a ladder per series, replac
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import signal
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import redis
 
 from common.bus import streams
-from common.bus.codec import decode, encode
-from common.clock import SYSTEM_CLOCK
-from common.config import load_settings
-from common.runner.lease import lease_key
-from common.schemas.exec import ExecReport
+from common.bus.codec import decode
 from common.schemas.user import OrderEvent
 from tests.integration.bus.procs import start_worker, stop_all, wait_for
 from tests.integration.emulator import emulator
-from tests.integration.executor.harness import EXECUTOR, make_intent, sim_orders, wallet_env
-from workers.credentials import instance_key
+from tests.integration.executor.harness import EXECUTOR, sim_orders, wallet_env
+from tests.integration.scale.executors import (
+    ENV,
+    INSTANCES,
+    LEASE_MS,
+    SERIES,
+    SIM_ARGS,
+    Quoter,
+    accounted,
+    exec_reports,
+    instance_keys,
+    live_on,
+    owner,
+    trading_windows,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-SERIES = {"btc-updown-15m": "btc", "eth-updown-15m": "eth"}
-LEASE_MS = 3_000
 #: Beyond the lease, what taking a series up may cost on a shared 2-core machine: the survivor's
-#: claim, its sweep of the dead key's orders (key derivation, cancels), its first posts.
+#: claim, its sweep of the dead key's orders (cancels), its first posts.
 TAKE_UP_SLACK_MS = 4_000
-#: A window must trade this much longer when the test starts (the test ends well within it).
-WINDOW_LEFT_S = 180
-LADDERS = ((400_000, 390_000), (410_000, 380_000))
-PUBLISH_EVERY_S = 0.4
 #: Placements of the orphaned series after the kill before the test ends.
 AFTER_KILL = 12
-INSTANCES = ("executor-0", "executor-1")
-ENV = {"UPDOWN_SERIES": '["btc-15m", "eth-15m"]', "UPDOWN_RUNNER__INSTANCES": '{"executor": 2}',
-       "UPDOWN_RUNNER__SERIES_LEASE_MS": str(LEASE_MS)}  # fmt: skip
-
-
-def trading_windows(url: str) -> dict[str, dict[str, Any]]:
-    """The window of each series that trades now and for ``WINDOW_LEFT_S`` more."""
-    found: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + 60 + WINDOW_LEFT_S
-    while time.monotonic() < deadline and len(found) < len(SERIES):
-        found.clear()
-        now_s = time.time()
-        for m in httpx.get(f"{url}/sim/markets", timeout=5).json()["markets"]:
-            series = m["slug"].rsplit("-", 1)[0]
-            start = int(m["slug"].rsplit("-", 1)[1])
-            if series in SERIES and m["accepting_orders"] and start <= now_s < start + 900 - WINDOW_LEFT_S:
-                found[series] = dict(m)
-        time.sleep(1)
-    assert len(found) == len(SERIES), f"no window of each series with {WINDOW_LEFT_S} s left: {found}"
-    return found
-
-
-class Quoter(threading.Thread):
-    """The quoter's part: each series' intent, a new ladder at every publish; and a watch on the
-    venue: two live orders in one (token, side, price) across the keys are recorded in ``doubled``."""
-
-    def __init__(self, redis_url: str, url: str, windows: dict[str, dict[str, Any]], keys: list[str]) -> None:
-        super().__init__(daemon=True)
-        self.client = redis.Redis.from_url(redis_url)
-        self.url, self.windows, self.keys = url, windows, keys
-        self.doubled: list[str] = []
-        self.halt = threading.Event()
-
-    def run(self) -> None:
-        last, n = 0.0, 0
-        while not self.halt.is_set():
-            if time.monotonic() - last >= PUBLISH_EVERY_S:
-                last, n = time.monotonic(), n + 1
-                for series, market in self.windows.items():
-                    intent = make_intent(market, LADDERS[n % 2]).model_copy(update={"series": series})
-                    now = int(time.time() * 1000)
-                    self.client.xadd(streams.intent(series), encode(intent, src="test-quoter", key=series,
-                                     event_ms=now, ingest_ms=now, emit_ms=now))  # type: ignore[arg-type]  # fmt: skip
-            # Every key's orders in one read (one instant of the venue), not a read per key.
-            seen: dict[tuple[str, str, int], str] = {}
-            for o in httpx.get(f"{self.url}/sim/orders", timeout=5).json()["orders"]:
-                if o["owner"] not in self.keys or o["status"] != "LIVE":
-                    continue
-                slot = (o["token_id"], o["side"], o["price_micro"])
-                if slot in seen:
-                    self.doubled.append(f"{slot}: {seen[slot]} and {o['order_id']}")
-                seen.setdefault(slot, o["order_id"])
-            time.sleep(0.05)
-
-
-def owner(client: redis.Redis, series: str) -> str | None:
-    raw = client.get(lease_key("executor", series))
-    return None if raw is None else raw.decode()
-
-
-def exec_reports(client: redis.Redis) -> list[tuple[ExecReport, float]]:
-    out = []
-    for _, fields in client.xrange(streams.EXEC):
-        body = decode(fields).body
-        if isinstance(body, ExecReport):
-            out.append((body, float(fields[b"emit_ms"])))
-    return out
-
-
-def live_on(url: str, key: str, market: str) -> list[dict[str, Any]]:
-    return [o for o in sim_orders(url, key) if o["status"] == "LIVE" and o["market"] == market]
 
 
 @pytest.mark.timeout(600)
@@ -126,12 +54,10 @@ def test_an_executor_killed_while_quoting_hands_its_series_over_with_its_orders_
     redis_url: str, tmp_path: Path
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    with emulator(tmp_path, "--series", "btc-15m,eth-15m", "--no-traders", "--no-chain", "--seed", "5") as url:
+    with emulator(tmp_path, *SIM_ARGS) as url:
         env, main_key = wallet_env(tmp_path, url)
         env = {**env, **ENV}
-        private_key = (tmp_path / "secrets" / "wallet__private_key").read_text().strip()
-        settings = load_settings(env={**env, "UPDOWN_WALLET__PRIVATE_KEY": private_key})
-        keys = {name: asyncio.run(instance_key(settings, SYSTEM_CLOCK, name)).api_key for name in INSTANCES}
+        keys = instance_keys(tmp_path, env)
         assert len({main_key, *keys.values()}) == 3, "each instance signs with a key of its own"
         windows = trading_windows(url)
         market_of = {series: m["condition_id"] for series, m in windows.items()}
@@ -187,12 +113,7 @@ def test_an_executor_killed_while_quoting_hands_its_series_over_with_its_orders_
         print(f"longest gap between placements in the orphaned series {gap_ms:.0f} ms (lease {LEASE_MS} ms)")
         assert gap_ms <= LEASE_MS + TAKE_UP_SLACK_MS
         # Both keys' orders are accounted: each one the venue holds was reported by an executor, none rests.
-        reported = {r.order_id for r, _ in exec_reports(client) if r.order_id}
-        for name, key in keys.items():
-            venue = sim_orders(url, key)
-            assert venue, f"{name} placed nothing"
-            assert {o["order_id"] for o in venue} <= reported, f"orders of {name}'s key nobody reported"
-            assert not [o for o in venue if o["status"] == "LIVE"], f"orders of {name}'s key left resting"
+        accounted(client, url, keys)
         # feed-user followed each instance's key: the order events of both are on ``orders``.
         owners = {decode(f).body.owner for _, f in client.xrange(streams.ORDERS)
                   if isinstance(decode(f).body, OrderEvent)}  # fmt: skip
