@@ -99,7 +99,7 @@ WORKERS: tuple[WorkerUser, ...] = (
             "alerts",
             "exec:instances",
         ),
-        commands=("hdel", "sadd", "smembers"),
+        commands=("hdel", "sadd", "smembers", "zcount"),
     ),
     WorkerUser(
         "ledger",

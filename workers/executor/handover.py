@@ -1,13 +1,15 @@
 """The executor scaled out (``runner.instances.executor`` > 1): a key per instance, series handed over.
 
-Keys. Each instance signs its L2 requests with an API key of its own, the wallet's key for the L1
-nonce ``key_nonce`` of its instance name (``workers.credentials``) (stable across restarts, distinct between instances
-and, with ``runner.host_tag``, between machines), created or derived at start (``/auth/api-key``,
-``/auth/derive-api-key``: reference §5.1-5.2). The venue keeps per API key the heartbeat chain (its
-dead-man cancels that key's orders only), the open orders a key reads and cancels (``/data/orders``,
-``cancel-all``, ``cancel-market-orders``) and the user channel's events (the ``owner`` of an order
-is an API-key uuid, §3.2); so one instance's stop, lost heartbeat or reconciliation never touches
-another's orders. The rate buckets are the signer's (§5.10): each instance plans with its share.
+Keys. Each instance signs its L2 requests with an API key of its own: the wallet's key for the L1
+nonce ``key_nonce`` of its instance name (``workers.credentials``: stable across restarts, distinct
+between instances and, with ``runner.host_tag``, between machines), created or derived at start
+(``/auth/api-key``, ``/auth/derive-api-key``: reference §5.1-5.2). The venue keeps per API key the
+heartbeat chain (its dead-man cancels that key's orders only), the open orders a key reads and
+cancels (``/data/orders``, ``cancel-all``, ``cancel-market-orders``) and the user channel's events
+(the ``owner`` of an order is an API-key uuid, §3.2); so one instance's stop, lost heartbeat or
+reconciliation never touches another's orders. The rate buckets are the signer's (§5.10): each
+instance plans with its share, ``1/N`` with ``N`` live instances, set again at every change of its
+series.
 
 Every instance registers its name in ``EXEC_INSTANCES_KEY`` (names only: a key is derived again
 from the wallet when needed, never stored); feed-user follows each registered key's user channel.
@@ -31,6 +33,7 @@ from common import state
 from common.bus import streams
 from common.clob.auth import ApiCreds
 from common.runner import Context
+from common.runner.lease import members_key
 from common.schemas.exec import ExecReport
 from common.schemas.market import MarketRecord
 from workers.credentials import EXEC_INSTANCES_KEY, instance_key, key_nonce, l1_client
@@ -94,6 +97,14 @@ async def report_swept(ctx: Context, peer: str, swept: Mapping[str, Sequence[str
     await pipe.execute()
     ctx.log.warning("peer_orders_cancelled", peer=peer, orders=sum(len(i) for i in swept.values()),
                     markets=sorted(swept))  # fmt: skip
+
+
+async def live_instances(ctx: Context) -> int:
+    """The executor instances alive now: the leases' members whose registration has not run out
+    on the server's clock (a dead one's runs out within a lease); at least this one."""
+    seconds, micros = await ctx.redis.time()
+    now_ms = int(seconds) * 1000 + int(micros) // 1000
+    return max(1, int(await ctx.redis.zcount(members_key(ctx.name), now_ms, "+inf")))
 
 
 def budget_share(cfg: ExecutorConfig, instances: int) -> ExecutorConfig:

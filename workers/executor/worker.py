@@ -33,7 +33,7 @@ from workers.executor.core import DEFAULT_CONFIG, ExecutorCore
 from workers.executor.core.modes import Mode
 from workers.executor.driver import Driver
 from workers.executor.gateway import Gateway, LiveGateway
-from workers.executor.handover import budget_share, markets_of, own_key, sweep_peers
+from workers.executor.handover import budget_share, live_instances, markets_of, own_key, sweep_peers
 from workers.executor.outputs import forget_orders_of
 from workers.executor.upkeep import Upkeep
 
@@ -63,8 +63,6 @@ async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> Non
     cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=s.replace_overlap,
                               venue_mode_retry_initial_ms=s.venue_mode_retry_initial_ms,
                               venue_mode_retry_max_ms=s.venue_mode_retry_max_ms)  # fmt: skip
-    if ctx.leases is not None:  # the signer's rate buckets are shared by the stage's instances
-        cfg = budget_share(cfg, ctx.settings.runner.instances_of(ctx.name))
     core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode, monotonic_ms=ctx.clock.monotonic_ms)
     driver = Driver(ctx, core, gateway, tick_s=TICK_S)
     feed = "user" if ctx.leases is None else instance_feed(ctx.instance)
@@ -123,6 +121,9 @@ async def on_series(ctx: Context, gained: Sequence[str], lost: Sequence[str]) ->
     for series in gained:  # before any await: the series' consumer may start at once
         driver.handovers[series] = gate
     try:
+        # The signer's rate buckets are shared by the live instances: this one plans with its share.
+        live = await live_instances(ctx)
+        driver.core.budget.resize(budget_share(driver.cfg, live), driver.core.local_ms(driver.now()))
         if lost:
             await driver.on_series_lost(set(lost))
         if gained:

@@ -11,6 +11,7 @@ import pytest
 import workers.executor.worker as worker
 from common import state
 from common.bus.envelope import Envelope
+from common.runner.lease import members_key
 from tests.unit.executor_loop.fakes import MARKET, FakeGateway, intent, make_driver, settle
 from workers.credentials import key_nonce
 from workers.executor.core import DEFAULT_CONFIG
@@ -110,3 +111,30 @@ async def test_an_instance_starting_drops_its_own_live_orders_entries_and_leaves
     assert await forget_orders_of(redis, "executor-0") == 2
 
     assert list(await redis.hgetall(state.ORDERS)) == [b"0xpeer"]
+
+
+async def test_at_each_change_of_its_series_an_instance_plans_with_its_share_of_the_live_instances(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gateway = FakeGateway()
+    driver, _, _ = make_driver(gateway)
+    driver.ctx.resources["driver"] = driver
+
+    async def no_peers(*_: object) -> int:
+        return 0
+
+    monkeypatch.setattr(worker, "sweep_peers", no_peers)
+    redis = driver.ctx.redis
+    seconds, _ = await redis.time()
+    alive_ms, dead_ms = (int(seconds) + 60) * 1000, (int(seconds) - 60) * 1000
+    await redis.zadd(members_key("executor"), {"executor-0": alive_ms, "executor-1": alive_ms, "executor-2": dead_ms})
+
+    await worker.on_series(driver.ctx, [SERIES], [])
+
+    budget = driver.core.budget
+    assert (budget.orders.burst_milli, budget.cancels.burst_milli) == (30_000, 60_000)
+    assert budget.orders.tokens_milli <= 30_000
+
+    await redis.zrem(members_key("executor"), "executor-1")  # its peer died: all of it again
+    await worker.on_series(driver.ctx, ["eth-updown-5m"], [])
+    assert budget.orders.burst_milli == 60_000
