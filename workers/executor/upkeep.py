@@ -198,6 +198,8 @@ class Upkeep:
         pipe = d.ctx.redis.pipeline(transaction=False)
         pipe.xadd(streams.EXEC, d.ctx.writer.fields(status, key="status"))
         state.put(pipe, EXEC_STATE_KEY, "status", status)
+        if d.ctx.leases is not None:  # scaled out: "status" is the latest instance's; each has its own
+            state.put(pipe, EXEC_STATE_KEY, f"status:{d.ctx.instance}", status)
         me = d.ctx.instance
         raised = [alerts.heartbeat(self._heartbeat_seen, status.heartbeat, me, now),
                   *alerts.quarantined(self._quarantine_seen, d.core.quarantined, me, now),
