@@ -79,10 +79,10 @@ class BusSettings(_Section):
     publish_backlog_max: int = Field(50_000, ge=1_000)
 
 
-#: The stages that can run as several instances splitting the series (``runner.instances``). Not
-#: the executor yet: its instances would share one API key, whose heartbeat chain, open orders and
-#: cancel-all are the key's (README, "Scaling out").
-SCALABLE_WORKERS = ("feed-book", "alpha", "quoter")
+#: The stages that can run as several instances splitting the series (``runner.instances``). Each
+#: executor instance signs with an API key of its own (its heartbeat chain, open orders and
+#: cancel-all are the key's: ``workers.executor.handover``; README, "Scaling out").
+SCALABLE_WORKERS = ("feed-book", "alpha", "quoter", "executor")
 #: Between the metrics ports of two instances of one stage (9105, 9205, ...).
 METRICS_PORT_STRIDE = 100
 

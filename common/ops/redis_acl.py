@@ -63,7 +63,9 @@ WORKERS: tuple[WorkerUser, ...] = (
     WorkerUser(
         "feed-user",
         inputs=("markets",),
-        keys=("fills", "orders", "feeds", "state:feeds", "state:markets", "seen:fill:*", "feed-user:*", "alerts"),
+        keys=("fills", "orders", "feeds", "state:feeds", "state:markets", "seen:fill:*", "feed-user:*", "alerts",
+              "exec:instances"),
+        commands=("smembers",),
     ),
     WorkerUser("alpha", inputs=("book.*", "ref.*", "fills", "markets"), keys=("signal.*", "state:markets")),
     WorkerUser(
@@ -95,8 +97,9 @@ WORKERS: tuple[WorkerUser, ...] = (
             "state:markets",
             "state:book:*",
             "alerts",
+            "exec:instances",
         ),
-        commands=("hdel",),
+        commands=("hdel", "sadd", "smembers", "zcount"),
     ),
     WorkerUser(
         "ledger",

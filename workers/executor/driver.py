@@ -53,6 +53,11 @@ class Driver:
         #: Order events that arrived while their POST was still in flight.
         self._early: dict[str, list[OrderEvent]] = {}
         self._submit_backoff = Backoff(self.cfg.backoff_initial_ms, self.cfg.backoff_max_ms)
+        #: Series being taken over (scaled out): their intents wait until the previous owners'
+        #: orders are swept (``handover``).
+        self.handovers: dict[str, asyncio.Event] = {}
+        #: The series of each market an intent came for (what a lost series takes away).
+        self.series_of: dict[str, str] = {}
 
     def now(self) -> int:
         """The wall clock: what intents, reports and the venue's stamps are compared with."""
@@ -67,8 +72,12 @@ class Driver:
     async def on_intent(self, env: Envelope) -> None:
         intent = env.body
         assert isinstance(intent, Intent)
+        gate = self.handovers.get(intent.series)
+        if gate is not None:
+            await gate.wait()
         if intent.condition_id in self.closed_markets or self.stopping:
             return
+        self.series_of[intent.condition_id] = intent.series
         # The tick is when our feed received the event behind this decision (envelope ingest_ms):
         # the venue's own stamp of it can lag its publication (Chainlink by a second or more), and
         # that lag is the feed's (updown_feed_lag_ms), not the pipeline's.
@@ -96,6 +105,16 @@ class Driver:
         if orders:
             self.core.tracker.canceling(o.order_id for o in orders)
             await self.execute(Step(cancel_markets=[market]))
+
+    async def on_series_lost(self, series: set[str]) -> None:
+        """Another instance owns these series now: stop planning their markets, cancel our orders there."""
+        markets = sorted(m for m, s in self.series_of.items() if s in series)
+        for market in markets:
+            del self.series_of[market]
+            self.core.forget_market(market)
+            self.core.tracker.canceling(o.order_id for o in self.core.tracker.of_market(market))
+        if markets:
+            await self.execute(Step(cancel_markets=markets))
 
     async def set_mode(self, mode: Mode) -> None:
         if mode == "HALTED":

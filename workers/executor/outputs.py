@@ -38,16 +38,17 @@ async def publish_reports(ctx: Context, core: ExecutorCore, meters: Meters, repo
         if report.order_id:
             order = core.tracker.get(report.order_id)
             if order is not None and order.maybe_live:
-                pipe.hset(state.ORDERS, report.order_id, order_json(order))
+                pipe.hset(state.ORDERS, report.order_id, order_json(order, ctx.instance))
             else:
                 pipe.hdel(state.ORDERS, report.order_id)
     await pipe.execute()
 
 
-def order_json(order: LocalOrder) -> str:
+def order_json(order: LocalOrder, instance: str) -> str:
+    """An order of ``state:orders``, with the executor instance that placed it."""
     slot = order.slot
-    return json.dumps({"order_id": order.order_id, "market": slot.market, "token_id": slot.token_id,
-                       "side": slot.side, "level": slot.level, "intent_id": order.intent_id,
+    return json.dumps({"order_id": order.order_id, "instance": instance, "market": slot.market,
+                       "token_id": slot.token_id, "side": slot.side, "level": slot.level, "intent_id": order.intent_id,
                        "price_micro": order.price_micro, "size_micro": order.size_micro,
                        "size_matched_micro": order.size_matched_micro, "order_type": order.order_type,
                        "state": order.state.value, "created_ms": order.created_ms, "tick_ms": order.tick_ms,
@@ -64,3 +65,12 @@ async def excess_up_micro(redis: aioredis.Redis, market: str) -> int | None:
     if "up" not in shares or "down" not in shares:
         return None
     return shares["up"] - shares["down"]
+
+
+async def forget_orders_of(redis: aioredis.Redis, instance: str) -> int:
+    """Drop an instance's entries from ``state:orders`` (its start rebuilds them from the venue);
+    the other instances' stay. How many went."""
+    mine = [k for k, v in (await redis.hgetall(state.ORDERS)).items() if json.loads(v).get("instance") == instance]
+    if mine:
+        await redis.hdel(state.ORDERS, *mine)
+    return len(mine)

@@ -17,6 +17,7 @@ from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.clob.client import CancelResult, OrderResult, Sent
+from common.config.errors import ConfigError
 from common.config.settings import Settings
 from common.money import MICRO_PER_UNIT
 from common.runner import Context, Emit, Input, WorkerSpec
@@ -112,6 +113,9 @@ class PaperGateway:
 
 
 async def setup(ctx: Context) -> None:
+    if ctx.leases is not None:
+        # Each instance would read every intent (the paper venue is in the process): one only.
+        raise ConfigError("the paper executor runs one instance: leave executor out of runner.instances")
     venue = PaperVenue(PAPER_OWNER, ctx.clock.now_ms)
     await build(ctx, PaperGateway(venue, str(ctx.clock.now_ms()), ctx.clock.now_ms), watch_user_feed=False)
 

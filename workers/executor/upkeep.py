@@ -50,9 +50,11 @@ STOP_CANCEL_MAX_ATTEMPTS = 1_000
 
 
 class Upkeep:
-    def __init__(self, driver: Driver, *, watch_user_feed: bool) -> None:
+    def __init__(self, driver: Driver, *, watch_user_feed: bool, user_feed: str = "user") -> None:
         self.d = driver
         self.watch_user_feed = watch_user_feed
+        #: The feed in ``state:feeds`` that carries our key's events (``user:<instance>`` scaled out).
+        self.user_feed = user_feed
         driver.blind = watch_user_feed  # until the first look at state:feeds says otherwise
         self.keepalive = Keepalive(driver)
         self._user_missing_since: int | None = driver.now()
@@ -124,7 +126,7 @@ class Upkeep:
 
     async def _check_user_feed(self, now: int) -> None:
         d = self.d
-        status = await state.get(d.ctx.redis, state.FEEDS, "user", FeedStatus)
+        status = await state.get(d.ctx.redis, state.FEEDS, self.user_feed, FeedStatus)
         if status is not None and status.state == "up":
             self._user_missing_since = None
         elif status is not None:
@@ -196,6 +198,8 @@ class Upkeep:
         pipe = d.ctx.redis.pipeline(transaction=False)
         pipe.xadd(streams.EXEC, d.ctx.writer.fields(status, key="status"))
         state.put(pipe, EXEC_STATE_KEY, "status", status)
+        if d.ctx.leases is not None:  # scaled out: "status" is the latest instance's; each has its own
+            state.put(pipe, EXEC_STATE_KEY, f"status:{d.ctx.instance}", status)
         me = d.ctx.instance
         raised = [alerts.heartbeat(self._heartbeat_seen, status.heartbeat, me, now),
                   *alerts.quarantined(self._quarantine_seen, d.core.quarantined, me, now),

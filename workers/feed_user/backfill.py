@@ -53,12 +53,14 @@ class Backfill:
     """Reads our trades from the venue and publishes the fills nobody published yet."""
 
     def __init__(self, ctx: Context, client: TradesReader, core: UserFeed, publisher: Publisher,
-                 publish_fill: PublishFill) -> None:  # fmt: skip
+                 publish_fill: PublishFill, cursor_key: str = CURSOR_KEY) -> None:  # fmt: skip
         self._ctx = ctx
         self._client = client
         self._core = core
         self._publisher = publisher
         self._publish_fill = publish_fill
+        #: Where the cursor is kept (one per API key read).
+        self._cursor_key = cursor_key
         self._wanted = asyncio.Event()
         #: Fills written by reads (the socket had not), since the start.
         self.published = 0
@@ -96,7 +98,7 @@ class Backfill:
                 return self.published - before  # stopping: the cursor stays, the next start reads these again
         cursor = next_cursor(after_s, trades, ctx.settings.user_feed.backfill_lookback_s)
         if cursor != after_s:
-            await ctx.redis.set(CURSOR_KEY, cursor)
+            await ctx.redis.set(self._cursor_key, cursor)
         written = self.published - before
         if written:
             ctx.log.info("trades_backfilled", fills=written, trades=len(trades), after_s=after_s)
@@ -108,8 +110,8 @@ class Backfill:
 
     async def _cursor(self) -> int:
         redis = self._ctx.redis
-        await redis.set(CURSOR_KEY, self._ctx.clock.now_ms() // 1000 - 1, nx=True)
-        return int(await redis.get(CURSOR_KEY))
+        await redis.set(self._cursor_key, self._ctx.clock.now_ms() // 1000 - 1, nx=True)
+        return int(await redis.get(self._cursor_key))
 
 
 async def _first(*events: asyncio.Event) -> None:

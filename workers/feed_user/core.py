@@ -62,6 +62,10 @@ class UserFeed:
         #: ``fills``, ``duplicate_trade_status``, ``trades_not_ours``, ``orders``...
         self.counts: Counter[str] = Counter()
 
+    def add_key(self, api_key: str) -> None:
+        """Another API key of this account (an executor instance's): its events are ours too."""
+        self.api_keys = self.api_keys | {api_key}
+
     def add_our_orders(self, order_ids: Iterable[str]) -> None:
         """Tell the feed about orders we placed (the executor knows the hash before the venue does)."""
         for order_id in order_ids:

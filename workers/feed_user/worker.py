@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from eth_account import Account
@@ -29,6 +29,7 @@ from common.venue.errors import VenueParseError
 from workers.credentials import api_creds, credentials, wait_for_credentials
 from workers.feed_user.backfill import Backfill
 from workers.feed_user.core import UserFeed
+from workers.feed_user.instances import FrameHandler, InstanceFeeds
 from workers.feed_user.publish import Publisher, Step
 from workers.feed_user.writes import FEED, dead_letter_element, publish_event, publish_fill
 from workers.feeds import FeedReport, dead_letter_frame
@@ -44,6 +45,8 @@ class UserFeedState:
     #: None without a wallet address to sign the venue's REST requests with (the socket alone).
     backfill: Backfill | None
     client: AsyncClobClient | None
+    #: The user channels of an executor scaled out (a key per instance).
+    instances: InstanceFeeds = field(default_factory=InstanceFeeds)
 
 
 def feed(ctx: Context) -> UserFeedState:
@@ -114,8 +117,10 @@ async def on_markets(ctx: Context, env: Envelope) -> Sequence[Emit]:
         state.view.on_record(body)
         await state.link.send(json.dumps({"operation": "subscribe", "markets": [body.condition_id],
                                           "auth": credentials(ctx.settings.wallet)}))  # fmt: skip
+        await state.instances.send_all({"operation": "subscribe", "markets": [body.condition_id]})
     elif isinstance(body, MarketLifecycle) and state.view.on_lifecycle(body):
         await state.link.send(json.dumps({"operation": "unsubscribe", "markets": [body.condition_id]}))
+        await state.instances.send_all({"operation": "unsubscribe", "markets": [body.condition_id]})
     return []
 
 
@@ -124,8 +129,11 @@ async def run(ctx: Context) -> None:
     try:
         async with asyncio.TaskGroup() as loops:
             loops.create_task(state.link.run(ctx.stopping))
-            if state.backfill is not None:
+            if state.backfill is not None and state.client is not None:
                 loops.create_task(state.backfill.run())
+                frames = FrameHandler(state.core, state.publisher, state.client.address, partial(on_frame, ctx),
+                                      state.view.condition_ids)  # fmt: skip
+                loops.create_task(state.instances.run(ctx, frames))
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None  # the runner's retry-or-crash decision, on the cause itself
 

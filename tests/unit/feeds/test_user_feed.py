@@ -155,3 +155,16 @@ def test_a_failed_trade_is_reported_as_a_failed_fill_for_the_ledger_to_reverse()
     (fill,) = feed.on_frame(trade_frame(status="FAILED"), RECV_MS)
 
     assert fill.status == "FAILED"
+
+
+def test_a_key_added_later_an_executor_instances_makes_its_fills_ours_too():
+    instance_key = "key-executor-1"
+    makers = [{"order_id": "o-inst", "owner": instance_key, "matched_amount": "4", "price": "0.40", "asset_id": "UP",
+               "side": "BUY"}]  # fmt: skip
+    feed = UserFeed(api_keys=[OURS])
+    assert feed.on_frame(trade_frame(makers=makers), RECV_MS) == []
+
+    feed.add_key(instance_key)
+
+    (fill,) = feed.on_frame(trade_frame(trade_id="t2", makers=makers), RECV_MS)
+    assert (fill.order_id, fill.size_micro) == ("o-inst", 4_000_000)

@@ -18,7 +18,7 @@ def test_a_stage_not_named_runs_one_instance_and_a_named_one_its_count() -> None
     assert settings.runner.instances_of("alpha") == 1
 
 
-@pytest.mark.parametrize("instances", ['{"executor": 2}', '{"ledger": 2}', '{"quoter": 0}'])
+@pytest.mark.parametrize("instances", ['{"merger": 2}', '{"ledger": 2}', '{"quoter": 0}'])
 def test_a_stage_that_cannot_scale_or_a_count_below_one_is_refused(instances: str) -> None:
     with pytest.raises(ConfigError, match=r"runner\.instances"):
         load_settings(env={"UPDOWN_RUNNER__INSTANCES": instances})

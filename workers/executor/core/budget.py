@@ -62,6 +62,17 @@ class RateBudget:
         self.cancels = Bucket(config.cancel_rate_per_s * m // 1_000, config.cancel_burst * _MILLI,
                               config.cancel_burst * _MILLI, now_ms)  # fmt: skip
 
+    def resize(self, config: ExecutorConfig, now_ms: int) -> None:
+        """New rates and bursts (an executor scaled out: its share of the signer's buckets changed
+        with the live instances); tokens in hand kept up to the new burst."""
+        m = config.rate_margin_ppm
+        for bucket, rate, burst in ((self.orders, config.order_rate_per_s, config.order_burst),
+                                    (self.cancels, config.cancel_rate_per_s, config.cancel_burst)):  # fmt: skip
+            bucket.refill(now_ms)
+            bucket.rate_milli_per_ms = rate * m // 1_000
+            bucket.burst_milli = burst * _MILLI
+            bucket.tokens_milli = min(bucket.tokens_milli, bucket.burst_milli)
+
     def orders_allowed(self, now_ms: int, wanted: int, live_orders: int) -> int:
         """Orders that may be posted now: order tokens, and cancel room to take them all off again."""
         cancel_room = self.cancels.available(now_ms) - live_orders - 1
