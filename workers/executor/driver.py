@@ -285,10 +285,12 @@ class Driver:
             await self._answered(self.core.on_cancel_result(result, self.now()))
 
     async def request(self, op: str, call: Callable[[], Awaitable[T]], ids: list[str],
-                      deadline_ms: int | None = None, max_attempts: int | None = None) -> T | None:  # fmt: skip
+                      deadline_ms: int | None = None, max_attempts: int | None = None,
+                      backoff_max_ms: int | None = None) -> T | None:  # fmt: skip
         """An idempotent request, retried per ``decide``; None once given up (the core is told).
-        ``max_attempts``: instead of the configured count (the stop's cancel-all: until its deadline)."""
-        backoff = Backoff(self.cfg.backoff_initial_ms, self.cfg.backoff_max_ms)
+        ``max_attempts``: instead of the configured count (the stop's cancel-all: until its deadline);
+        ``backoff_max_ms``: a lower ceiling on the pause between tries (the stop's: a deadline near)."""
+        backoff = Backoff(self.cfg.backoff_initial_ms, backoff_max_ms or self.cfg.backoff_max_ms)
         attempt = 0
         while True:
             attempt += 1

@@ -47,6 +47,9 @@ STOP_WAIT_POSTS_S = 2.0
 STOP_CANCEL_BUDGET_MS = 4_000
 #: The stop's cancel-all is retried until STOP_CANCEL_BUDGET_MS runs out; this only bounds the count.
 STOP_CANCEL_MAX_ATTEMPTS = 1_000
+#: The longest pause between two tries of the stop's cancel-all: the usual backoff grows to seconds,
+#: and with full jitter eight 429s in a row would wait out the stop budget before the ninth try.
+STOP_CANCEL_BACKOFF_MAX_MS = 400
 
 
 class Upkeep:
@@ -225,7 +228,8 @@ class Upkeep:
             # Retried until the stop budget runs out, not for the usual few attempts: a burst of
             # 429s at the stop (seen in a chaos soak) must not leave our orders resting.
             result = await d.request("cancel", d.gateway.cancel_all, ids, deadline_ms=deadline,
-                                     max_attempts=STOP_CANCEL_MAX_ATTEMPTS)  # fmt: skip
+                                     max_attempts=STOP_CANCEL_MAX_ATTEMPTS,
+                                     backoff_max_ms=STOP_CANCEL_BACKOFF_MAX_MS)  # fmt: skip
         finally:
             await self.keepalive.stop()
         if result is not None:

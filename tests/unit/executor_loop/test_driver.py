@@ -187,13 +187,14 @@ async def test_a_stop_cancels_every_order_even_with_posts_in_flight() -> None:
 
 async def test_a_stop_keeps_cancelling_through_a_burst_of_rate_limits_until_its_budget() -> None:
     """A chaos soak stopped inside a 429 storm: the cancel-all gave up after the usual five tries and
-    left our orders resting on the venue."""
+    left our orders resting on the venue; then the backoff between its tries grew to seconds (full
+    jitter up to 5 s) and ten 429s in a row outlasted the 4-s budget most of the time."""
     gateway = FakeGateway()
     driver, upkeep = await started(gateway)
     now = driver.now()
     await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
     await settle(driver)
-    gateway.cancel_errors = [RateLimited(429, "Too Many Requests") for _ in range(8)]
+    gateway.cancel_errors = [RateLimited(429, "Too Many Requests") for _ in range(10)]
 
     await upkeep.shutdown()
 
