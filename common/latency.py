@@ -117,6 +117,17 @@ class Spans:
         self._samples[span].add(value_ms)
         self._counts[span] += 1
 
+    def observe_since(self, span: str, now_ms: float, stamps_ms: Sequence[float]) -> None:
+        """Observe ``now_ms - stamp`` for each stamp: a batch's hop, one call for the whole batch."""
+        hist, samples = self._hist[span], self._samples[span]
+        for stamp in stamps_ms:
+            value_ms = now_ms - stamp
+            if value_ms < 0.0:
+                value_ms = 0.0
+            hist.observe(value_ms)
+            samples.add(value_ms)
+        self._counts[span] += len(stamps_ms)
+
     def summary(self) -> dict[str, str]:
         """Count, p50 and p99 of each span observed so far (a span never observed is left out)."""
         out: dict[str, str] = {}
