@@ -73,8 +73,13 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
           f" {'relay':>9} {'redis':>9} {'steal':>7}")  # fmt: skip
     floors = []
     for rate in (int(r) for r in args.rates.split(",")):
+        rows = []
         for bare in (False, True) if args.bare else (False,):
-            floors.append(await _row(client, url, tmp, rate, args.seconds, bare))
+            line, figures = await _row(client, url, tmp, rate, args.seconds, bare)
+            floors.append(line)
+            rows.append(figures)
+        if len(rows) == 2:
+            print(_ratios(*rows))
         floors.append(await ping_floor(url, rate))
     for line in floors:
         print(line)
@@ -103,9 +108,10 @@ async def _run(url: str, args: argparse.Namespace, tmp: Path) -> int:
     return 0
 
 
-async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: float, bare: bool) -> str:
+async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: float, bare: bool,
+               ) -> tuple[str, dict[str, float]]:  # fmt: skip
     """One paced run through the relay worker (or the bare relay): prints its row, returns its
-    quiet-slice line."""
+    quiet-slice line and its figures (hop p50/p99 µs, relay CPU per message µs)."""
     await client.flushall()
     relay = _start_bare(url) if bare else _start_relay(url, tmp)
     try:
@@ -123,11 +129,18 @@ async def _row(client: aioredis.Redis, url: str, tmp: Path, rate: int, seconds: 
     key, prefix = (bare_relay.RESULT_KEY, "") if bare else (LATENCY_KEY, hop_span("hb-relay", streams.HEARTBEAT) + ".")
     hop = await read_figures(client, key)
     label = f"{'bare':>8}" if bare else f"{rate:>8}"
-    print(f"{label} {sent:>8} {len(lat):>8} {hop.get(prefix + 'p50_ms', nan) * 1000:>9.0f} "
-          f"{hop.get(prefix + 'p99_ms', nan) * 1000:>9.0f} "
+    figures = {"p50": hop.get(prefix + "p50_ms", nan) * 1000, "p99": hop.get(prefix + "p99_ms", nan) * 1000,
+               "cpu": relay_cpu}  # fmt: skip
+    print(f"{label} {sent:>8} {len(lat):>8} {figures['p50']:>9.0f} {figures['p99']:>9.0f} "
           f"{percentile(lat, 50):>9.0f} {percentile(lat, 99):>9.0f} {lat[-1] if lat else float('nan'):>9.0f} "
           f"{relay_cpu:>9.0f} {redis_cpu:>9.0f} {timeline.share():>7.0%}")  # fmt: skip
-    return f"{rate}/s {'bare relay' if bare else 'relay'} to sink, {timeline.quiet_line(spans)}"
+    return f"{rate}/s {'bare relay' if bare else 'relay'} to sink, {timeline.quiet_line(spans)}", figures
+
+
+def _ratios(relay: dict[str, float], bare: dict[str, float]) -> str:
+    """The relay's figures over the bare relay's, same rate, one run after the other."""
+    return (f"{'relay/bare':>26} {relay['p50'] / bare['p50']:>9.2f} {relay['p99'] / bare['p99']:>9.2f} "
+            f"{'':>29} {relay['cpu'] / bare['cpu']:>9.2f}")  # fmt: skip
 
 
 def _start_bare(url: str) -> subprocess.Popen[bytes]:

@@ -10,7 +10,12 @@
 2. Throughput: the executor's loop (driver, core, coincurve signer, async client) in this process,
    with the rate budget lifted, replacing a 90-order ladder as fast as the emulator answers.
 
-    .venv/bin/python -m bench.pipeline [--rate 2000] [--seconds 10] [--every 100] [--bare]
+The defaults (2,000 frames/s for 60 s, an intent every 60 book events) give about 2,000 intents and
+as many ``tick_to_order`` samples a run (one POST per other intent, of two orders), so that a p99 is
+not the run's worst sample; the intents stay within the venue's order budget (40 orders/s). A run
+takes about 65 s, twice that with ``--bare``, plus the throughput run.
+
+    .venv/bin/python -m bench.pipeline [--rate 2000] [--seconds 60] [--every 60] [--bare]
 """
 
 from __future__ import annotations
@@ -123,9 +128,9 @@ def _quoter_process(redis_url: str, every: int, stop: Any, sent: Any) -> None:
 
 
 async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, seconds: float, every: int,
-                      bare: bool = False) -> None:  # fmt: skip
+                      bare: bool = False) -> dict[str, float]:  # fmt: skip
     """The paced run through feed-book, the stand-in quoter and the executor worker (``bare``: the
-    bare executor, ``bench.bare_executor``, in its place)."""
+    bare executor, ``bench.bare_executor``, in its place). Returns its tick_to_order p50/p99 (ms)."""
     redis = aioredis.Redis.from_url(redis_url)
     await redis.flushall()
     await redis.hset(state.MARKETS, "bench", record().model_dump_json())
@@ -175,7 +180,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
         print(f"  tick_to_order     n={own.get('count', 0):>6.0f}  p50 {own.get('p50_ms', nan):.3f} ms"
               f"  p99 {own.get('p99_ms', nan):.3f} ms")  # fmt: skip
         print(f"  {stolen}")
-        return
+        return {"p50": own.get("p50_ms", nan), "p99": own.get("p99_ms", nan)}
     summary = {k.decode(): v.decode() for k, v in (await redis.hgetall(LATENCY_KEY)).items()}
     await redis.aclose()
     print(f"latency: {rate} book frames/s for {seconds:.0f} s through feed-book -> stand-in quoter "
@@ -185,6 +190,7 @@ async def latency_run(redis_url: str, clob_url: str, tmp: Path, rate: int, secon
               f"  p99 {summary.get(span + '.p99_ms', '-')} ms")  # fmt: skip
     print(f"  {await ping_floor(redis_url, rate)}")
     print(f"  {stolen}")
+    return {q: float(summary.get(f"tick_to_order.{q}_ms", nan)) for q in ("p50", "p99")}
 
 
 def _bare_executor(redis_url: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -257,8 +263,9 @@ def _env(intent: Intent) -> Any:
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="updown bench pipeline", description=__doc__.splitlines()[0])
     p.add_argument("--rate", type=int, default=2_000, help="book frames per second")
-    p.add_argument("--seconds", type=float, default=10.0)
-    p.add_argument("--every", type=int, default=100, help="book events per intent")
+    p.add_argument("--seconds", type=float, default=60.0, help="duration of each latency run")
+    p.add_argument("--every", type=int, default=60, help="book events per intent")
+    p.add_argument("--throughput-seconds", type=float, default=10.0, help="duration of the throughput run")
     p.add_argument("--bare", action="store_true",
                    help="then the latency run again with a bare executor (bench.bare_executor) in the "
                         "executor's place: what any order sender gets on this machine")  # fmt: skip
@@ -272,11 +279,13 @@ def main(argv: list[str]) -> int:
             redis = EmbeddedRedis(Path(tmp) / "redis").start()
             try:
                 # uvloop, as every worker runs
-                uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
+                ours = uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
                 if args.bare:
-                    uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every,
-                                           bare=True))  # fmt: skip
-                uvloop.run(throughput_run(redis.url, clob_url, args.seconds))
+                    bare = uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds,
+                                                  args.every, bare=True))  # fmt: skip
+                    print(f"executor/bare tick_to_order: p50 {ours['p50'] / bare['p50']:.2f}, "
+                          f"p99 {ours['p99'] / bare['p99']:.2f}")  # fmt: skip
+                uvloop.run(throughput_run(redis.url, clob_url, args.throughput_seconds))
             finally:
                 redis.stop()
     finally:

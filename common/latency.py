@@ -84,6 +84,16 @@ class Rolling:
         order.append(index)
         self._counts[index] += 1
 
+    def add_many(self, values_ms: Sequence[float]) -> None:
+        """``add`` each value (``_bucket`` inlined: a batch's values in one call, no call per value)."""
+        order, counts, full, log, top = self._order, self._counts, self._order.maxlen, math.log, _BUCKETS - 1
+        for value_ms in values_ms:
+            index = 0 if value_ms <= _FLOOR_MS else min(top, int(log(value_ms / _FLOOR_MS) / _LOG_RATIO) + 1)
+            if len(order) == full:
+                counts[order[0]] -= 1
+            order.append(index)
+            counts[index] += 1
+
     def percentiles(self, *qs: float) -> list[float]:
         """Nearest-rank percentiles (0 < q <= 1) of the samples in the window, to within 0.5%."""
         n = len(self._order)
@@ -116,6 +126,13 @@ class Spans:
         self._hist[span].observe(value_ms)
         self._samples[span].add(value_ms)
         self._counts[span] += 1
+
+    def observe_since(self, span: str, now_ms: float, stamps_ms: Sequence[float]) -> None:
+        """Observe ``now_ms - stamp`` for each stamp: a batch's hop, one call for the whole batch."""
+        values = [now_ms - stamp if now_ms > stamp else 0.0 for stamp in stamps_ms]
+        self._hist[span].observe_many(values)
+        self._samples[span].add_many(values)
+        self._counts[span] += len(values)
 
     def summary(self) -> dict[str, str]:
         """Count, p50 and p99 of each span observed so far (a span never observed is left out)."""

@@ -129,12 +129,16 @@ class Consumer:
         letters: Any = None  # this batch's dead-letter pipeline, made by the first dead letter
         emitted: list[float] = []  # the handled entries' emit stamps, for the hop
         failed = 0
+        # Read once per batch, not per entry: the loop below runs for every message.
+        max_deliveries, crash_at = ctx.settings.bus.max_deliveries, ctx.settings.runner.crash_after_emits
+        handle = self._handle_traced if ctx.tracer else None
+        perf_counter, observe = time.perf_counter, self._latency.observe
         for d in batch:
             if d.fields is None:
                 out.add(d.id, None, ())
                 ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
                 continue
-            if d.deliveries > ctx.settings.bus.max_deliveries:
+            if d.deliveries > max_deliveries:
                 letters = await self._dead_letter(letters, d, "max_deliveries", f"failed {d.deliveries - 1} times")
                 continue
             try:
@@ -142,9 +146,9 @@ class Consumer:
             except DecodeError as exc:
                 letters = await self._dead_letter(letters, d, "decode", str(exc))
                 continue
-            started = time.perf_counter()
+            started = perf_counter()
             try:
-                outputs = await self._handle_traced(env) if ctx.tracer else await self._handle(ctx, env)
+                outputs = await handle(env) if handle else await self._handle(ctx, env)
             except Exception as exc:
                 if infrastructure_failure(exc):
                     ctx.log.warning("handler_unavailable", stream=reader.stream, id=d.id, error=repr(exc)[:300])
@@ -155,9 +159,8 @@ class Consumer:
                                   error=repr(exc))  # fmt: skip
                 failed = d.deliveries
                 break
-            self._latency.observe(time.perf_counter() - started)
+            observe(perf_counter() - started)
             self._emits += 1
-            crash_at = ctx.settings.runner.crash_after_emits
             if crash_at and self._emits >= crash_at:
                 await self._settle()
                 if letters is not None:
@@ -170,10 +173,13 @@ class Consumer:
             emitted.append(env.emit_ms)
         if letters is not None:
             await letters.execute()
-        # The previous batch's script must land first (outputs in order); this one then runs while
-        # the next batch is read and handled, so the consumer does not idle on Redis.
+        # The previous batch's script must land first (outputs in order). A full batch means more
+        # wait behind it: its script then runs while the next batch is read and handled, so a
+        # backlog does not idle on Redis. A partial batch means the consumer has caught up: its
+        # script is awaited before the next read, which then finds what came in meanwhile rather
+        # than one entry at a time (two round trips per entry, for the consumer and for Redis).
         await self._settle()
-        if failed or not out.entries:
+        if failed or not out.entries or len(batch) < ctx.settings.bus.read_count:
             await self._send(out, emitted)
         else:
             self._in_flight = asyncio.ensure_future(self._send(out, emitted))
@@ -224,9 +230,7 @@ class Consumer:
     async def _send(self, out: Batch, emitted: list[float]) -> None:
         await out.send()
         if self._hops is not None and emitted:
-            now = self._ctx.clock.stamp_ms()
-            for emit_ms in emitted:
-                self._hops.observe(self._hop_span, now - emit_ms)
+            self._hops.observe_since(self._hop_span, self._ctx.clock.stamp_ms(), emitted)
 
     async def _dead_letter(self, pipe: Any, d: Delivery, reason: str, detail: str) -> Any:
         """Queue a dead letter on this batch's pipeline (made by the first one); returns the pipeline."""

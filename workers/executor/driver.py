@@ -78,13 +78,14 @@ class Driver:
         if intent.condition_id in self.closed_markets or self.stopping:
             return
         self.series_of[intent.condition_id] = intent.series
-        # The tick is when our feed received the event behind this decision (envelope ingest_ms):
-        # the venue's own stamp of it can lag its publication (Chainlink by a second or more), and
-        # that lag is the feed's (updown_feed_lag_ms), not the pipeline's.
-        self.latency.decision(env.ingest_ms, env.emit_ms)
         reducing = "REDUCE_ONLY" in (self.core.mode, intent.mode)
         excess_up = await excess_up_micro(self.ctx.redis, intent.condition_id) if reducing else None
         await self.execute(self.core.on_intent(intent, self.now(), excess_up_micro=excess_up, tick_ms=env.ingest_ms))
+        # The tick is when our feed received the event behind this decision (envelope ingest_ms):
+        # the venue's own stamp of it can lag its publication (Chainlink by a second or more), and
+        # that lag is the feed's (updown_feed_lag_ms), not the pipeline's. Observed once the
+        # orders are on their way: bookkeeping never goes before them.
+        self.latency.decision(env.ingest_ms, env.emit_ms)
 
     async def on_order_event(self, event: OrderEvent) -> None:
         if event.owner != self.gateway.owner:

@@ -62,6 +62,23 @@ async def test_every_order_hash_is_recorded_before_its_post_leaves() -> None:
     assert all(driver.core.tracker.get(i).state is OrderState.LIVE for i in gateway.book)  # type: ignore[union-attr]
 
 
+async def test_an_intents_bookkeeping_waits_until_its_orders_are_on_the_wire() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    decisions_at_post: list[str | None] = []
+
+    async def on_the_wire(ids: list[str]) -> None:
+        decisions_at_post.append(driver.latency.summary().get("tick_to_decision.count"))
+
+    gateway.during_post = on_the_wire
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+
+    assert decisions_at_post == [None]  # the intent's decision span is observed after its POST left
+    assert driver.latency.summary()["tick_to_decision.count"] == "1"
+
+
 async def test_tick_to_order_counts_the_orders_that_went_on_the_wire_only() -> None:
     gateway = FakeGateway(refused_posts=1)
     driver, upkeep, clock = make_driver(gateway)
