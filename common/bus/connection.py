@@ -50,7 +50,7 @@ def connect(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[s
         # worker's ACL user may not run, and Redis would log every refusal.
         maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
-    return aioredis.Redis(connection_pool=pool)
+    return aioredis.Redis.from_pool(pool)  # the client owns its pool: ``aclose`` closes its connections
 
 
 def connect_sync(cfg: RedisSettings, *, client_name: str | None = None, user: tuple[str, str] | None = None,

@@ -38,6 +38,8 @@ from common.schemas.control import ControlCommand
 _REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 #: How often consumer-group gauges are refreshed.
 GAUGE_INTERVAL_S = 5.0
+#: How long the loops cancelled at a stop get to unwind before the worker's connections close.
+CANCELLED_UNWIND_S = 2.0
 
 
 async def run_worker(
@@ -84,10 +86,12 @@ async def run_worker(
     if leases is not None:
         tasks.append(asyncio.create_task(_guarded(ctx, "leases", lambda: scale.keep_leases(ctx, spec, leases)),
                                          name="leases"))  # fmt: skip
+    readers: list[GroupReader] = []
     for inp, stream in inputs:
         group = scale.group_of(spec, inp, instance, leases is not None)
         reader = GroupReader(redis, stream=stream, group=group, consumer=instance,
                              cfg=settings.bus, block_ms=settings.redis.block_ms, start_id=inp.start_id)  # fmt: skip
+        readers.append(reader)
         assert spec.handle is not None
         loop_name = f"consume:{stream}"
         tasks.append(asyncio.create_task(_guarded(ctx, loop_name, _consume(ctx, inp, reader, spec, hops, follower)),
@@ -106,6 +110,9 @@ async def run_worker(
         task.cancel()
     if late:
         log.warning("stop_timeout", unfinished=len(late))
+        # Let the cancelled loops unwind (their commands in flight give their connections back)
+        # before the pool closes: otherwise those connections outlive the worker's run.
+        await asyncio.wait(late, timeout=CANCELLED_UNWIND_S)
     if spec.teardown is not None:
         # Stopping is set by now, so not through _guarded (it runs bodies only until then).
         try:
@@ -118,6 +125,9 @@ async def run_worker(
         await redis.delete(health.key(instance))
         if hops.names:
             await hops.write(redis)  # the last figures, for whoever reads them after the stop
+    for reader in readers:  # a loop cancelled or crashed mid-read leaves its lane open otherwise
+        with contextlib.suppress(*_REDIS_DOWN):
+            await reader.aclose()
     await ctx.writer.aclose()
     await redis.aclose()
     log.info("stopped", instance=instance, crashed=crashed)
