@@ -131,6 +131,8 @@ class ExecutorCore:
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
         urgent = urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)]
         self._cancel(step, urgent, now_ms)
+        if intent.fair_move and tick_ms:  # what the move exposed (or no longer wants): tick_to_cancel
+            step.cancel_moves.update(dict.fromkeys(urgent, tick_ms))
         self._replacing.update(o.slot for i in plan.defensive if i in urgent and (o := self.tracker.get(i)) is not None)
         replace = plan.replace_cancels[: self.budget.cancels_allowed(local, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)
