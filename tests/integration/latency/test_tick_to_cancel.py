@@ -21,6 +21,7 @@ from cli.report import render
 from common.bus import streams
 from common.bus.codec import decode
 from common.redis_server import free_port
+from common.schemas.base import load_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 #: Timed cancels to wait for: enough to show every stage carried the mark.
@@ -29,6 +30,7 @@ CANCELS = 10
 
 def marked(client: redis.Redis, stream: str) -> int:
     """Entries of ``stream`` whose body says its frame moved the fair value beyond the threshold."""
+    load_all()
     return sum(bool(getattr(decode(f).body, "fair_move", False)) for _, f in client.xrange(stream))
 
 
