@@ -47,3 +47,15 @@ def test_a_replace_of_an_order_the_move_left_behind_is_not_a_defensive_cancel() 
     step = core.on_intent(moved, T0 + 10, tick_ms=T0 + 7.0)
 
     assert len(step.cancel_ids) == 3 and step.cancel_moves == {}
+
+
+def test_cancels_of_a_fair_move_intent_gone_stale_are_not_the_move_s() -> None:
+    """The orders pulled because the intent expired wait on no frame: timing them from the move's
+    frame would count the intent's life as cancel latency."""
+    core = ready_core()
+    moved = intent(*ladder(2), valid_ms=1_000).model_copy(update={"fair_move": True})
+    submit_all(core, core.on_intent(moved, T0, tick_ms=T0 - 3.0).place_batches, T0)
+
+    step = core.replan_all(T0 + 1_000 + core.cfg.stale_intent_cancel_ms + 1)
+
+    assert len(step.cancel_ids) == 2 and step.cancel_moves == {}
