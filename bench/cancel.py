@@ -53,6 +53,8 @@ from common.schemas.market import MarketRecord, Settlement
 ROOT = Path(__file__).resolve().parents[1]
 SERIES_KEY = "btc-updown-1h"
 SPAN = "tick_to_cancel"
+#: Printed beside it: the frame to the intent written, over every intent (moves or not).
+DECISION = "tick_to_decision"
 #: How far the window ends beyond the run: the fair value's sensitivity to a move grows as the end
 #: nears, and the last ``endgame_s`` is the endgame (quotes pulled).
 WINDOW_AFTER_RUN_S = 300
@@ -154,7 +156,9 @@ async def _figures(redis: aioredis.Redis, bare: bool) -> dict[str, float]:
     if bare:
         return {"count": float(await redis.hget(bare_canceller.RESULT_KEY, "live_count") or 0)}
     raw = {k.decode(): v.decode() for k, v in (await redis.hgetall(LATENCY_KEY)).items()}
-    return {k.split(".", 1)[1]: float(v) for k, v in raw.items() if k.startswith(SPAN + ".")}
+    out = {k.split(".", 1)[1]: float(v) for k, v in raw.items() if k.startswith(SPAN + ".")}
+    out.update({"decision_" + k.split(".", 1)[1]: float(v) for k, v in raw.items() if k.startswith(DECISION + ".")})
+    return out
 
 
 def line(name: str, f: dict[str, float]) -> str:
@@ -189,6 +193,8 @@ def main(argv: list[str]) -> int:
             try:
                 own = uvloop.run(run(redis.url, clob_url, plan, Path(tmp), args.cancels, args.seconds))
                 print(line("executor (state:latency)", own))
+                print(f"  {'of which frame -> intent (all)':34s} n={own.get('decision_count', 0):>6.0f}  p50 "
+                      f"{own.get('decision_p50_ms', nan):8.3f} ms  p99 {own.get('decision_p99_ms', nan):8.3f} ms")
                 print(f"  {'executor (Prometheus histogram)':34s} n={own.get('prom_count', 0):>6.0f}  mean "
                       f"{own.get('prom_sum', nan) / max(own.get('prom_count', 0), 1):8.3f} ms")  # fmt: skip
                 if args.bare:
