@@ -199,7 +199,7 @@ def main(argv: list[str]) -> int:
                       f"{own.get('prom_sum', nan) / max(own.get('prom_count', 0), 1):8.3f} ms")  # fmt: skip
                 if args.bare:
                     base = uvloop.run(run(redis.url, clob_url, plan, Path(tmp), args.cancels, args.seconds, bare=True))
-                    print(line("bare canceller (same alpha signals)", base))
+                    print(line("bare canceller (same signals)", base))
                     if base.get("p99_ms"):
                         print(f"  ratio to bare: p50 {own.get('p50_ms', nan) / base['p50_ms']:.2f}, "
                               f"p99 {own.get('p99_ms', nan) / base['p99_ms']:.2f}")  # fmt: skip
