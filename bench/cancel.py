@@ -193,8 +193,9 @@ def main(argv: list[str]) -> int:
             try:
                 own = uvloop.run(run(redis.url, clob_url, plan, Path(tmp), args.cancels, args.seconds))
                 print(line("executor (state:latency)", own))
-                print(f"  {'of which frame -> intent (all)':34s} n={own.get('decision_count', 0):>6.0f}  p50 "
-                      f"{own.get('decision_p50_ms', nan):8.3f} ms  p99 {own.get('decision_p99_ms', nan):8.3f} ms")
+                decision = {k: own.get(f"decision_{k}", nan) for k in ("count", "p50_ms", "p99_ms")}
+                print(f"  {'of which frame -> intent (all)':34s} n={decision['count']:>6.0f}  p50 "
+                      f"{decision['p50_ms']:8.3f} ms  p99 {decision['p99_ms']:8.3f} ms")  # fmt: skip
                 print(f"  {'executor (Prometheus histogram)':34s} n={own.get('prom_count', 0):>6.0f}  mean "
                       f"{own.get('prom_sum', nan) / max(own.get('prom_count', 0), 1):8.3f} ms")  # fmt: skip
                 if args.bare:
