@@ -10,6 +10,7 @@ BENCHES = {
     "feed-book": "bench.feed_book",
     "quoter": "bench.quoter",
     "pipeline": "bench.pipeline",
+    "cancel": "bench.cancel",
     "recorder": "bench.recorder",
 }
 

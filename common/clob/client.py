@@ -189,8 +189,9 @@ class AsyncClobClient:
             raise UnknownOutcome(f"POST /orders: {len(legs)} legs sent, answer is {str(body)[:200]}")
         return [_order_result(leg.order.order_id, row) for leg, row in zip(legs, body, strict=True)]
 
-    async def cancel_orders(self, order_ids: Sequence[str]) -> CancelResult:
-        return _cancel_result(await self._request("DELETE", "/orders", list(order_ids)))
+    async def cancel_orders(self, order_ids: Sequence[str], sent: Sent | None = None) -> CancelResult:
+        """One ``DELETE /orders``; ``sent`` is stamped when the request goes on the wire."""
+        return _cancel_result(await self._request("DELETE", "/orders", list(order_ids), sent=sent))
 
     async def cancel_all(self) -> CancelResult:
         return _cancel_result(await self._request("DELETE", "/cancel-all"))

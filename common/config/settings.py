@@ -360,6 +360,14 @@ class StrategySettings(_Section):
     series: dict[str, SeriesStrategySettings] = {}
 
 
+class LatencySettings(_Section):
+    #: How far alpha's fair value (P(Up), parts per million) must move since the last such move for
+    #: the reference frame that moved it to start a ``tick_to_cancel`` span: 10,000 ppm is one cent,
+    #: one tick on the usual 0.01 grid, the least move that shifts the quoter's ladder by a tick and
+    #: so leaves a resting order priced better for a taker than the quoter now wants.
+    cancel_move_ppm: int = Field(10_000, gt=0, le=1_000_000)
+
+
 class HeartbeatDemoSettings(_Section):
     #: Interval of the demo heartbeat producer (the worker pair that proves the spine).
     interval_ms: int = Field(500, gt=0)
@@ -393,6 +401,7 @@ class Settings(BaseSettings):
     feed_ref: FeedRefSettings = FeedRefSettings()
     quoter: QuoterSettings = QuoterSettings()
     heartbeat: HeartbeatDemoSettings = HeartbeatDemoSettings()
+    latency: LatencySettings = LatencySettings()
     recorder: RecorderSettings = RecorderSettings()
     strategy: StrategySettings = StrategySettings()
     #: The risk limits (the quoter's: unpaired shares, window position, total exposure, daily loss),

@@ -75,3 +75,6 @@ class Intent(Message):
     orders: tuple[DesiredOrder, ...] = ()
     takers: tuple[TakerOrder, ...] = ()
     churn: ChurnTolerance
+    #: Decided on a signal whose frame moved the fair value beyond the threshold (``Signal.fair_move``):
+    #: the executor times the cancels of the orders it exposed (``tick_to_cancel``).
+    fair_move: bool = False

@@ -50,3 +50,7 @@ class Signal(Message):
     #: +1 / −1 when the lead moved fast before the oracle, else 0.
     fast_move: int = 0
     time_to_end_ms: int
+    #: The reference frame behind this signal moved ``q_up_ppm`` by ``latency.cancel_move_ppm`` or
+    #: more since the last frame that did: the envelope's ``ingest_ms`` (its receive stamp) is where
+    #: the executor's ``tick_to_cancel`` starts.
+    fair_move: bool = False

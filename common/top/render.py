@@ -41,6 +41,7 @@ def render(view: View) -> RenderableType:
     title = Text(f"updown top  {_clock(view.now_ms)} UTC   mode {view.trading_mode}   "
                 f"day: fills {view.day_fills}  pnl {money(view.day_pnl_micro)}   "
                 f"tick-to-order p50/p99 {_ms(view.tick_to_order_p50_ms)}/{_ms(view.tick_to_order_p99_ms)} ms   "
+                f"tick-to-cancel {_ms(view.tick_to_cancel_p50_ms)}/{_ms(view.tick_to_cancel_p99_ms)} ms   "
                 f"venue heartbeat {view.venue_heartbeat}", style="bold")  # fmt: skip
     markets = Table(title="windows", expand=True)
     markets.add_column("series", no_wrap=True)

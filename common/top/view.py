@@ -62,6 +62,9 @@ class View:
     quarantined: tuple[str, ...]
     #: (severity, kind, what it is about and who raised it, detail), latest first
     alerts: tuple[tuple[str, str, str, str], ...]
+    #: From the frame that moved the fair value to the cancel of what it exposed.
+    tick_to_cancel_p50_ms: float | None = None
+    tick_to_cancel_p99_ms: float | None = None
 
 
 def _current(markets: list[MarketRecord], now_ms: int) -> MarketRecord | None:
@@ -101,8 +104,8 @@ def _series_row(snap: Snapshot, series: str, market: MarketRecord) -> SeriesRow:
     )  # fmt: skip
 
 
-def _latency(latency: dict[str, str], field: str) -> float | None:
-    raw = latency.get(f"tick_to_order.{field}")
+def _latency(latency: dict[str, str], field: str, span: str = "tick_to_order") -> float | None:
+    raw = latency.get(f"{span}.{field}")
     return float(raw) if raw else None
 
 
@@ -128,6 +131,8 @@ def build(snap: Snapshot) -> View:
                     for name, f in sorted(snap.feeds.items())),
         workers=tuple(_worker(h, snap.now_ms) for h in snap.health),
         tick_to_order_p50_ms=_latency(snap.latency, "p50_ms"), tick_to_order_p99_ms=_latency(snap.latency, "p99_ms"),
+        tick_to_cancel_p50_ms=_latency(snap.latency, "p50_ms", "tick_to_cancel"),
+        tick_to_cancel_p99_ms=_latency(snap.latency, "p99_ms", "tick_to_cancel"),
         venue_heartbeat=str(snap.exec_status.get("heartbeat", "-")),
         quarantined=tuple(str(q) for q in snap.exec_status.get("quarantined_markets", ())),
         alerts=tuple((a.severity, a.kind, f"{a.subject} ({a.process})" if a.subject else a.process, a.detail)

@@ -16,7 +16,7 @@ from common import state
 from common.bus import streams
 from common.bus.envelope import Envelope
 from common.config.errors import ConfigError
-from common.config.settings import Settings
+from common.config.settings import LatencySettings, Settings
 from common.runner import Context, Emit, Input, WorkerSpec
 from common.runner.control import trading_mode
 from common.runner.tracing import with_trace
@@ -31,6 +31,7 @@ from common.strategy.params import alpha_config
 from workers.alpha import metrics
 from workers.alpha.core.adapt import NotAWindow, apply_ref_tick, window_from_record
 from workers.alpha.core.engine import AlphaCore
+from workers.alpha.core.moves import MoveMarker
 from workers.alpha.core.types import WindowSpec
 
 #: A signal at least this often per series, ticks or not.
@@ -44,6 +45,8 @@ FORGET_AFTER_END_MS = 120_000
 @dataclass
 class SeriesState:
     core: AlphaCore = field(default_factory=AlphaCore)
+    #: Marks the reference frames that move the fair value beyond ``latency.cancel_move_ppm``.
+    moves: MoveMarker = field(default_factory=lambda: MoveMarker(LatencySettings().cancel_move_ppm))
     windows: dict[str, WindowSpec] = field(default_factory=dict)
     #: token id -> True for Up, False for Down.
     up_token: dict[str, bool] = field(default_factory=dict)
@@ -65,7 +68,9 @@ def book_streams(settings: Settings) -> list[str]:
 
 
 async def setup(ctx: Context) -> None:
-    ctx.resources["series"] = {key: SeriesState(core=AlphaCore(alpha_config(ctx.settings, key)))
+    move_ppm = ctx.settings.latency.cancel_move_ppm
+    ctx.resources["series"] = {key: SeriesState(core=AlphaCore(alpha_config(ctx.settings, key)),
+                                                moves=MoveMarker(move_ppm))
                                for key in series_keys(ctx.settings)}  # fmt: skip
     # The markets stream's history is acked: rebuild the windows from the current state.
     for record in (await state.get_all(ctx.redis, state.MARKETS, MarketRecord)).values():
@@ -95,6 +100,8 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
             if asset == body.asset and apply_ref_tick(series[key].core, body):
                 signal = signal_for(ctx, key, now_ms)
                 if signal is not None:
+                    if series[key].moves.moved(signal.slug, signal.q_up_ppm):
+                        signal = signal.model_copy(update={"fair_move": True})
                     out.append(Emit(streams.signal(key), signal, key=key))
         return out
     if isinstance(body, MarketRecord):

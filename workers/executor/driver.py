@@ -152,7 +152,8 @@ class Driver:
         now = self.now()
         batches = self._prepare(step, now)
         cancels = [self.spawn(self._cancel_market(m)) for m in step.cancel_markets]
-        cancels += [self.spawn(self._cancel(ids)) for ids in step.cancel_batches(self.cfg.cancel_batch_limit)]
+        cancels += [self.spawn(self._cancel(ids, step.cancel_moves))
+                    for ids in step.cancel_batches(self.cfg.cancel_batch_limit)]
         if cancels_first and cancels:
             await asyncio.wait(cancels)
         for batch in batches:
@@ -263,8 +264,10 @@ class Driver:
             for event in self._early.pop(order_id, ()):
                 await self.execute(self.core.on_order_event(event, self.now()))
 
-    async def _cancel(self, ids: list[str]) -> None:
-        result = await self.request("cancel", lambda: self.gateway.cancel(ids), ids)
+    async def _cancel(self, ids: list[str], moves: dict[str, float] | None = None) -> None:
+        sent = Sent()  # stamped by the first attempt whose bytes leave
+        result = await self.request("cancel", lambda: self.gateway.cancel(ids, sent), ids)
+        self.latency.cancel(moves or {}, ids, sent.at_ms)
         if result is not None:
             reports = self.core.on_cancel_result(result, self.now())
             if result.canceled and not self.stopping:

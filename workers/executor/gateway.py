@@ -28,7 +28,8 @@ class Gateway(Protocol):
     async def post(self, legs: Sequence[Any], sent: Sent) -> list[OrderResult]:
         """One batch; ``sent`` stamped when the request leaves (never, if it did not)."""
 
-    async def cancel(self, order_ids: Sequence[str]) -> CancelResult: ...
+    async def cancel(self, order_ids: Sequence[str], sent: Sent | None = None) -> CancelResult:
+        """``sent`` stamped when the request leaves (never, if it did not)."""
 
     async def cancel_market(self, market: str) -> CancelResult: ...
 
@@ -66,8 +67,8 @@ class LiveGateway:
     async def post(self, legs: Sequence[PostOrder], sent: Sent) -> list[OrderResult]:
         return await self._client.post_orders(legs, sent)
 
-    async def cancel(self, order_ids: Sequence[str]) -> CancelResult:
-        return await self._client.cancel_orders(order_ids)
+    async def cancel(self, order_ids: Sequence[str], sent: Sent | None = None) -> CancelResult:
+        return await self._client.cancel_orders(order_ids, sent)
 
     async def cancel_market(self, market: str) -> CancelResult:
         return await self._client.cancel_market_orders(condition_id=market)

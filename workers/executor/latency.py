@@ -5,7 +5,10 @@ Three spans (``common.latency``: a Prometheus histogram each and a rolling summa
 
 - ``tick_to_decision``: the intent's emit time minus the originating feed event's time;
 - ``tick_to_order``: the POST's bytes going out (``common.clob.client.Sent``) minus that event time;
-- ``tick_to_ack``: the venue's answer (or the paper venue's) minus that event time.
+- ``tick_to_ack``: the venue's answer (or the paper venue's) minus that event time;
+- ``tick_to_cancel``: the ``DELETE /orders`` bytes going out minus the receive stamp of the
+  reference frame that moved the fair value beyond ``latency.cancel_move_ppm`` (``Intent.fair_move``),
+  one sample per order that move exposed (an order cancelled in a batch of several counts once each).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from common.latency import LATENCY_KEY, Spans, histogram, percentile
 
 __all__ = ["LATENCY_KEY", "SPANS", "Latency", "now_ms_float", "percentile"]
 
-SPANS = ("tick_to_decision", "tick_to_order", "tick_to_ack")
+SPANS = ("tick_to_decision", "tick_to_order", "tick_to_cancel", "tick_to_ack")
 _HISTOGRAMS = {span: histogram(span, f"{span.replace('_', ' ')} latency in ms") for span in SPANS}
 
 
@@ -26,7 +29,7 @@ def now_ms_float() -> float:
 
 
 class Latency(Spans):
-    """The executor's three spans."""
+    """The executor's spans."""
 
     def __init__(self, worker: str, window: int | None = None) -> None:
         super().__init__(worker, _HISTOGRAMS, *(() if window is None else (window,)))
@@ -39,6 +42,14 @@ class Latency(Spans):
         if tick_ms:
             for _ in range(count):
                 self.observe("tick_to_order", sent_ms - tick_ms)
+
+    def cancel(self, moves: dict[str, float], order_ids: list[str], sent_ms: float | None) -> None:
+        """A cancel request left at ``sent_ms`` (None: it never did): one sample per order in it
+        that a fair-value move exposed (``moves``: order id -> the move's receive stamp)."""
+        if sent_ms is not None and moves:
+            for order_id in order_ids:
+                if (tick_ms := moves.get(order_id)) is not None:
+                    self.observe("tick_to_cancel", sent_ms - tick_ms)
 
     def ack(self, tick_ms: float | None, ack_ms: float, count: int = 1) -> None:
         if tick_ms:

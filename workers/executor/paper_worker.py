@@ -66,7 +66,9 @@ class PaperGateway:
         self._pending += self.adopt(out)
         return results
 
-    async def cancel(self, order_ids: Sequence[str]) -> CancelResult:
+    async def cancel(self, order_ids: Sequence[str], sent: Sent | None = None) -> CancelResult:
+        if sent is not None:
+            sent.at_ms = now_ms_float()  # nothing leaves the machine: the paper venue takes it now
         result, out = self.venue.cancel(list(order_ids))
         self._pending += self.adopt(out)
         return result

@@ -117,7 +117,9 @@ def pinned_now(ctx: Context) -> Iterator[int]:
             yield now_ms
 
 
-def decide(ctx: Context, series: str) -> list[Emit]:
+def decide(ctx: Context, series: str, *, fair_move: bool = False) -> list[Emit]:
+    """``fair_move``: decided on a signal whose frame moved the fair value beyond the threshold;
+    the intent says so, for the executor's ``tick_to_cancel``."""
     view: View = ctx.resources["view"]
     signal = view.signals.get(series)
     if signal is None or not ctx.owns(series):
@@ -139,6 +141,8 @@ def decide(ctx: Context, series: str) -> list[Emit]:
                           mode=mode, hints=hints, positions_stale=view.positions_stale)  # fmt: skip
     core = ctx.resources["cores"].get(series) or core_for(ctx, series)
     intent = core.decide(inputs)
+    if fair_move:
+        intent = intent.model_copy(update={"fair_move": True})
     metrics.observe(intent)
     view.last_decision_ms[series] = now_ms
     return [Emit(streams.intent(series), intent, key=meta.condition_id), *limit_alert(ctx, inputs, core.config)]
@@ -160,7 +164,7 @@ async def handle(ctx: Context, env: Envelope) -> Sequence[Emit]:
     body = env.body
     if isinstance(body, Signal):
         view.signals[body.series] = body
-        return decide(ctx, body.series)
+        return decide(ctx, body.series, fair_move=body.fair_move)
     if isinstance(body, BestBidAsk):
         if body.source != "book":
             return []

@@ -84,8 +84,10 @@ class FakeGateway:
             raise error  # the engine took the orders, the answer is lost
         return [OrderResult(i, i, True, "live", "", None, None, ()) for i in ids]
 
-    async def cancel(self, order_ids: Sequence[str]) -> CancelResult:
+    async def cancel(self, order_ids: Sequence[str], sent: Sent | None = None) -> CancelResult:
         await asyncio.sleep(0)
+        if sent is not None and sent.at_ms is None:
+            sent.at_ms = time.time_ns() / 1e6
         self.cancels.append(list(order_ids))
         if self.cancel_gate is not None:
             await self.cancel_gate.wait()

@@ -299,3 +299,31 @@ async def test_at_start_a_stray_order_is_cancelled_before_anything_is_placed_bes
     await settle(driver)
     assert stray_id not in gateway.book
     assert [len(p) for p in gateway.posts] == [2]
+
+
+async def test_tick_to_cancel_is_one_sample_per_exposed_order_from_the_move_to_the_cancel_leaving() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
+    await settle(driver)
+    moved = intent((380_000, 370_000), now + 1, ident="i2").model_copy(update={"fair_move": True})
+
+    await driver.on_intent(env_of(moved, now + 1))  # every bid now above the desired ladder: exposed
+    await settle(driver)
+
+    assert sorted(i for batch in gateway.cancels for i in batch) == sorted(gateway.posts[0])
+    assert driver.latency.summary()["tick_to_cancel.count"] == "4"
+
+
+async def test_a_cancel_after_a_plain_intent_gives_no_tick_to_cancel_sample() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+
+    await driver.on_intent(env_of(intent((380_000,), now + 1, ident="i2"), now + 1))
+    await settle(driver)
+
+    assert gateway.cancels and "tick_to_cancel.count" not in driver.latency.summary()

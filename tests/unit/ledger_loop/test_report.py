@@ -43,6 +43,8 @@ def fixed_state() -> fakeredis.FakeRedis:
     client.hset(state.POSITIONS, "account", account.model_dump_json())
     client.hset("state:latency", mapping={"tick_to_order.count": "812", "tick_to_order.p50_ms": "1.250",
                                           "tick_to_order.p99_ms": "4.100", "tick_to_ack.count": "800",
+                                          "tick_to_cancel.count": "64", "tick_to_cancel.p50_ms": "1.100",
+                                          "tick_to_cancel.p99_ms": "3.700",
                                           "tick_to_ack.p50_ms": "3.000", "tick_to_ack.p99_ms": "9.900",
                                           "bus_hop.quoter.signal.btc-updown-60s.count": "90",
                                           "bus_hop.quoter.signal.btc-updown-60s.p50_ms": "0.412",
@@ -66,6 +68,7 @@ def test_the_report_lists_windows_in_time_order_with_a_total_row_the_account_and
     assert "cash 10,001.250000" in lines[7] and "fees paid 0.138600" in lines[7]
     assert [line.split() for line in lines[9:]] == [["LATENCY", "COUNT", "P50", "MS", "P99", "MS"],
                                                     ["tick_to_order", "812", "1.250", "4.100"],
+                                                    ["tick_to_cancel", "64", "1.100", "3.700"],
                                                     ["tick_to_ack", "800", "3.000", "9.900"],
                                                     ["bus_hop.quoter.signal.btc-updown-60s", "90", "0.412",
                                                      "1.730"]]  # fmt: skip

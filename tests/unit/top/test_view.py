@@ -54,7 +54,8 @@ def fill_redis(client: redis.Redis) -> int:
     client.set(TRADING_MODE_KEY, "FLATTENING")
     state.put(client, state.FEEDS, "book", FeedStatus(feed="book", state="down", since_ms=now - 3_000, reason="closed"))
     client.hset("health:quoter", mapping={"worker": "quoter", "instance": "quoter", "state": "running", "ts_ms": now})
-    client.hset(LATENCY_KEY, mapping={"tick_to_order.p50_ms": "8.5", "tick_to_order.p99_ms": "41.0"})
+    client.hset(LATENCY_KEY, mapping={"tick_to_order.p50_ms": "8.5", "tick_to_order.p99_ms": "41.0",
+                                      "tick_to_cancel.p50_ms": "6.5", "tick_to_cancel.p99_ms": "30.0"})
     client.hset(snapshot.EXEC_STATUS_KEY, "status", json.dumps({"heartbeat": "late", "quarantined_markets": [MARKET]}))
     alert = AlertRaised(kind=FEED_DOWN, severity="critical", process="feed-book", group="feed-book", subject="book",
                         detail="closed", raised_ms=now)  # fmt: skip
@@ -81,11 +82,13 @@ def test_the_view_of_a_running_bot_has_every_element_and_the_frame_shows_them(re
     assert (shown.day_fills, shown.day_pnl_micro, shown.trading_mode) == (4, 1_250_000, "FLATTENING")
     assert shown.feeds == (("book", "down", 3_000, "closed"),) and shown.workers == (("quoter", "running", 0),)
     assert (shown.tick_to_order_p50_ms, shown.venue_heartbeat, shown.quarantined) == (8.5, "late", (MARKET,))
+    assert (shown.tick_to_cancel_p50_ms, shown.tick_to_cancel_p99_ms) == (6.5, 30.0)
     assert shown.alerts == (("critical", FEED_DOWN, "book (feed-book)", "closed"),)
 
     frame = render.render_text(shown, width=200)
     for text in ("mode FLATTENING", "840 s", "0.612", "NORMAL", "0.590", "0.610", "0.380",
                  "0.420", "B0.580x8.00", "7.00", "5.00", "+1.25", "tick-to-order p50/p99 8.5/41.0 ms",
+                 "tick-to-cancel 6.5/30.0 ms",
                  "venue heartbeat late", FEED_DOWN, MARKET[:10]):
         assert text in frame, (text, frame)
     line = render.one_line(shown)

@@ -113,9 +113,13 @@ class ExecutorCore:
             step.extend(self._plan_market(market, now_ms))
         return step
 
-    def _desired(self, intent: Intent, excess_up: int | None, now_ms: int) -> list[DesiredOrder]:
+    def _pulled(self, intent: Intent, now_ms: int) -> bool:
+        """Nothing of the intent stands: it went stale, or its market is quarantined."""
         stale = now_ms > intent.valid_until_ms + self.cfg.stale_intent_cancel_ms
-        if stale or intent.condition_id in self.quarantined:
+        return stale or intent.condition_id in self.quarantined
+
+    def _desired(self, intent: Intent, excess_up: int | None, now_ms: int) -> list[DesiredOrder]:
+        if self._pulled(intent, now_ms):
             return []
         return allowed_orders(intent, effective_mode(self.mode, intent), excess_up)
 
@@ -131,6 +135,8 @@ class ExecutorCore:
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
         urgent = urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)]
         self._cancel(step, urgent, now_ms)
+        if intent.fair_move and tick_ms and not self._pulled(intent, now_ms):  # what the move exposed: timed
+            step.cancel_moves.update(dict.fromkeys(urgent, tick_ms))
         self._replacing.update(o.slot for i in plan.defensive if i in urgent and (o := self.tracker.get(i)) is not None)
         replace = plan.replace_cancels[: self.budget.cancels_allowed(local, len(plan.replace_cancels), urgent=False)]
         self._replacing.update(o.slot for i in replace if (o := self.tracker.get(i)) is not None)

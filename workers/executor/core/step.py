@@ -16,6 +16,9 @@ class Step:
     cancel_markets: list[str] = field(default_factory=list)
     place_batches: list[list[PlaceSpec]] = field(default_factory=list)
     reports: list[ExecReport] = field(default_factory=list)
+    #: Cancels of orders a fair-value move exposed (``Intent.fair_move``): order id -> the receive
+    #: stamp of the frame that moved it, where their ``tick_to_cancel`` starts.
+    cancel_moves: dict[str, float] = field(default_factory=dict)
 
     def cancel_batches(self, limit: int) -> list[list[str]]:
         """``cancel_ids`` in ``DELETE /orders`` batches of at most ``limit``."""
@@ -30,3 +33,4 @@ class Step:
         self.cancel_markets += [m for m in other.cancel_markets if m not in self.cancel_markets]
         self.place_batches += other.place_batches
         self.reports += other.reports
+        self.cancel_moves.update(other.cancel_moves)
