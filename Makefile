@@ -44,8 +44,12 @@ native: $(NATIVE)
 run: $(STAMP) $(NATIVE)
 	$(BIN)/updown run
 
+# The suite on TEST_WORKERS pytest-xdist workers: most of its time is integration tests waiting on
+# real processes. The whole-bot tests (fixed ports, var/) form one group that one worker runs in
+# turn (tests/integration/conftest.py). TEST_WORKERS=0: one process, as before.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(NATIVE)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not slow"

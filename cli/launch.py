@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from cli import keys, redis_url, report, supervisor_conf
+from cli import keys, redis_url, report, run_end, supervisor_conf
 from cli.console import RunView, say, waiting
 from cli.launch_checks import CONF, busy_ports, live_preflight, programs, started_line, unhealthy
 from cli.main import parser
@@ -24,8 +24,6 @@ from common.redis_server import EmbeddedRedis
 
 #: How long programs get to reach RUNNING before the launcher reports them.
 STARTUP_S = 8.0
-#: How long supervisord gets to stop everything before its process group is killed.
-SHUTDOWN_S = 40.0
 
 
 def main(argv: list[str]) -> int:
@@ -147,7 +145,7 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
                 prefix = keys.derive_credentials(current, secrets_dir(), CREDENTIALS_WAIT_S)
         except BaseException:
             # The emulator never answered (or Ctrl-C): nothing may stay up on the fixed ports.
-            stop_supervisord(proc)
+            run_end.stop_supervisord(proc)
             raise
         say(f"API credentials {prefix}... derived from the emulator (L1 auth, official client)")
     view: RunView | None = None
@@ -179,15 +177,15 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
     hooks.settle()
     final = ctl(env, "status")
     problems += unhealthy(final)
-    say(_status_summary(env))
+    say(run_end.status_summary(env))
     say("stopping the traders and feeds, then the ledger once it has booked everything")
-    ctl(env, "stop", *[p for p in programs(final) if p not in LAST_TO_STOP])
-    _wait_for_ledger(url)
+    ctl(env, "stop", *[p for p in programs(final) if p not in run_end.LAST_TO_STOP])
+    run_end.wait_for_ledger(url)
     if sim:
-        problems += _check_against_emulator(url)
+        problems += run_end.check_against_emulator(url)
     problems += hooks.checks(url)
     say("stopping every program")
-    code = stop_supervisord(proc)
+    code = run_end.stop_supervisord(proc)
     if code is None:
         return 1
     say(f"supervisord stopped ({code}); nothing left running")
@@ -196,52 +194,6 @@ def supervise(settings: Settings, url: str, duration_s: float, hooks: RunHooks |
             + " (see var/log/<program>.log)")  # fmt: skip
         return 1
     return 0 if code == 0 else code
-
-
-def stop_supervisord(proc: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM supervisord (it stops every program); its exit code, or None when it had to be
-    killed with its process group after ``SHUTDOWN_S``."""
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(SHUTDOWN_S)
-    except subprocess.TimeoutExpired:
-        say("supervisord did not stop in time: killing its process group")
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return None
-
-
-#: Programs stopped last: the books, the venue, the control API and the recorder (which records them).
-LAST_TO_STOP = ("ledger", "sim", "control", "fatal-alert", "feed-user", "recorder")
-#: How long the ledger gets to book the last fills and cancels before it is stopped.
-LEDGER_DRAIN_S = 10.0
-
-
-def _check_against_emulator(url: str) -> list[str]:
-    """Sim mode: nothing of ours resting, and the ledger equal to the emulator's account."""
-    from cli import sim_check
-
-    try:
-        verdict = sim_check.check(load_settings(), url)
-    except Exception as exc:
-        say(f"could not check the run against the emulator: {exc!r}")
-        return ["the end-of-run check against the emulator"]
-    say("checked against the emulator's record:\n  " + "\n  ".join(verdict.lines))
-    return [] if verdict.ok else ["ledger or orders disagree with the emulator (see above)"]
-
-
-def _wait_for_ledger(url: str) -> None:
-    import redis as sync_redis
-
-    client = sync_redis.Redis.from_url(url, socket_timeout=5)
-    deadline = time.monotonic() + LEDGER_DRAIN_S
-    try:
-        while time.monotonic() < deadline and not report.ledger_drained(client):
-            time.sleep(0.2)
-    except sync_redis.RedisError:
-        pass
-    finally:
-        client.close()
 
 
 #: The environment variable that carries the run's supervisord config to ``ctl``.
@@ -253,10 +205,3 @@ def ctl(env: dict[str, str], *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", conf, *args],
                           env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
     return done.stdout.strip() or done.stderr.strip()
-
-
-def _status_summary(env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "cli.main", "status"], env=env,
-                          capture_output=True, text=True, timeout=30)  # fmt: skip
-    return "final status:\n" + (done.stdout.strip() or done.stderr.strip())
-

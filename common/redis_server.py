@@ -9,14 +9,24 @@ when full, Redis refuses writes with an error that every worker logs and backs o
 silently evicting keys (any eviction policy may drop a stream of fills or a consumer group). Every
 stream and log is bounded by its own setting (``common/bus/streams.py``), so a long run levels off
 well below the cap; hitting it means a bound is missing, and a loud failure says so.
+
+The server runs in a session of its own (a Ctrl-C at the terminal reaches the owner, which stops it
+in order), so on Linux the kernel is asked to send it SIGTERM when its owner dies: an owner killed -9
+(``updown replay`` killed from a shell, a test run killed at its timeout) leaves no orphan server
+holding its port and directory. Elsewhere there is no such signal and only ``stop`` ends it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +37,10 @@ START_TIMEOUT_S = 10.0
 DEFAULT_MAXMEMORY_MB = 1024
 #: Never evict: a full Redis fails writes loudly rather than drop a stream or a group silently.
 MAXMEMORY_POLICY = "noeviction"
+#: ``prctl`` option (linux/prctl.h): the signal the kernel sends a process when its parent dies.
+PR_SET_PDEATHSIG = 1
+#: The server's signal when its owner dies: SIGTERM, so that it still flushes its append-only file.
+OWNER_DEATH_SIGNAL = signal.SIGTERM
 
 
 class RedisServerError(RuntimeError):
@@ -60,6 +74,24 @@ def free_port() -> int:
         return port
 
 
+def die_with_owner() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel signal the child when the process starting it dies
+    (Linux); None where there is no such call. The signal follows the *thread* that forks, so start
+    the server from a thread that lives as long as the server (every caller uses its main thread)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, not in the child
+    owner = os.getpid()
+
+    def in_child() -> None:
+        if prctl(PR_SET_PDEATHSIG, int(OWNER_DEATH_SIGNAL), 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != owner:  # the owner died between the fork and the prctl: nobody to signal us
+            os._exit(1)
+
+    return in_child
+
+
 class EmbeddedRedis:
     """A ``redis-server`` child process on a loopback port."""
 
@@ -74,6 +106,11 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def pid(self) -> int | None:
+        """The running server's process id (None before ``start``)."""
+        return self._proc.pid if self._proc else None
+
     def start(self) -> EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
@@ -85,7 +122,8 @@ class EmbeddedRedis:
             "--maxmemory", f"{self.maxmemory_mb}mb", "--maxmemory-policy", MAXMEMORY_POLICY,
         ]  # fmt: skip
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+                                      stderr=subprocess.PIPE, start_new_session=True,
+                                      preexec_fn=die_with_owner())  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

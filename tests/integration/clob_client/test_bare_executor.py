@@ -30,6 +30,8 @@ from .emulator import start_emulator
 pytestmark = pytest.mark.integration
 
 STREAM = "intent.bare-test"
+#: How long the bare executor gets to start and block on its first XREAD (imports, time sync).
+READING_WAIT_S = 60.0
 CHURN = ChurnTolerance(min_move_ticks=1, min_size_change_ppm=100_000, max_replaces_per_s=100)
 
 
@@ -40,6 +42,16 @@ def intent(levels: int, seq: int) -> Intent:
     return Intent(intent_id=f"bare-{seq}", series="btc-15m", slug="btc-updown-15m-0", condition_id=CID,
                   tick_micro=10_000, created_ms=now, valid_until_ms=now + 5_000, mode="ACTIVE", regime="test",
                   reason="test", target_total_micro=600_000, orders=orders, churn=CHURN)  # fmt: skip
+
+
+async def _reading(redis: aioredis.Redis) -> None:
+    """Until a client blocks on XREAD: the executor reads from "$", so an intent written before it
+    reads is never seen (a fixed 2-s wait was too short on a loaded machine: SIGTERM before the
+    handler, exit -15)."""
+    deadline = time.monotonic() + READING_WAIT_S
+    while not any(c.get("cmd") == "xread" for c in await redis.client_list()):
+        assert time.monotonic() < deadline, f"the bare executor never read {STREAM} in {READING_WAIT_S:.0f} s"
+        await asyncio.sleep(0.1)
 
 
 async def test_the_bare_executor_posts_what_is_new_cancels_what_is_gone_and_reports(
@@ -60,7 +72,7 @@ async def test_the_bare_executor_posts_what_is_new_cancels_what_is_gone_and_repo
     proc = subprocess.Popen([sys.executable, "-m", "bench.bare_executor", redis_url, STREAM], cwd=repo_root,
                             env=env)  # fmt: skip
     try:
-        await asyncio.sleep(2.0)  # reading from "$": intents written before it reads would be missed
+        await _reading(redis)
         for seq, levels in enumerate((2, 1), start=1):
             now = time.time() * 1000
             await redis.xadd(STREAM, encode(intent(levels, seq), src="test", key=CID, event_ms=int(now),

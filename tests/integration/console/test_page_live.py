@@ -19,9 +19,10 @@ import pytest
 import redis
 
 from tests.browser import chromium, chromium_or_skip
-from tests.integration.console.test_run_console import ROOT, _ports_free, _run
+from tests.integration.console.test_run_console import ROOT, _ports_free, _run, _stop
 
-#: How long the run lasts: long enough to quote across a couple of 60-s windows.
+#: The run's length: an upper bound (long enough to quote across a couple of 60-s windows); the
+#: test stops the run once it has seen what it needs.
 RUN_S = 200
 #: How long to wait for the page to answer once the run starts.
 PAGE_WAIT_S = 120
@@ -99,7 +100,7 @@ def test_the_page_in_chromium_shows_the_live_window_and_updates_during_a_real_ru
             alerted = tab.wait("(t => /critical\tfeed_down\t/.test(t) && t)(document.getElementById('alerts')"
                                ".innerText)", ALERTS_WAIT_S, "the feed_down alert on the page")  # fmt: skip
     finally:
-        proc.wait(timeout=RUN_S + 120)
+        _stop(proc)
 
     assert re.fullmatch(r"btc-updown-\w+-\d+", slug), slug
     assert first != later, first

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -14,8 +15,10 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parents[3]
-#: How long the top test lets the bot trade before giving up on seeing every element.
+#: The top test's run length: an upper bound, the test stops the run once it has seen what it needs.
 TOP_RUN_S = 170
+#: How long a run asked to stop gets to stop every program (the ledger's drain, supervisord's stop).
+STOP_WAIT_S = 180
 #: How long to wait for the first window with our quotes on it.
 QUOTES_WAIT_S = 140
 #: How long the feeds and the executor get to notice the venue gone.
@@ -49,6 +52,14 @@ def _run(duration_s: int, out: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "cli.main", "run", "--duration", str(duration_s)],
                                 cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C the run, as a person would (it stops every program in order), and wait for it to end:
+    the test has what it needs, and waiting out the run's duration would only idle."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=STOP_WAIT_S)
 
 
 def _noisy(text: str) -> list[str]:
@@ -134,7 +145,7 @@ def test_top_once_against_a_real_run_shows_every_element_then_the_alerts_of_a_ve
             time.sleep(1)
         alerted = _top_once().stdout
     finally:
-        proc.wait(timeout=TOP_RUN_S + 120)
+        _stop(proc)
 
     assert done.returncode == 0, done.stderr
     for heading in ("series", "window", "left", "fair Up", "regime", "bid", "ask", "our ladder", "position",
