@@ -11,6 +11,7 @@ BENCHES = {
     "quoter": "bench.quoter",
     "pipeline": "bench.pipeline",
     "recorder": "bench.recorder",
+    "series": "bench.series",
 }
 
 

@@ -21,6 +21,7 @@ USAGE = """updown COMMAND [ARGS]
   config [--strategy]          print the effective configuration (secrets redacted), or each series' strategy
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
+  bench series [--count 1,4,12] [--seconds S]   the whole bot with N series: CPU per stage, Redis, latency
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   sim realism [--minutes M] [--seed S] [--series btc-15m]   the emulator's market against the real one
   sim record [--minutes M] [--seed S] [--series btc-15m] [--price-file F] [--out DIR]
