@@ -151,6 +151,9 @@ def table(runs: dict[int, dict[str, Any]]) -> list[str]:
         got = [runs[n].get("latency", {}).get(span, {}) for n in counts]
         lines.append(row(f"{span} n", [str(int(g["count"])) if "count" in g else "-" for g in got]))
         lines.append(row(f"{span} p50 / p99 ms", [f"{_ms(g.get('p50_ms'))} / {_ms(g.get('p99_ms'))}" for g in got]))
+    for stage in ("merger", "ledger"):
+        hop = [runs[n].get("markets_hops", {}).get(f"bus_hop.{stage}.markets") for n in counts]
+        lines.append(row(f"{stage} hop on markets p99 ms", [_ms(h) for h in hop]))
     over = [[s for s, v in runs[n].get("cpu_share", {}).items() if v > CORE_LIMIT] for n in counts]
     lines.append(row(f"stages > {CORE_LIMIT:.0%} of a core", [", ".join(o) or "none" for o in over]))
     lines.append(row("restarted during the run", [", ".join(runs[n].get("restarted", [])) or "none" for n in counts]))

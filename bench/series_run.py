@@ -32,6 +32,8 @@ from common.redis_server import EmbeddedRedis
 RUNNING = re.compile(r"^(\S+)\s+RUNNING\s+pid (\d+)", re.MULTILINE)
 #: Programs that are not stages of the bot (supervisord's own listener).
 NOT_STAGES = ("fatal-alert",)
+#: The merger's and the ledger's hops on ``markets`` (issue 20: p99 0.4-0.8 s in a full run).
+MARKETS_HOP_P99 = ".markets.p99_ms"
 #: The spans read from the executor's latency summary.
 SPANS = ("tick_to_order", "tick_to_ack")
 
@@ -103,7 +105,9 @@ class Measure(launch.RunHooks):
         shares = {name: (self.end[name] - self.start[name]) / interval for name in self.end} if interval > 0 else {}
         latency = {span: {f: float(raw[f"{span}.{f}"]) for f in ("count", "p50_ms", "p99_ms") if f"{span}.{f}" in raw}
                    for span in SPANS}  # fmt: skip
-        self.figures = {"interval_s": interval, "cpu_share": shares, "restarted": self.restarted,
+        hops = {name.removesuffix(".p99_ms"): float(v) for name, v in raw.items()
+                if name.startswith("bus_hop.") and name.endswith(MARKETS_HOP_P99)}  # fmt: skip
+        self.figures = {"interval_s": interval, "cpu_share": shares, "restarted": self.restarted, "markets_hops": hops,
                         "redis_used_memory": int(memory["used_memory"]),
                         "redis_peak_memory": int(memory["used_memory_peak"]),
                         "latency": latency, "steal": self.steal_share}  # fmt: skip
