@@ -15,6 +15,7 @@ it descends from holds it already (``flock LOCK pytest ...``). A run's own outpu
 ``<data_dir>/log/bench-series-<N>.log``.
 
     updown bench series [--count 1,4,12] [--seconds 60] [--warmup 20]
+    updown bench series --emulator [--seconds 20]   (bench.series_loop: the emulator's loop alone)
 """
 
 from __future__ import annotations
@@ -168,7 +169,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--seconds", type=float, default=60.0, help="measured seconds of each run")
     p.add_argument("--warmup", type=float, default=20.0, help="seconds before measuring (workers start, quote)")
     p.add_argument("--lock", default=WHOLEBOT_LOCK, help="the whole-bot lock file each run holds")
+    p.add_argument("--emulator", action="store_true",
+                   help="instead: the emulator's loop lag while a client posts orders (bench.series_loop; no lock)")
     args = p.parse_args(argv)
+    if args.emulator:
+        from bench import series_loop
+
+        return series_loop.main(args.seconds)
     counts = [int(c) for c in args.count.split(",") if c.strip()]
     if not counts or any(not 1 <= c <= len(ALL_SERIES) for c in counts):
         p.error(f"--count takes numbers from 1 to {len(ALL_SERIES)}")
