@@ -75,8 +75,9 @@ async def test_orders_and_the_chain_route_are_served_while_the_chain_is_busy() -
         await asyncio.to_thread(server.chain_thread.submit(lambda: None).result)  # the wallet is funded
         server.chain_thread.post(release.wait)  # the chain is busy until released
         window = max(server.world.windows(), key=lambda w: w.end_s)
+        now_ms = SystemClock().now_ms()
         order = signer.sign(token_id=window.ids.token_ids[0], side="BUY", price_micro=300_000,  # type: ignore[arg-type]
-                            size_micro=5_000_000, tick_size_micro=10_000, timestamp_ms=SystemClock().now_ms())  # fmt: skip
+                            size_micro=5_000_000, tick_size_micro=10_000, timestamp_ms=now_ms)  # fmt: skip
         posted = await asyncio.wait_for(client.post_orders([PostOrder(order, "GTC", post_only=True)]), ANSWER_WAIT_S)
         balance = await asyncio.wait_for(client.balance_allowance("COLLATERAL"), ANSWER_WAIT_S)
         chain_was_busy = not release.is_set()
