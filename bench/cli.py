@@ -12,6 +12,7 @@ BENCHES = {
     "pipeline": "bench.pipeline",
     "cancel": "bench.cancel",
     "recorder": "bench.recorder",
+    "series": "bench.series",
 }
 
 

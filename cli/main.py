@@ -22,6 +22,7 @@ USAGE = """updown COMMAND [ARGS]
   bench bus [--rates R,R] [--seconds S] [--drain N]   one-hop latency and max rate of the bus
   bench recorder [--entries N] [--streams K]   how fast the recorder writes a backlog to disk
   bench cancel [--cancels N] [--moves-per-s M] [--bare]   tick-to-cancel: price moves through the stages
+  bench series [--count 1,4,12] [--seconds S]   the whole bot with N series: CPU per stage, Redis, latency
   sim [--port P] ...           the venue emulator, flags defaulted from the config
   sim realism [--minutes M] [--seed S] [--series btc-15m]   the emulator's market against the real one
   sim record [--minutes M] [--seed S] [--series btc-15m] [--price-file F] [--out DIR]

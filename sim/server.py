@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from sim.chain.thread import ChainThread
 from sim.exchange.config import ExchangeConfig
 from sim.exchange.events import Event
 from sim.exchange.exchange import Exchange
@@ -108,6 +109,8 @@ class SimServer:
         self.clock = clock or WallClock()
         seed = cfg.world.seed
         self.chain: Any = None
+        #: Every use of the chain, off the loop once the server runs (``sim.chain.thread``).
+        self.chain_thread = ChainThread()
         world_cfg = cfg.world
         if cfg.chain:
             from sim.chain.local_chain import LocalChain
@@ -127,14 +130,15 @@ class SimServer:
         if self.chain is not None:
             from sim.settlement import SettlementBridge
 
-            self.settlement = SettlementBridge(self.exchange, self.chain)
+            self.settlement = SettlementBridge(self.exchange, self.chain, chain_thread=self.chain_thread)
         self.rtds = RtdsHub(self.clock.now_ms, self.faults)
         self.polybolt = PolyBoltHub(self.clock.now_ms, self._secret_of_key, self.faults)
         self.traders = TraderPool(cfg.traders, seed)
         #: Extra listeners of window actions (e.g. the local chain preparing and resolving conditions).
         self.action_listeners: list[Callable[[WindowAction], None]] = list(action_listeners or [])
         if self.chain is not None:
-            self.action_listeners.append(chain_listener(self.chain))
+            on_chain = chain_listener(self.chain)
+            self.action_listeners.append(lambda action: self.chain_thread.post(on_chain, action))
         self._last_fault_s = self.clock.now_ms() // 1000
         self._judged_trades: set[str] = set()
         self.exchange.subscribe(self._on_exchange_event)
@@ -170,7 +174,7 @@ class SimServer:
         if self.chain is not None:
             from sim.chain.rpc import add_rpc_route
 
-            add_rpc_route(app, self.chain)
+            add_rpc_route(app, self.chain, executor=self.chain_thread, after_send=self.settlement.allowances.read_all)
             from sim.settlement import add_settlement_routes
 
             add_settlement_routes(app, self.settlement)
@@ -182,16 +186,13 @@ class SimServer:
 
     def _allowance_of(self, address: str, asset_type: str) -> int | None:
         """What a chain-backed wallet allowed the operator (the exchange) on chain; None otherwise."""
-        chain, bridge = self.chain, self.settlement
-        if chain is None or bridge is None:
+        bridge = self.settlement
+        if bridge is None:
             return None
         wallet = next((a for a in bridge.wallets.values() if a.lower() == address.lower()), None)
         if wallet is None:
             return None
-        if asset_type.startswith("CONDITIONAL"):  # CONDITIONAL-V2: the PositionManager's approval
-            approved = chain.approved_for_all(wallet, chain.operator, asset_type == "CONDITIONAL-V2")
-            return 2**256 - 1 if approved else 0
-        allowance: int = chain.collateral_allowance(wallet, chain.operator)
+        allowance: int = bridge.allowances.of(wallet, asset_type)
         return allowance
 
     def _account_of_key(self, api_key: str) -> str | None:
@@ -300,6 +301,7 @@ class SimServer:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         if run_ticks:
+            self.chain_thread.start()
             self._ticker = asyncio.create_task(self._tick_loop())
             if self.settlement is not None:
                 self._settler = asyncio.create_task(self.settlement.run())
@@ -323,3 +325,4 @@ class SimServer:
                     await task
         if self._runner is not None:
             await self._runner.cleanup()
+        await asyncio.to_thread(self.chain_thread.shutdown)

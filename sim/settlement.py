@@ -22,8 +22,12 @@ outcome tokens, and the exchange's balances are a view of it.
   not yet settled) + pending (MATCHED/MINED) trade changes. Resting orders no longer covered are
   cancelled, so reservations never exceed holdings.
 
-Everything runs on the server's event loop, like the chain's JSON-RPC route (``LocalChain`` is not
-thread-safe). Nothing here imports the bot's ``common`` package.
+The exchange is changed only on the server's event loop; the chain is used only in jobs on the
+server's chain thread (``sim.chain.thread``: ``LocalChain`` is not thread-safe, and py-evm's
+transactions, tens of ms each, would otherwise stall every answer and websocket of the venue).
+A round takes the owed changes out, settles them on the thread and puts back what did not settle;
+a sync reads the chain on the thread and applies it on the loop; the two never interleave.
+Nothing here imports the bot's ``common`` package.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ from typing import Any
 from aiohttp import web
 from eth_utils import to_checksum_address
 
+from sim.chain.allowances import Allowances
 from sim.chain.protocol_v2 import is_v2_token, market_id
+from sim.chain.thread import ChainThread
 from sim.exchange.exchange import Exchange
 from sim.exchange.orders import BUY, SELL, LedgerEntry
 
@@ -107,20 +113,27 @@ class SettlementStats:
 
 
 class SettlementBridge:
-    """Subscribes to the exchange, moves chain-backed balances on chain, syncs the exchange back."""
+    """Subscribes to the exchange, moves chain-backed balances on chain, syncs the exchange back.
+
+    The exchange is only read and changed on the caller's (the server loop's) thread; the chain
+    only in ``chain_thread``'s jobs, each given what it needs and handing back what it found."""
 
     def __init__(self, exchange: Exchange, chain: Any,
-                 is_wallet: Callable[[str, str | None], bool] = wallet_keyed) -> None:
+                 is_wallet: Callable[[str, str | None], bool] = wallet_keyed,
+                 chain_thread: ChainThread | None = None) -> None:  # fmt: skip
         self.exchange = exchange
         self.chain = chain
         self.is_wallet = is_wallet
+        self.chain_thread = chain_thread or ChainThread()
         #: account id → checksum address of every chain-backed account.
         self.wallets: dict[str, str] = {}
         self.owed: dict[str, Owed] = {}
         self.stats = SettlementStats()
+        self.allowances = Allowances(chain, self.chain_thread)
         self._settled: OrderedDict[str, None] = OrderedDict()
         self._warned: set[str] = set()
         self._retry_at: dict[str, float] = {}
+        self._round = asyncio.Lock()  # a settling round and a sync never interleave their halves
         for account in exchange.accounts.all():
             self._register(account.account_id, account.address, account.cash_micro)
         exchange.subscribe(self.on_event)
@@ -140,7 +153,12 @@ class SettlementBridge:
             return
         checksum = to_checksum_address(address)
         self.wallets[account_id] = checksum
-        self.chain.fund(checksum, pusd_micro)
+        self.chain_thread.post(self._fund, checksum, pusd_micro)
+
+    def _fund(self, wallet: str, pusd_micro: int) -> None:
+        """On the chain's thread: the faucet's credit on chain, and the wallet's (no) approvals."""
+        self.chain.fund(wallet, pusd_micro)
+        self.allowances.read(wallet)
 
     def _on_confirmed(self, trade_id: str) -> None:
         if trade_id in self._settled:
@@ -161,21 +179,67 @@ class SettlementBridge:
 
     def settle(self) -> None:
         """Settle every owed balance change now (one batch per account and direction); an account
-        whose last attempt failed waits :data:`FAILED_RETRY_S` (a wallet that has not approved yet)."""
+        whose last attempt failed waits :data:`FAILED_RETRY_S` (a wallet that has not approved yet).
+        Inline, on the caller's thread: :meth:`settle_round` is the server's."""
         started = time.perf_counter()
-        for account_id in list(self.owed):
-            if time.monotonic() >= self._retry_at.get(account_id, 0.0):
-                failures = self.stats.failed_transactions
-                self._settle_account(account_id)
-                if self.stats.failed_transactions > failures:
-                    self._retry_at[account_id] = time.monotonic() + FAILED_RETRY_S
+        batch = self._take(self._due())
+        self._put_back(batch, self._settle_batch(batch, self._markets_of(batch)))
         self.stats.settle_s += time.perf_counter() - started
 
-    def _settle_account(self, account_id: str) -> None:
-        owed = self.owed.get(account_id)
-        if owed is None:
-            return
-        chain, wallet, operator = self.chain, self.wallets[account_id], self.chain.operator
+    async def settle_round(self) -> None:
+        """:meth:`settle` with its chain transactions on the chain's thread: the loop serves meanwhile."""
+        async with self._round:
+            started = time.perf_counter()
+            batch = self._take(self._due())
+            if batch:
+                failed = await self.chain_thread.run(self._settle_batch, batch, self._markets_of(batch))
+                self._put_back(batch, failed)
+            self.stats.settle_s += time.perf_counter() - started
+
+    def _due(self) -> list[str]:
+        now = time.monotonic()
+        return [a for a in self.owed if now >= self._retry_at.get(a, 0.0)]
+
+    def _take(self, account_ids: list[str]) -> dict[str, tuple[str, Owed]]:
+        """The accounts' owed changes, taken out of :attr:`owed` for a chain job: (wallet, owed)."""
+        return {a: (self.wallets[a], self.owed.pop(a)) for a in account_ids if a in self.owed}
+
+    def _markets_of(self, batch: dict[str, tuple[str, Owed]]) -> dict[str, tuple[bytes, bool]]:
+        """Condition and protocol of every token the batch delivers (the operator may mint sets)."""
+        out: dict[str, tuple[bytes, bool]] = {}
+        for _, owed in batch.values():
+            for token, amount in owed.tokens_micro.items():
+                market = self.exchange.market_for_token(token) if amount > 0 else None
+                if market is not None:
+                    out[token] = (bytes.fromhex(market.spec.condition_id.removeprefix("0x")),
+                                  market.spec.protocol_v2)  # fmt: skip
+        return out
+
+    def _put_back(self, batch: dict[str, tuple[str, Owed]], failed: set[str]) -> None:
+        """What a chain job left unsettled goes back, beside what was confirmed meanwhile."""
+        for account_id, (_, left) in batch.items():
+            if account_id in failed:
+                self._retry_at[account_id] = time.monotonic() + FAILED_RETRY_S
+            if left.empty:
+                continue
+            owed = self.owed.setdefault(account_id, Owed())
+            owed.cash_micro += left.cash_micro
+            for token, amount in left.tokens_micro.items():
+                owed.tokens_micro[token] = owed.tokens_micro.get(token, 0) + amount
+
+    def _settle_batch(self, batch: dict[str, tuple[str, Owed]], markets: dict[str, tuple[bytes, bool]]) -> set[str]:
+        """On the chain's thread: settle each owed batch; the accounts with a failed leg."""
+        failed = set()
+        for account_id, (wallet, owed) in batch.items():
+            failures = self.stats.failed_transactions
+            self._settle_account(wallet, owed, markets)
+            if self.stats.failed_transactions > failures:
+                failed.add(account_id)
+        return failed
+
+    def _settle_account(self, wallet: str, owed: Owed, markets: dict[str, tuple[bytes, bool]]) -> None:
+        """Chain only: the legs of one account's owed changes; ``owed`` keeps what did not settle."""
+        chain, operator = self.chain, self.chain.operator
         pay = chain.collateral.functions.transferFrom(wallet, operator, -owed.cash_micro)
         if owed.cash_micro < 0 and self._tx(pay):
             owed.cash_micro = 0
@@ -187,8 +251,8 @@ class SettlementBridge:
         for received in by_contract({t: q for t, q in owed.tokens_micro.items() if q > 0}):
             for token, amount in received.items():
                 shortfall = amount - chain.position_balance(operator, int(token))
-                if shortfall > 0:
-                    self._mint_full_sets(token, shortfall)
+                if shortfall > 0 and token in markets:
+                    self._mint_full_sets(*markets[token], shortfall)
             if self._tx(chain.positions_contract(int(next(iter(received)))).functions.safeBatchTransferFrom(
                     operator, wallet, [int(t) for t in received], list(received.values()), b"")):
                 for token in received:
@@ -200,18 +264,12 @@ class SettlementBridge:
             if self._tx(chain.collateral.functions.transfer(wallet, owed.cash_micro)):
                 owed.cash_micro = 0
         owed.tokens_micro = {t: q for t, q in owed.tokens_micro.items() if q}
-        if owed.empty:
-            del self.owed[account_id]
 
-    def _mint_full_sets(self, token_id: str, amount_micro: int) -> None:
+    def _mint_full_sets(self, condition: bytes, protocol_v2: bool, amount_micro: int) -> None:
         """The operator's inventory of both outcomes grows by ``amount_micro`` (collateral it mints)."""
-        market = self.exchange.market_for_token(token_id)
-        if market is None:
-            return
-        condition = bytes.fromhex(market.spec.condition_id.removeprefix("0x"))
         chain = self.chain
         self._tx(chain.collateral.functions.mint(chain.operator, amount_micro))
-        if market.spec.protocol_v2:
+        if protocol_v2:
             self._tx(chain.v2.router.functions.split(market_id(condition), amount_micro))
         else:
             self._tx(chain.ctf.functions.splitPosition(
@@ -240,44 +298,85 @@ class SettlementBridge:
         """Make the exchange's balances of a chain-backed account equal chain + owed + pending.
 
         Tokens looked at: those the exchange holds for it, those owed or pending, those of markets
-        not yet resolved (tokens may arrive from outside the exchange) and ``tokens_asked``."""
+        not yet resolved (tokens may arrive from outside the exchange) and ``tokens_asked``.
+        Inline, on the caller's thread: :meth:`sync_round` is the server's."""
         wallet = self.wallets.get(account_id)
         if wallet is None:
             return
         started = time.perf_counter()
         self._retry_at.pop(account_id, None)  # asked to refresh: the wallet may have just approved
-        self._settle_account(account_id)
+        batch = self._take([account_id])
+        self._put_back(batch, self._settle_batch(batch, self._markets_of(batch)))
+        groups = self._sync_tokens(account_id, tokens_asked)
+        self._sync_apply(account_id, *self._read_chain(wallet, groups))
+        self.stats.sync_s += time.perf_counter() - started
+
+    async def sync_round(self, account_id: str, tokens_asked: tuple[str, ...] = ()) -> None:
+        """:meth:`sync` with its chain work on the chain's thread."""
+        wallet = self.wallets.get(account_id)
+        if wallet is None:
+            return
+        async with self._round:
+            started = time.perf_counter()
+            self._retry_at.pop(account_id, None)
+            batch = self._take([account_id])
+            if batch:
+                self._put_back(batch, await self.chain_thread.run(self._settle_batch, batch, self._markets_of(batch)))
+            groups = self._sync_tokens(account_id, tokens_asked)
+            self._sync_apply(account_id, *await self.chain_thread.run(self._read_chain, wallet, groups))
+            self.stats.sync_s += time.perf_counter() - started
+
+    def sync_all(self) -> None:
+        for account_id in list(self.wallets):
+            self.sync(account_id)
+
+    async def sync_all_rounds(self) -> None:
+        for account_id in list(self.wallets):
+            await self.sync_round(account_id)
+
+    def _sync_tokens(self, account_id: str, tokens_asked: tuple[str, ...]) -> list[list[str]]:
         account = self.exchange.accounts.get(account_id)
+        owed, pending = self.owed.get(account_id, Owed()), self._pending(account_id)
+        live = {t for m in self.exchange.markets() if m.winner_index is None for t in m.spec.token_ids}
+        tokens = sorted({t for t, n in account.positions_micro.items() if n} | set(owed.tokens_micro)
+                        | set(pending.tokens_micro) | live | {t for t in tokens_asked if t.isdigit()})
+        return [list(group) for group in by_contract(dict.fromkeys(tokens, 0))]
+
+    def _read_chain(self, wallet: str, groups: list[list[str]]) -> tuple[int, dict[str, int]]:
+        """On the chain's thread: the wallet's collateral and tokens (and its approvals, kept)."""
+        held: dict[str, int] = {}
+        for group in groups:
+            ids = [int(t) for t in group]
+            balances = self.chain.positions_contract(ids[0]).functions.balanceOfBatch([wallet] * len(ids), ids).call()
+            held.update(zip(group, (int(b) for b in balances), strict=True))
+        self.allowances.read(wallet)
+        return self.chain.collateral_balance(wallet), held
+
+    def _pending(self, account_id: str) -> Owed:
         expected = Owed()
         for trade in self.exchange.pending_trades():
             if trade.status in ("MATCHED", "MINED"):
                 for entry in trade.ledger:
                     if entry.account_id == account_id:
                         expected.add(entry)
-        owed = self.owed.get(account_id, Owed())
-        cash = self.chain.collateral_balance(wallet) + owed.cash_micro + expected.cash_micro
+        return expected
+
+    def _sync_apply(self, account_id: str, cash_on_chain: int, held: dict[str, int]) -> None:
+        """On the loop, right after the chain was read: the exchange's balances made chain + owed + pending."""
+        account = self.exchange.accounts.get(account_id)
+        owed, expected = self.owed.get(account_id, Owed()), self._pending(account_id)
+        cash = cash_on_chain + owed.cash_micro + expected.cash_micro
         if cash != account.cash_micro:
             self.stats.corrections += 1
             self.exchange.credit(account_id, cash - account.cash_micro)
-        live = {t for m in self.exchange.markets() if m.winner_index is None for t in m.spec.token_ids}
-        tokens = sorted({t for t, n in account.positions_micro.items() if n} | set(owed.tokens_micro)
-                        | set(expected.tokens_micro) | live | {t for t in tokens_asked if t.isdigit()})
-        for group in by_contract(dict.fromkeys(tokens, 0)):
-            ids = [int(t) for t in group]
-            held = self.chain.positions_contract(ids[0]).functions.balanceOfBatch([wallet] * len(ids), ids).call()
-            for token, on_chain in zip(group, held, strict=True):
-                want = int(on_chain) + owed.tokens_micro.get(token, 0) + expected.tokens_micro.get(token, 0)
-                have = account.positions_micro.get(token, 0)
-                if want != have:
-                    self.stats.corrections += 1
-                    self.exchange.adjust_position(account_id, token, want - have)
+        for token, on_chain in held.items():
+            want = on_chain + owed.tokens_micro.get(token, 0) + expected.tokens_micro.get(token, 0)
+            have = account.positions_micro.get(token, 0)
+            if want != have:
+                self.stats.corrections += 1
+                self.exchange.adjust_position(account_id, token, want - have)
         self._release_uncovered(account_id)
         self.stats.syncs += 1
-        self.stats.sync_s += time.perf_counter() - started
-
-    def sync_all(self) -> None:
-        for account_id in list(self.wallets):
-            self.sync(account_id)
 
     def _release_uncovered(self, account_id: str) -> None:
         """Cancel the newest resting orders whose reservation the holdings no longer cover."""
@@ -291,14 +390,15 @@ class SettlementBridge:
     # --- the server's side -----------------------------------------------------------------------
 
     async def run(self, settle_interval_s: float = SETTLE_INTERVAL_S, sync_interval_s: float = SYNC_INTERVAL_S) -> None:
-        """Settle owed changes and periodically sync every wallet, off the exchange's tick."""
+        """Settle owed changes and periodically sync every wallet, off the exchange's tick and, once
+        the chain's thread is started, off the loop."""
         next_sync = time.monotonic() + sync_interval_s
         while True:
             try:
-                self.settle()
+                await self.settle_round()
                 if time.monotonic() >= next_sync:
                     next_sync = time.monotonic() + sync_interval_s
-                    self.sync_all()
+                    await self.sync_all_rounds()
             except Exception:  # the venue keeps running; the next round retries what is owed
                 log.exception("settlement round failed")
             await asyncio.sleep(settle_interval_s)
@@ -340,7 +440,7 @@ def balance_refresh_middleware(bridge: SettlementBridge, account_of_key: Callabl
             account_id = account_of_key(request.headers.get("POLY_API_KEY", ""))
             if account_id is not None:
                 token = request.query.get("token_id", "")
-                bridge.sync(account_id, (token,) if token else ())
+                await bridge.sync_round(account_id, (token,) if token else ())
         return await handler(request)
 
     return middleware

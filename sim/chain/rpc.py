@@ -26,6 +26,8 @@ from sim.chain.local_chain import LocalChain
 log = logging.getLogger(__name__)
 
 DEFAULT_RPC_PATH = "/chain/rpc"
+#: The method that puts a wallet's signed transaction on the chain.
+SEND_METHOD = "eth_sendRawTransaction"
 #: The priority fee the endpoint suggests (1 gwei, eth-tester's own default).
 SUGGESTED_PRIORITY_FEE_WEI = 10**9
 #: ``Error(string)`` selector of Solidity revert reasons.
@@ -232,20 +234,24 @@ def add_rpc_route(
     chain: LocalChain,
     path: str = DEFAULT_RPC_PATH,
     executor: Executor | None = None,
+    after_send: Callable[[], None] | None = None,
 ) -> ChainRpc:
     """Serve the chain's JSON-RPC (single and batch requests) at ``POST path``.
 
     A transaction costs the EVM tens of milliseconds. Without ``executor`` it runs on the event
     loop (simplest; fine for tests). With a single-thread ``executor`` the loop keeps serving
     websockets meanwhile; then every other use of ``chain`` must go through that same executor,
-    because :class:`LocalChain` is not thread-safe.
+    because :class:`LocalChain` is not thread-safe. ``after_send`` runs (there too) after a request
+    that sent a transaction, before it is answered (the emulator reads the approvals it may change).
     """
     rpc = ChainRpc(chain)
 
     def answer(body: Any) -> Any:
-        if isinstance(body, list):
-            return [rpc.handle(item) for item in body]
-        return rpc.handle(body)
+        items = body if isinstance(body, list) else [body]
+        answers = [rpc.handle(item) for item in items]
+        if after_send is not None and any(isinstance(i, dict) and i.get("method") == SEND_METHOD for i in items):
+            after_send()
+        return answers if isinstance(body, list) else answers[0]
 
     async def handle(request: web.Request) -> web.Response:
         try:
