@@ -18,8 +18,9 @@ from tests.integration.bus.procs import reap
 
 #: The xdist group of the whole-bot tests: one worker runs them all, one at a time.
 WHOLE_BOT_GROUP = "whole-bot"
-#: The directories (under tests/integration) of the tests that start the whole bot.
-WHOLE_BOT_DIRS = ("console", "soak", "restart")
+#: The directories (under tests/integration) of the tests that start the whole bot (bench_series:
+#: `updown bench series` runs it).
+WHOLE_BOT_DIRS = ("console", "soak", "restart", "bench_series")
 HERE = Path(__file__).parent
 
 
