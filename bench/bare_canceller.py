@@ -18,24 +18,19 @@ as it goes). Its credentials are the executor's: settings from the environment a
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 import time
 from collections.abc import Coroutine
 from typing import Any
 
-import redis.asyncio as aioredis
 import uvloop
 
+from bench.bare_executor import bare_session
 from bench.cancel_venue import DOWN, UP
 from bench.stats import write_percentiles
 from common.bus.codec import decode
-from common.bus.lane import open_lane
-from common.clob.client import AsyncClobClient, PostOrder, Sent
-from common.clock import SYSTEM_CLOCK
-from common.config import load_settings
+from common.clob.client import PostOrder, Sent
 from common.schemas.signal import Signal
-from workers.credentials import api_creds, credentials, order_signer
 
 RESULT_KEY = "bench:bare-canceller"
 TICK_MICRO = 10_000
@@ -61,15 +56,7 @@ def bids(q_up_ppm: int) -> dict[tuple[str, int], int]:
 
 
 async def cancel_on_moves(redis_url: str, stream: str) -> None:
-    settings = load_settings()
-    signer = order_signer(settings)
-    client = AsyncClobClient(settings.venue.clob_url, SYSTEM_CLOCK, address=signer.address,
-                             creds=api_creds(credentials(settings.wallet)))  # fmt: skip
-    await client.sync_time()
-    redis = aioredis.Redis.from_url(redis_url)
-    lane = open_lane(redis)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    signer, client, redis, lane, stop = await bare_session(redis_url)
     spans: list[float] = []
     tasks: set[asyncio.Task[None]] = set()
 

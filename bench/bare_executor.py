@@ -18,6 +18,7 @@ import asyncio
 import signal
 import sys
 import time
+from typing import Any
 
 import redis.asyncio as aioredis
 import uvloop
@@ -34,16 +35,22 @@ from workers.credentials import api_creds, credentials, order_signer
 RESULT_KEY = "bench:bare-executor"
 
 
-async def send(redis_url: str, stream: str) -> None:
+async def bare_session(redis_url: str) -> tuple[Any, AsyncClobClient, aioredis.Redis, Any, asyncio.Event]:
+    """What a bare sender starts with: the executor's signer and venue client, Redis with a lane of
+    its own, and the event SIGTERM sets."""
     settings = load_settings()
     signer = order_signer(settings)
     client = AsyncClobClient(settings.venue.clob_url, SYSTEM_CLOCK, address=signer.address,
                              creds=api_creds(credentials(settings.wallet)))  # fmt: skip
     await client.sync_time()
     redis = aioredis.Redis.from_url(redis_url)
-    lane = open_lane(redis)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    return signer, client, redis, open_lane(redis), stop
+
+
+async def send(redis_url: str, stream: str) -> None:
+    signer, client, redis, lane, stop = await bare_session(redis_url)
     spans: list[float] = []
     resting: dict[tuple[str, int], str] = {}  # (token, price) -> order id
     last = "$"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 import uvloop
@@ -32,6 +34,25 @@ GROUP = "hb-relay"
 RESULT_KEY = "bench:bare"
 
 
+def emit_args(group: str, marker: object, entries: Sequence[tuple[bytes, Any]]) -> tuple[list[object], list[float]]:
+    """The EMIT_BATCH arguments that relay ``entries`` (each a heartbeat seen, acked in ``group``),
+    and the entries' emit stamps: all a bare relay does per batch."""
+    args: list[object] = [group, marker]
+    emitted = []
+    for entry_id, fields in entries:
+        assert fields is not None
+        env = decode(fields, entry_id.decode())
+        assert isinstance(env.body, Heartbeat)
+        out = encode(HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay="bare", hop_us=0),
+                     src="bare", key=env.key, event_ms=env.event_ms, ingest_ms=env.ingest_ms,
+                     emit_ms=SYSTEM_CLOCK.stamp_ms())  # fmt: skip
+        args += [entry_id, 1, 2, 0, len(out)]
+        for name, value in out.items():
+            args += [name, value]
+        emitted.append(env.emit_ms)
+    return args, emitted
+
+
 async def relay(url: str) -> None:
     client = aioredis.Redis.from_url(url)
     try:
@@ -48,19 +69,7 @@ async def relay(url: str) -> None:
         entries = await reads.xreadgroup(GROUP, "bare", streams.HEARTBEAT, ">", count=256, block_ms=200)
         if not entries:
             continue
-        args: list[object] = [GROUP, marker]
-        emitted = []
-        for entry_id, fields in entries:
-            assert fields is not None
-            env = decode(fields, entry_id.decode())
-            assert isinstance(env.body, Heartbeat)
-            out = encode(HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay="bare", hop_us=0),
-                         src="bare", key=env.key, event_ms=env.event_ms, ingest_ms=env.ingest_ms,
-                         emit_ms=SYSTEM_CLOCK.stamp_ms())  # fmt: skip
-            args += [entry_id, 1, 2, 0, len(out)]
-            for name, value in out.items():
-                args += [name, value]
-            emitted.append(env.emit_ms)
+        args, emitted = emit_args(GROUP, marker, entries)
         await writes.evalsha(script, [streams.HEARTBEAT, streams.HEARTBEAT_SEEN], args)
         now = SYSTEM_CLOCK.stamp_ms()
         hops += [now - emit_ms for emit_ms in emitted]

@@ -23,8 +23,9 @@ from typing import Any
 import fakeredis.aioredis
 import hiredis
 
+from bench.bare_relay import emit_args
 from common.bus import streams
-from common.bus.codec import Fields, decode, encode
+from common.bus.codec import Fields, encode
 from common.bus.lane import LaneScript
 from common.bus.reader import Delivery
 from common.bus.scripts import EMIT_BATCH
@@ -35,7 +36,7 @@ from common.latency import BUS_HOP, Spans, hop_span
 from common.logs import get_logger
 from common.runner.consume import Consumer
 from common.runner.spec import Context
-from common.schemas.heartbeat import Heartbeat, HeartbeatSeen
+from common.schemas.heartbeat import Heartbeat
 from workers.heartbeat.relay import SPEC
 
 Entries = list[tuple[bytes, Fields]]
@@ -83,18 +84,7 @@ async def bare_us(batch: Entries, batches: int) -> float:
     lane, script, hops = MemoryLane(), LaneScript(EMIT_BATCH), []
     started = time.process_time()
     for _ in range(batches):
-        args: list[object] = [SPEC.name, "marker"]
-        emitted = []
-        for entry_id, fields in batch:
-            env = decode(fields, entry_id.decode())
-            assert isinstance(env.body, Heartbeat)
-            out = encode(HeartbeatSeen(seq=env.body.seq, producer=env.body.producer, relay="bare", hop_us=0),
-                         src="bare", key=env.key, event_ms=env.event_ms, ingest_ms=env.ingest_ms,
-                         emit_ms=SYSTEM_CLOCK.stamp_ms())  # fmt: skip
-            args += [entry_id, 1, 2, 0, len(out)]
-            for name, value in out.items():
-                args += [name, value]
-            emitted.append(env.emit_ms)
+        args, emitted = emit_args(SPEC.name, "marker", batch)
         await lane.evalsha(script, [streams.HEARTBEAT, streams.HEARTBEAT_SEEN], args)
         now = SYSTEM_CLOCK.stamp_ms()
         hops += [now - emit_ms for emit_ms in emitted]
