@@ -13,7 +13,7 @@ from common.clob.client import CancelResult, OrderResult
 from common.errors import NetworkError, RateLimited, UnknownOutcome, VenueBusy, VenueServerError
 from common.schemas.exec import ExecReport
 from common.schemas.user import OrderEvent
-from workers.executor.core.orders import LocalOrder, OrderState, PlaceSpec, Slot
+from workers.executor.core.orders import MAYBE_LIVE, LocalOrder, OrderState, PlaceSpec, Slot
 
 #: Order-event statuses after which the order can no longer trade.
 _TERMINAL_EVENT = {"CANCELED": OrderState.CANCELED, "INVALID": OrderState.CANCELED,
@@ -25,6 +25,13 @@ class OrderTracker:
         self._orders: dict[str, LocalOrder] = {}
         #: Order ids per slot, oldest first (a dict: ordered, unlike a set).
         self._by_slot: dict[Slot, dict[str, None]] = {}
+        #: Each order's place in ``_orders`` (the order queries answer in).
+        self._rank: dict[str, int] = {}
+        self._added = 0
+        #: The ids of the orders that may be live (``maybe_live``), with their rank: the per-intent
+        #: queries read these few, not every order kept for late events (minutes of ended ones).
+        #: Every state change goes through :meth:`_set_state`, which keeps it.
+        self._open: dict[str, int] = {}
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -39,10 +46,13 @@ class OrderTracker:
         return [o for i in self._by_slot.get(slot, ()) if (o := self._orders[i]).maybe_live]
 
     def of_market(self, market: str) -> list[LocalOrder]:
-        return [o for o in self._orders.values() if o.slot.market == market and o.maybe_live]
+        """The market's orders that may be live, oldest first."""
+        ids = sorted((rank, i) for i, rank in self._open.items() if self._orders[i].slot.market == market)
+        return [self._orders[i] for _, i in ids]
 
     def count(self, *states: OrderState) -> int:
-        return sum(1 for o in self._orders.values() if o.state in states)
+        among = self._open if MAYBE_LIVE.issuperset(states) else self._orders
+        return sum(1 for i in among if self._orders[i].state in states)
 
     # -- our own requests -------------------------------------------------------------------------
 
@@ -68,6 +78,8 @@ class OrderTracker:
                            tick_ms=spec.tick_ms, replace=spec.replace, post_only=spec.post_only)  # fmt: skip
         self._orders[order_id] = order
         self._by_slot.setdefault(spec.slot, {})[order_id] = None
+        self._rank[order_id] = self._open[order_id] = self._added
+        self._added += 1
         return order
 
     def on_post_results(self, results: Iterable[OrderResult], now_ms: int) -> list[ExecReport]:
@@ -79,10 +91,11 @@ class OrderTracker:
             order.ack_ms = now_ms
             if result.accepted:
                 taker = order.order_type in ("FOK", "FAK")
-                order.state = OrderState.FILLED if taker else OrderState.LIVE
+                self._set_state(order, OrderState.FILLED if taker else OrderState.LIVE)
                 reports.append(_report(order, "placed", now_ms, result.status))
             else:
-                order.state, order.reason = OrderState.REJECTED, result.error_msg
+                order.reason = result.error_msg
+                self._set_state(order, OrderState.REJECTED)
                 reports.append(_report(order, "rejected", now_ms, result.error_msg))
         return reports
 
@@ -98,10 +111,10 @@ class OrderTracker:
                 continue
             order.reason = str(exc)
             if ambiguous:
-                order.state = OrderState.UNKNOWN
+                self._set_state(order, OrderState.UNKNOWN)
                 reports.append(_report(order, "unknown", now_ms, str(exc)))
             else:
-                order.state = OrderState.NOT_SENT if refused else OrderState.REJECTED
+                self._set_state(order, OrderState.NOT_SENT if refused else OrderState.REJECTED)
                 kind = "not_sent" if refused else "rejected"
                 reports.append(_report(order, kind, now_ms, f"not sent: {exc}" if refused else str(exc)))
         return reports
@@ -110,7 +123,7 @@ class OrderTracker:
         for order_id in order_ids:
             order = self._orders.get(order_id)
             if order is not None and order.state in (OrderState.LIVE, OrderState.UNKNOWN):
-                order.state = OrderState.CANCELING
+                self._set_state(order, OrderState.CANCELING)
 
     def on_cancel_result(self, result: CancelResult, now_ms: int) -> list[ExecReport]:
         """``canceled`` ends the order; ``not_canceled`` means it is gone already (filled or
@@ -120,16 +133,16 @@ class OrderTracker:
         for order_id in result.canceled:
             order = self._orders.get(order_id)
             if order is not None and order.maybe_live:
-                order.state = OrderState.CANCELED
+                self._set_state(order, OrderState.CANCELED)
                 reports.append(_report(order, "cancelled", now_ms, "canceled"))
         for order_id, why in result.not_canceled.items():
             order = self._orders.get(order_id)
             if order is None or not order.maybe_live:
                 continue
             if order.state is OrderState.CANCELING and order.ack_ms is None:
-                order.state = OrderState.UNKNOWN
+                self._set_state(order, OrderState.UNKNOWN)
                 continue
-            order.state = OrderState.CANCELED
+            self._set_state(order, OrderState.CANCELED)
             reports.append(_report(order, "cancelled", now_ms, why))
         return reports
 
@@ -142,7 +155,7 @@ class OrderTracker:
         for order_id in order_ids:
             order = self._orders.get(order_id)
             if order is not None and order.state is OrderState.CANCELING:
-                order.state = OrderState.LIVE if order.ack_ms is not None else OrderState.UNKNOWN
+                self._set_state(order, OrderState.LIVE if order.ack_ms is not None else OrderState.UNKNOWN)
 
     # -- the venue's word -------------------------------------------------------------------------
 
@@ -157,13 +170,13 @@ class OrderTracker:
         if event.kind == "CANCELLATION" and terminal is None:
             terminal = OrderState.CANCELED
         if terminal is not None and order.maybe_live:
-            order.state = terminal
+            self._set_state(order, terminal)
             kind = "filled" if terminal is OrderState.FILLED else "resolved" if was_unknown else "cancelled"
             return [_report(order, kind, now_ms, event.raw_status)]
         if event.status in ("LIVE", "DELAYED"):
             order.ack_ms = order.ack_ms or now_ms  # seen on the venue: a later "not found" means gone
             if order.maybe_live and was_unknown:
-                order.state = OrderState.LIVE
+                self._set_state(order, OrderState.LIVE)
                 return [_report(order, "resolved", now_ms, event.raw_status)]
         return []
 
@@ -173,17 +186,26 @@ class OrderTracker:
         if order is None or order.state is state:
             return []
         was_unknown = order.state in (OrderState.UNKNOWN, OrderState.SUBMITTING)
-        order.state, order.reason = state, reason
+        order.reason = reason
+        self._set_state(order, state)
         if state is OrderState.LIVE:
             return [_report(order, "resolved", now_ms, reason)] if was_unknown else []
         kind = "filled" if state is OrderState.FILLED else "resolved" if was_unknown else "cancelled"
         return [_report(order, kind, now_ms, reason)]
+
+    def _set_state(self, order: LocalOrder, state: OrderState) -> None:
+        order.state = state
+        if state in MAYBE_LIVE:
+            self._open[order.order_id] = self._rank[order.order_id]
+        else:
+            self._open.pop(order.order_id, None)
 
     def forget_terminal(self, before_ms: int) -> int:
         """Drop terminal orders created before ``before_ms`` (memory); returns how many."""
         old = [i for i, o in self._orders.items() if not o.maybe_live and o.created_ms < before_ms]
         for order_id in old:
             order = self._orders.pop(order_id)
+            del self._rank[order_id]
             ids = self._by_slot.get(order.slot)
             if ids is not None:
                 ids.pop(order_id, None)
