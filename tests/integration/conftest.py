@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 from tests.integration.bus.procs import reap
 
@@ -24,12 +25,17 @@ WHOLE_BOT_DIRS = ("console", "soak", "restart", "bench_series")
 HERE = Path(__file__).parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)  # after xdist's own hook, which would add the group to the node id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     whole_bot = {HERE / name for name in WHOLE_BOT_DIRS}
     for item in items:
         if item.path.parent in whole_bot:
             item.add_marker(pytest.mark.xdist_group(WHOLE_BOT_GROUP))
+            if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
+                # xdist 3.8 groups by a "@group" suffix it writes into ``item._nodeid``, which
+                # pytest 9 no longer reads (the id is ``item._id``): without this the group is
+                # ignored and two whole-bot runs go at once on the fixed ports (seen in CI).
+                item._id = coerce_node_id(f"{item.nodeid}@{WHOLE_BOT_GROUP}")
 
 
 @pytest.fixture(autouse=True)
