@@ -53,12 +53,19 @@ async def group_lags(redis: aioredis.Redis) -> list[tuple[str, str, int, int, in
 
 
 class LagWatch:
-    def __init__(self) -> None:
+    """The largest lag of the stages' groups but the ``unwatched`` ones: a stage following the
+    recorded order leaves what came on its other streams unread until its recorded turn (seconds
+    at 1x), which is its schedule, not a failure to keep up; its pace shows in the player's."""
+
+    def __init__(self, unwatched: frozenset[str] = frozenset()) -> None:
         self.entries, self.ms, self.at = 0, 0, ""
+        self._unwatched = unwatched
 
     async def run(self, redis: aioredis.Redis, stop: asyncio.Event) -> None:
         while not stop.is_set():
             for stream, group, entries, ms, _ in await group_lags(redis):
+                if group in self._unwatched:
+                    continue
                 if group != RECORDER and (ms, entries) > (self.ms, self.entries):
                     self.entries, self.ms, self.at = entries, ms, f"{group} on {stream}"
             with contextlib.suppress(TimeoutError):

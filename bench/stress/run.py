@@ -101,7 +101,7 @@ async def _run(url: str, data: Path, run_dir: Path, timeline: list[Item], speed:
         player = Player(redis, venue, ignored_groups={procs.RECORDER, *followed}, alive=alive)
         seen.report = player.report
         await player.prepare()  # the stand-in ledger is up before the quoter first looks for it
-        stop, lag = asyncio.Event(), LagWatch()
+        stop, lag = asyncio.Event(), LagWatch(frozenset(followed))
         side = [asyncio.create_task(player.ledger_alive(stop))]
         running += procs.start((*stages, procs.RECORDER), env, run_dir / "logs")
         try:
