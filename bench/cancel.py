@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from math import nan
@@ -36,6 +34,7 @@ from pydantic import SecretStr
 from bench import bare_canceller
 from bench.cancel_venue import BASE_PRICE_USD, CONDITION_ID, DOWN, E18, UP, Plan, serve
 from bench.client import _wait_up
+from bench.harness import venue_and_redis
 from bench.stats import read_figures
 from bench.steal import Steal
 from cli.keys import write_wallet
@@ -45,7 +44,7 @@ from common.clob.auth import L1Signer
 from common.clob.client import AsyncClobClient
 from common.clock import SYSTEM_CLOCK
 from common.latency import LATENCY_KEY
-from common.redis_server import EmbeddedRedis, free_port
+from common.redis_server import free_port
 from common.runner import health
 from common.schemas.feed import FeedStatus
 from common.schemas.market import MarketRecord, Settlement
@@ -181,34 +180,22 @@ def main(argv: list[str]) -> int:
     now_s = int(time.time())
     plan = Plan(start_s=now_s - 60, end_s=now_s + int(runs * (args.seconds + STARTUP_S)) + WINDOW_AFTER_RUN_S,
                 move_bps=args.move_bps, moves_per_s=args.moves_per_s)  # fmt: skip
-    port = free_port()
-    server = multiprocessing.get_context("spawn").Process(target=serve, args=(port, plan), daemon=True)
-    server.start()
-    clob_url = f"http://127.0.0.1:{port}"
     print(f"{SPAN}: BTC flips {args.move_bps:g} bps {args.moves_per_s:g} times a second on the emulator's RTDS "
           f"-> feed-ref -> alpha -> quoter -> executor -> the emulator's CLOB (DELETE /orders)")  # fmt: skip
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            redis = EmbeddedRedis(Path(tmp) / "redis").start()
-            try:
-                own = uvloop.run(run(redis.url, clob_url, plan, Path(tmp), args.cancels, args.seconds))
-                print(line("executor (state:latency)", own))
-                decision = {k: own.get(f"decision_{k}", nan) for k in ("count", "p50_ms", "p99_ms")}
-                print(f"  {'of which frame -> intent (all)':34s} n={decision['count']:>6.0f}  p50 "
-                      f"{decision['p50_ms']:8.3f} ms  p99 {decision['p99_ms']:8.3f} ms")  # fmt: skip
-                print(f"  {'executor (Prometheus histogram)':34s} n={own.get('prom_count', 0):>6.0f}  mean "
-                      f"{own.get('prom_sum', nan) / max(own.get('prom_count', 0), 1):8.3f} ms")  # fmt: skip
-                if args.bare:
-                    base = uvloop.run(run(redis.url, clob_url, plan, Path(tmp), args.cancels, args.seconds, bare=True))
-                    print(line("bare canceller (same signals)", base))
-                    if base.get("p99_ms"):
-                        print(f"  ratio to bare: p50 {own.get('p50_ms', nan) / base['p50_ms']:.2f}, "
-                              f"p99 {own.get('p99_ms', nan) / base['p99_ms']:.2f}")  # fmt: skip
-            finally:
-                redis.stop()
-    finally:
-        server.terminate()
-        server.join(10)
+    with venue_and_redis(serve, plan) as (clob_url, redis, tmp):
+        own = uvloop.run(run(redis.url, clob_url, plan, tmp, args.cancels, args.seconds))
+        print(line("executor (state:latency)", own))
+        decision = {k: own.get(f"decision_{k}", nan) for k in ("count", "p50_ms", "p99_ms")}
+        print(f"  {'of which frame -> intent (all)':34s} n={decision['count']:>6.0f}  p50 "
+              f"{decision['p50_ms']:8.3f} ms  p99 {decision['p99_ms']:8.3f} ms")  # fmt: skip
+        print(f"  {'executor (Prometheus histogram)':34s} n={own.get('prom_count', 0):>6.0f}  mean "
+              f"{own.get('prom_sum', nan) / max(own.get('prom_count', 0), 1):8.3f} ms")  # fmt: skip
+        if args.bare:
+            base = uvloop.run(run(redis.url, clob_url, plan, tmp, args.cancels, args.seconds, bare=True))
+            print(line("bare canceller (same signals)", base))
+            if base.get("p99_ms"):
+                print(f"  ratio to bare: p50 {own.get('p50_ms', nan) / base['p50_ms']:.2f}, "
+                      f"p99 {own.get('p99_ms', nan) / base['p99_ms']:.2f}")  # fmt: skip
     return 0
 
 

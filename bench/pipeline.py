@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from math import nan
@@ -44,6 +43,7 @@ from bench import bare_executor
 from bench.client import CONDITION_ID, _serve, _wait_up
 from bench.feed_book import SERIES, TOKENS, Replayer, pace_frames, record
 from bench.floor import ping_floor
+from bench.harness import venue_and_redis
 from bench.stats import read_figures
 from bench.steal import Steal
 from cli.keys import write_wallet
@@ -57,7 +57,6 @@ from common.clob.client import AsyncClobClient, Sent
 from common.clob.signing import OrderSigner
 from common.clock import SYSTEM_CLOCK
 from common.config.settings import Settings
-from common.redis_server import EmbeddedRedis, free_port
 from common.runner import Context
 from common.schemas.book import BookDelta
 from common.schemas.feed import FeedStatus
@@ -270,27 +269,15 @@ def main(argv: list[str]) -> int:
                    help="then the latency run again with a bare executor (bench.bare_executor) in the "
                         "executor's place: what any order sender gets on this machine")  # fmt: skip
     args = p.parse_args(argv)
-    port = free_port()
-    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,), daemon=True)
-    server.start()
-    clob_url = f"http://127.0.0.1:{port}"
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            redis = EmbeddedRedis(Path(tmp) / "redis").start()
-            try:
-                # uvloop, as every worker runs
-                ours = uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds, args.every))
-                if args.bare:
-                    bare = uvloop.run(latency_run(redis.url, clob_url, Path(tmp), args.rate, args.seconds,
-                                                  args.every, bare=True))  # fmt: skip
-                    print(f"executor/bare tick_to_order: p50 {ours['p50'] / bare['p50']:.2f}, "
-                          f"p99 {ours['p99'] / bare['p99']:.2f}")  # fmt: skip
-                uvloop.run(throughput_run(redis.url, clob_url, args.throughput_seconds))
-            finally:
-                redis.stop()
-    finally:
-        server.terminate()
-        server.join(10)
+    with venue_and_redis(_serve) as (clob_url, redis, tmp):
+        # uvloop, as every worker runs
+        ours = uvloop.run(latency_run(redis.url, clob_url, tmp, args.rate, args.seconds, args.every))
+        if args.bare:
+            bare = uvloop.run(latency_run(redis.url, clob_url, tmp, args.rate, args.seconds,
+                                          args.every, bare=True))  # fmt: skip
+            print(f"executor/bare tick_to_order: p50 {ours['p50'] / bare['p50']:.2f}, "
+                  f"p99 {ours['p99'] / bare['p99']:.2f}")  # fmt: skip
+        uvloop.run(throughput_run(redis.url, clob_url, args.throughput_seconds))
     return 0
 
 
