@@ -1,5 +1,6 @@
-"""The tracker answers its per-intent queries from an index of the orders that may be live; every
-path of the state machine keeps it in step with a plain scan of every order it holds."""
+"""The tracker answers its per-intent queries (a market's orders, a slot's, the counts) from indexes
+of the orders that may be live; every path of the state machine keeps them in step with a plain scan
+of every order it holds."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def test_the_open_index_answers_as_a_scan_of_every_order_would(steps: list[tuple
             tracker.forget_terminal(now - n)
         for market in MARKETS:
             assert [o.order_id for o in tracker.of_market(market)] == scan_of_market(tracker, market)
+        for level in range(31):
+            slot = spec(MARKETS[level % 2], level).slot
+            assert tracker.in_slot(slot) == [o for o in tracker if o.slot == slot and o.maybe_live]
         every = list(tracker)
         for states in ((OrderState.LIVE, OrderState.CANCELING), (OrderState.UNKNOWN, OrderState.SUBMITTING),
                        tuple(MAYBE_LIVE), (OrderState.FILLED,)):  # fmt: skip

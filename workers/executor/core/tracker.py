@@ -23,7 +23,8 @@ _TERMINAL_EVENT = {"CANCELED": OrderState.CANCELED, "INVALID": OrderState.CANCEL
 class OrderTracker:
     def __init__(self) -> None:
         self._orders: dict[str, LocalOrder] = {}
-        #: Order ids per slot, oldest first (a dict: ordered, unlike a set).
+        #: The ids of each slot's orders that may be live, oldest first (a dict: ordered, unlike a
+        #: set): a slot's ended orders leave it, or every plan would walk them (minutes of replaces).
         self._by_slot: dict[Slot, dict[str, None]] = {}
         #: Each order's place in ``_orders`` (the order queries answer in).
         self._rank: dict[str, int] = {}
@@ -195,22 +196,26 @@ class OrderTracker:
 
     def _set_state(self, order: LocalOrder, state: OrderState) -> None:
         order.state = state
+        order_id = order.order_id
         if state in MAYBE_LIVE:
-            self._open[order.order_id] = self._rank[order.order_id]
+            self._open[order_id] = self._rank[order_id]
+            ids = self._by_slot.setdefault(order.slot, {})
+            if order_id not in ids:  # back from an end (a reconciliation's verdict): keep oldest first
+                ids[order_id] = None
+                self._by_slot[order.slot] = dict.fromkeys(sorted(ids, key=self._rank.__getitem__))
         else:
-            self._open.pop(order.order_id, None)
-
-    def forget_terminal(self, before_ms: int) -> int:
-        """Drop terminal orders created before ``before_ms`` (memory); returns how many."""
-        old = [i for i, o in self._orders.items() if not o.maybe_live and o.created_ms < before_ms]
-        for order_id in old:
-            order = self._orders.pop(order_id)
-            del self._rank[order_id]
+            self._open.pop(order_id, None)
             ids = self._by_slot.get(order.slot)
             if ids is not None:
                 ids.pop(order_id, None)
                 if not ids:
                     del self._by_slot[order.slot]
+
+    def forget_terminal(self, before_ms: int) -> int:
+        """Drop terminal orders created before ``before_ms`` (memory); returns how many."""
+        old = [i for i, o in self._orders.items() if not o.maybe_live and o.created_ms < before_ms]
+        for order_id in old:
+            del self._orders[order_id], self._rank[order_id]  # (ended: in no slot's index)
         return len(old)
 
 
