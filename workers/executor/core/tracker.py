@@ -205,10 +205,10 @@ class OrderTracker:
                 self._by_slot[order.slot] = dict.fromkeys(sorted(ids, key=self._rank.__getitem__))
         else:
             self._open.pop(order_id, None)
-            ids = self._by_slot.get(order.slot)
-            if ids is not None:
-                ids.pop(order_id, None)
-                if not ids:
+            held = self._by_slot.get(order.slot)
+            if held is not None:
+                held.pop(order_id, None)
+                if not held:
                     del self._by_slot[order.slot]
 
     def forget_terminal(self, before_ms: int) -> int:
