@@ -4,9 +4,11 @@ For each ``--count`` N, a whole-bot run in sim mode (``updown run``: every worke
 serving the N series, the embedded Redis) with the first N of :data:`ALL_SERIES` (BTC, ETH, SOL
 and XRP in 5-minute, then 15-minute, then 1-hour windows), measured over ``--seconds`` after
 ``--warmup``: each stage's CPU as a share of one core (from ``/proc/<pid>/stat`` of its process,
-Redis's from ``INFO cpu``) and per series, Redis's memory, and tick-to-order / tick-to-ack p50 and
-p99 (the executor's latency summary, as ``updown report`` prints it: the whole run, warm-up
-included, with its sample count). A stage above :data:`CORE_LIMIT` of a core is named. Printed as a
+Redis's from ``INFO cpu``) and per series, Redis's memory, and tick-to-order / tick-to-cancel /
+tick-to-ack p50 and p99: the executor's latency summary, as ``updown report`` prints it (the whole
+run, start-up included, with its sample count), and below it the same spans over the measured
+seconds only, from the executor's Prometheus histograms scraped at both ends (``bench.prom``: as
+fine as their buckets, linear within one). A stage above :data:`CORE_LIMIT` of a core is named. Printed as a
 table; nothing is asserted.
 
 Each run holds the whole-bot lock (``--lock``, :data:`WHOLEBOT_LOCK`): the runs bind fixed ports,
@@ -124,7 +126,7 @@ def _pct(x: float) -> str:
 
 
 def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+    return "-" if x is None or math.isnan(x) else f"{x:.2f}"
 
 
 def table(runs: dict[int, dict[str, Any]]) -> list[str]:
@@ -148,10 +150,14 @@ def table(runs: dict[int, dict[str, Any]]) -> list[str]:
     lines.append(row("  all stages", [f"{_pct(t)} ({_pct(t / n)})" for t, n in zip(total, counts, strict=True)]))
     mb = [runs[n].get("redis_used_memory") for n in counts]
     lines.append(row("redis used memory MB", ["-" if m is None else f"{m / 2**20:.1f}" for m in mb]))
-    for span in ("tick_to_order", "tick_to_ack"):
+    for span in ("tick_to_order", "tick_to_cancel", "tick_to_ack"):
         got = [runs[n].get("latency", {}).get(span, {}) for n in counts]
         lines.append(row(f"{span} n", [str(int(g["count"])) if "count" in g else "-" for g in got]))
         lines.append(row(f"{span} p50 / p99 ms", [f"{_ms(g.get('p50_ms'))} / {_ms(g.get('p99_ms'))}" for g in got]))
+        steady = [runs[n].get("steady", {}).get(span, {}) for n in counts]
+        lines.append(row("  measured s only: n, p50 / p99",
+                         [f"{g['count']:.0f}, {_ms(g['p50_ms'])} / {_ms(g['p99_ms'])}" if g.get("count") else "-"
+                          for g in steady]))  # fmt: skip
     for stage in ("merger", "ledger"):
         hop = [runs[n].get("markets_hops", {}).get(f"bus_hop.{stage}.markets") for n in counts]
         lines.append(row(f"{stage} hop on markets p99 ms", [_ms(h) for h in hop]))

@@ -6,8 +6,10 @@ The run is ``updown run --duration WARMUP_S + SECONDS`` (sim mode: every worker,
 the embedded Redis). After ``WARMUP_S`` (at least the launcher's startup report) it reads each
 program's pid from supervisord and its CPU seconds from ``/proc``, and Redis's from ``INFO cpu``;
 it reads them again when the run ends, before anything stops. Then, with Redis still up, Redis's
-memory and the executor's latency summary (the figures ``updown report`` prints). All of it goes
-to ``OUT.json`` for the parent (``bench.series``) to tabulate.
+memory and the executor's latency summary (the figures ``updown report`` prints: the whole run).
+The executor's latency histograms are also scraped from its metrics port at both ends of the
+measured interval, for the steady state's percentiles (``bench.prom``). All of it goes to
+``OUT.json`` for the parent (``bench.series``) to tabulate.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from typing import Any
 
 import redis
 
+from bench import prom
 from bench.stats import process_cpu_s
 from bench.steal import Steal
 from cli import launch
+from cli.launch_checks import metrics_ports
 from common.config import load_settings
 from common.latency import LATENCY_KEY
 from common.redis_server import EmbeddedRedis
@@ -35,7 +39,9 @@ NOT_STAGES = ("fatal-alert",)
 #: The merger's and the ledger's hops on ``markets`` (issue 20: p99 0.4-0.8 s in a full run).
 MARKETS_HOP_P99 = ".markets.p99_ms"
 #: The spans read from the executor's latency summary.
-SPANS = ("tick_to_order", "tick_to_ack")
+SPANS = ("tick_to_order", "tick_to_cancel", "tick_to_ack")
+#: The executor's histograms of those spans (its metrics port: supervisord.conf).
+HISTOGRAMS = tuple(f"updown_{span}_ms" for span in SPANS)
 
 
 def running_pids(status: str) -> dict[str, int]:
@@ -63,6 +69,8 @@ class Measure(launch.RunHooks):
         self.steal: Steal | None = None
         self.steal_share = float("nan")
         self.figures: dict[str, Any] = {}
+        self.hist_start: dict[str, prom.Buckets] | None = None
+        self.steady: dict[str, dict[str, float]] = {}
 
     def started(self, env: dict[str, str], redis_server: EmbeddedRedis | None) -> None:
         self.env = env
@@ -82,6 +90,7 @@ class Measure(launch.RunHooks):
         self.t0 = time.monotonic()
         self.start = self._cpu(self.pids)
         self.steal = Steal()
+        self.hist_start = _histograms()
 
     def settle(self) -> None:
         """The run's time is up; nothing stopped yet."""
@@ -92,6 +101,10 @@ class Measure(launch.RunHooks):
         self.steal_share = self.steal.share() if self.steal is not None else float("nan")
         now = running_pids(launch.ctl(self.env, "status"))
         self.restarted = sorted(name for name, pid in self.pids.items() if now.get(name) != pid)
+        end = _histograms()
+        if self.hist_start is not None and end is not None and "executor" not in self.restarted:
+            self.steady = {span: prom.figures(prom.difference(end.get(name, []), self.hist_start.get(name, [])))
+                           for span, name in zip(SPANS, HISTOGRAMS, strict=True)}  # fmt: skip
 
     def checks(self, url: str) -> list[str]:
         """Traders stopped, the ledger drained, Redis up: its memory and the latency summary."""
@@ -110,8 +123,16 @@ class Measure(launch.RunHooks):
         self.figures = {"interval_s": interval, "cpu_share": shares, "restarted": self.restarted, "markets_hops": hops,
                         "redis_used_memory": int(memory["used_memory"]),
                         "redis_peak_memory": int(memory["used_memory_peak"]),
-                        "latency": latency, "steal": self.steal_share}  # fmt: skip
+                        "latency": latency, "steady": self.steady, "steal": self.steal_share}  # fmt: skip
         return []
+
+
+def _histograms() -> dict[str, prom.Buckets] | None:
+    """The executor's latency histograms now (None when its metrics port does not answer)."""
+    try:
+        return prom.scrape(metrics_ports()["executor"], HISTOGRAMS)
+    except (OSError, KeyError):
+        return None
 
 
 def main(argv: list[str]) -> int:
