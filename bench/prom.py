@@ -20,13 +20,13 @@ Buckets = list[tuple[float, float]]
 
 def parse(text: str, names: tuple[str, ...]) -> dict[str, Buckets]:
     """The cumulative buckets of each histogram in ``names`` (summed over its other labels)."""
+    wanted = {f"{name}_bucket": name for name in names}  # by sample: the text may lack its TYPE lines
     out: dict[str, dict[float, float]] = {}
     for family in text_string_to_metric_families(text):
-        if family.name not in names:
-            continue
-        counts = out.setdefault(family.name, {})
         for sample in family.samples:
-            if sample.name.endswith("_bucket"):
+            name = wanted.get(sample.name)
+            if name is not None:
+                counts = out.setdefault(name, {})
                 le = float(sample.labels["le"])
                 counts[le] = counts.get(le, 0.0) + sample.value
     return {name: sorted(counts.items()) for name, counts in out.items()}

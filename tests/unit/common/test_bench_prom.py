@@ -32,6 +32,13 @@ def test_the_interval_holds_only_what_was_observed_between_the_scrapes() -> None
     assert whole["count"] == 150 and whole["p99_ms"] == 50.0  # in +Inf: the highest finite bound
 
 
+def test_the_buckets_are_read_without_the_type_lines_too() -> None:
+    registry = CollectorRegistry()
+    Histogram(NAME, "doc", buckets=BOUNDS, registry=registry).observe(3.0)
+    bare = "\n".join(line for line in generate_latest(registry).decode().splitlines() if "_bucket" in line)
+    assert parse(bare, (NAME,))[NAME] == scrape(registry)
+
+
 def test_linear_within_a_bucket_as_histogram_quantile() -> None:
     buckets = [(10.0, 0.0), (20.0, 100.0), (math.inf, 100.0)]
     assert quantile(0.5, buckets) == 15.0
