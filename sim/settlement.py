@@ -28,6 +28,11 @@ transactions, tens of ms each, would otherwise stall every answer and websocket 
 A round takes the owed changes out, settles them on the thread and puts back what did not settle;
 a sync reads the chain on the thread and applies it on the loop; the two never interleave.
 Nothing here imports the bot's ``common`` package.
+
+This module is the bridge (the exchange's events, the rounds, what runs on the loop); beside it:
+``settlement_owed`` (the owed changes, the counters), ``settlement_chain`` (the chain thread's
+side), ``settlement_sync`` (a sync's exchange side) and ``settlement_routes`` (the HTTP side),
+whose public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -36,18 +41,43 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
 from eth_utils import to_checksum_address
 
 from sim.chain.allowances import Allowances
-from sim.chain.protocol_v2 import is_v2_token, market_id
 from sim.chain.thread import ChainThread
 from sim.exchange.exchange import Exchange
-from sim.exchange.orders import BUY, SELL, LedgerEntry
+from sim.settlement_chain import BINARY_PARTITION, SETTLE_GAS, ZERO_COLLECTION, Batch, ChainSettler, Markets
+from sim.settlement_owed import Owed, SettlementStats, by_contract
+from sim.settlement_routes import (
+    BALANCE_UPDATE_PATH,
+    CHAIN_INFO_PATH,
+    add_settlement_routes,
+    balance_refresh_middleware,
+)
+from sim.settlement_sync import apply_chain, tokens_to_read
+
+__all__ = [
+    "BALANCE_UPDATE_PATH",
+    "BINARY_PARTITION",
+    "CHAIN_INFO_PATH",
+    "FAILED_RETRY_S",
+    "RPC_PATH",
+    "SETTLED_TRADES_KEPT",
+    "SETTLE_GAS",
+    "SETTLE_INTERVAL_S",
+    "SYNC_INTERVAL_S",
+    "ZERO_COLLECTION",
+    "Owed",
+    "SettlementBridge",
+    "SettlementStats",
+    "add_settlement_routes",
+    "balance_refresh_middleware",
+    "by_contract",
+    "wallet_keyed",
+]
 
 log = logging.getLogger("sim.settlement")
 
@@ -57,59 +87,14 @@ SETTLE_INTERVAL_S = 0.25
 SYNC_INTERVAL_S = 5.0
 #: An account whose settlement failed (no approval, no balance) is tried again after this long.
 FAILED_RETRY_S = 1.0
-#: Gas limit of the operator's transactions; explicit, so py-evm skips its estimation runs.
-SETTLE_GAS = 1_000_000
 #: Trade ids remembered so that each trade is settled once (its CONFIRMED event has one per party).
 SETTLED_TRADES_KEPT = 100_000
-ZERO_COLLECTION = b"\x00" * 32
-BINARY_PARTITION = [1, 2]
-CHAIN_INFO_PATH = "/sim/chain"
-BALANCE_UPDATE_PATH = "/balance-allowance/update"
 RPC_PATH = "/chain/rpc"
-
-
-def by_contract(amounts: dict[str, int]) -> list[dict[str, int]]:
-    """``amounts`` split by the ERC-1155 holding each token: CTF position ids, then Protocol V2 ones."""
-    ctf = {t: q for t, q in amounts.items() if not is_v2_token(int(t))}
-    v2 = {t: q for t, q in amounts.items() if is_v2_token(int(t))}
-    return [group for group in (ctf, v2) if group]
 
 
 def wallet_keyed(account_id: str, address: str | None) -> bool:
     """API-key accounts (and proxy funders) are keyed by their lower-case wallet address."""
     return address is not None and account_id == address.lower()
-
-
-@dataclass
-class Owed:
-    """Balance changes of one account not (yet) on chain, signed as the account sees them."""
-
-    cash_micro: int = 0
-    tokens_micro: dict[str, int] = field(default_factory=dict)
-
-    def add(self, entry: LedgerEntry) -> None:
-        self.cash_micro += entry.cash_delta_micro
-        if entry.shares_delta_micro:
-            self.tokens_micro[entry.token_id] = self.tokens_micro.get(entry.token_id, 0) + entry.shares_delta_micro
-
-    @property
-    def empty(self) -> bool:
-        return not self.cash_micro and not any(self.tokens_micro.values())
-
-
-@dataclass
-class SettlementStats:
-    trades: int = 0
-    transactions: int = 0
-    failed_transactions: int = 0
-    settle_s: float = 0.0
-    syncs: int = 0
-    sync_s: float = 0.0
-    corrections: int = 0
-    orders_released: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
 class SettlementBridge:
@@ -130,8 +115,9 @@ class SettlementBridge:
         self.owed: dict[str, Owed] = {}
         self.stats = SettlementStats()
         self.allowances = Allowances(chain, self.chain_thread)
+        #: The chain's side: used only in ``chain_thread``'s jobs.
+        self.on_chain = ChainSettler(chain, self.allowances, self.stats)
         self._settled: OrderedDict[str, None] = OrderedDict()
-        self._warned: set[str] = set()
         self._retry_at: dict[str, float] = {}
         self._round = asyncio.Lock()  # a settling round and a sync never interleave their halves
         for account in exchange.accounts.all():
@@ -153,12 +139,7 @@ class SettlementBridge:
             return
         checksum = to_checksum_address(address)
         self.wallets[account_id] = checksum
-        self.chain_thread.post(self._fund, checksum, pusd_micro)
-
-    def _fund(self, wallet: str, pusd_micro: int) -> None:
-        """On the chain's thread: the faucet's credit on chain, and the wallet's (no) approvals."""
-        self.chain.fund(wallet, pusd_micro)
-        self.allowances.read(wallet)
+        self.chain_thread.post(self.on_chain.fund, checksum, pusd_micro)
 
     def _on_confirmed(self, trade_id: str) -> None:
         if trade_id in self._settled:
@@ -183,7 +164,7 @@ class SettlementBridge:
         Inline, on the caller's thread: :meth:`settle_round` is the server's."""
         started = time.perf_counter()
         batch = self._take(self._due())
-        self._put_back(batch, self._settle_batch(batch, self._markets_of(batch)))
+        self._put_back(batch, self.on_chain.settle(batch, self._markets_of(batch)))
         self.stats.settle_s += time.perf_counter() - started
 
     async def settle_round(self) -> None:
@@ -192,7 +173,7 @@ class SettlementBridge:
             started = time.perf_counter()
             batch = self._take(self._due())
             if batch:
-                failed = await self.chain_thread.run(self._settle_batch, batch, self._markets_of(batch))
+                failed = await self.chain_thread.run(self.on_chain.settle, batch, self._markets_of(batch))
                 self._put_back(batch, failed)
             self.stats.settle_s += time.perf_counter() - started
 
@@ -200,13 +181,13 @@ class SettlementBridge:
         now = time.monotonic()
         return [a for a in self.owed if now >= self._retry_at.get(a, 0.0)]
 
-    def _take(self, account_ids: list[str]) -> dict[str, tuple[str, Owed]]:
+    def _take(self, account_ids: list[str]) -> Batch:
         """The accounts' owed changes, taken out of :attr:`owed` for a chain job: (wallet, owed)."""
         return {a: (self.wallets[a], self.owed.pop(a)) for a in account_ids if a in self.owed}
 
-    def _markets_of(self, batch: dict[str, tuple[str, Owed]]) -> dict[str, tuple[bytes, bool]]:
+    def _markets_of(self, batch: Batch) -> Markets:
         """Condition and protocol of every token the batch delivers (the operator may mint sets)."""
-        out: dict[str, tuple[bytes, bool]] = {}
+        out: Markets = {}
         for _, owed in batch.values():
             for token, amount in owed.tokens_micro.items():
                 market = self.exchange.market_for_token(token) if amount > 0 else None
@@ -215,7 +196,7 @@ class SettlementBridge:
                                   market.spec.protocol_v2)  # fmt: skip
         return out
 
-    def _put_back(self, batch: dict[str, tuple[str, Owed]], failed: set[str]) -> None:
+    def _put_back(self, batch: Batch, failed: set[str]) -> None:
         """What a chain job left unsettled goes back, beside what was confirmed meanwhile."""
         for account_id, (_, left) in batch.items():
             if account_id in failed:
@@ -226,71 +207,6 @@ class SettlementBridge:
             owed.cash_micro += left.cash_micro
             for token, amount in left.tokens_micro.items():
                 owed.tokens_micro[token] = owed.tokens_micro.get(token, 0) + amount
-
-    def _settle_batch(self, batch: dict[str, tuple[str, Owed]], markets: dict[str, tuple[bytes, bool]]) -> set[str]:
-        """On the chain's thread: settle each owed batch; the accounts with a failed leg."""
-        failed = set()
-        for account_id, (wallet, owed) in batch.items():
-            failures = self.stats.failed_transactions
-            self._settle_account(wallet, owed, markets)
-            if self.stats.failed_transactions > failures:
-                failed.add(account_id)
-        return failed
-
-    def _settle_account(self, wallet: str, owed: Owed, markets: dict[str, tuple[bytes, bool]]) -> None:
-        """Chain only: the legs of one account's owed changes; ``owed`` keeps what did not settle."""
-        chain, operator = self.chain, self.chain.operator
-        pay = chain.collateral.functions.transferFrom(wallet, operator, -owed.cash_micro)
-        if owed.cash_micro < 0 and self._tx(pay):
-            owed.cash_micro = 0
-        for given in by_contract({t: -q for t, q in owed.tokens_micro.items() if q < 0}):
-            if self._tx(chain.positions_contract(int(next(iter(given)))).functions.safeBatchTransferFrom(
-                    wallet, operator, [int(t) for t in given], list(given.values()), b"")):
-                for token in given:
-                    owed.tokens_micro[token] = 0
-        for received in by_contract({t: q for t, q in owed.tokens_micro.items() if q > 0}):
-            for token, amount in received.items():
-                shortfall = amount - chain.position_balance(operator, int(token))
-                if shortfall > 0 and token in markets:
-                    self._mint_full_sets(*markets[token], shortfall)
-            if self._tx(chain.positions_contract(int(next(iter(received)))).functions.safeBatchTransferFrom(
-                    operator, wallet, [int(t) for t in received], list(received.values()), b"")):
-                for token in received:
-                    owed.tokens_micro[token] = 0
-        if owed.cash_micro > 0:
-            shortfall = owed.cash_micro - chain.collateral_balance(operator)
-            if shortfall > 0:
-                self._tx(chain.collateral.functions.mint(operator, shortfall))
-            if self._tx(chain.collateral.functions.transfer(wallet, owed.cash_micro)):
-                owed.cash_micro = 0
-        owed.tokens_micro = {t: q for t, q in owed.tokens_micro.items() if q}
-
-    def _mint_full_sets(self, condition: bytes, protocol_v2: bool, amount_micro: int) -> None:
-        """The operator's inventory of both outcomes grows by ``amount_micro`` (collateral it mints)."""
-        chain = self.chain
-        self._tx(chain.collateral.functions.mint(chain.operator, amount_micro))
-        if protocol_v2:
-            self._tx(chain.v2.router.functions.split(market_id(condition), amount_micro))
-        else:
-            self._tx(chain.ctf.functions.splitPosition(
-                chain.collateral_address, ZERO_COLLECTION, condition, BINARY_PARTITION, amount_micro))
-
-    def _tx(self, call: Any) -> bool:
-        """One operator transaction, mined at once; False (logged) when it reverts."""
-        self.stats.transactions += 1
-        try:
-            tx_hash = call.transact({"from": self.chain.operator, "gas": SETTLE_GAS})
-            ok = int(self.chain.tester.get_transaction_receipt("0x" + bytes(tx_hash).hex())["status"]) == 1
-        except Exception:  # eth-tester raises its own errors for malformed calls: still a failed leg
-            log.debug("settlement transaction failed", exc_info=True)
-            ok = False
-        if not ok:
-            self.stats.failed_transactions += 1
-            # Retried every round until the wallet approves: say it once per kind of leg, not 4×/s.
-            level = logging.DEBUG if call.fn_name in self._warned else logging.WARNING
-            self._warned.add(call.fn_name)
-            log.log(level, "settlement leg reverted (allowance or balance missing on chain?): %s", call.fn_name)
-        return ok
 
     # --- syncing the exchange from the chain ------------------------------------------------------
 
@@ -306,9 +222,9 @@ class SettlementBridge:
         started = time.perf_counter()
         self._retry_at.pop(account_id, None)  # asked to refresh: the wallet may have just approved
         batch = self._take([account_id])
-        self._put_back(batch, self._settle_batch(batch, self._markets_of(batch)))
-        groups = self._sync_tokens(account_id, tokens_asked)
-        self._sync_apply(account_id, *self._read_chain(wallet, groups))
+        self._put_back(batch, self.on_chain.settle(batch, self._markets_of(batch)))
+        groups = self._tokens_to_read(account_id, tokens_asked)
+        self._sync_apply(account_id, *self.on_chain.read(wallet, groups))
         self.stats.sync_s += time.perf_counter() - started
 
     async def sync_round(self, account_id: str, tokens_asked: tuple[str, ...] = ()) -> None:
@@ -321,9 +237,9 @@ class SettlementBridge:
             self._retry_at.pop(account_id, None)
             batch = self._take([account_id])
             if batch:
-                self._put_back(batch, await self.chain_thread.run(self._settle_batch, batch, self._markets_of(batch)))
-            groups = self._sync_tokens(account_id, tokens_asked)
-            self._sync_apply(account_id, *await self.chain_thread.run(self._read_chain, wallet, groups))
+                self._put_back(batch, await self.chain_thread.run(self.on_chain.settle, batch, self._markets_of(batch)))
+            groups = self._tokens_to_read(account_id, tokens_asked)
+            self._sync_apply(account_id, *await self.chain_thread.run(self.on_chain.read, wallet, groups))
             self.stats.sync_s += time.perf_counter() - started
 
     def sync_all(self) -> None:
@@ -334,58 +250,12 @@ class SettlementBridge:
         for account_id in list(self.wallets):
             await self.sync_round(account_id)
 
-    def _sync_tokens(self, account_id: str, tokens_asked: tuple[str, ...]) -> list[list[str]]:
-        account = self.exchange.accounts.get(account_id)
-        owed, pending = self.owed.get(account_id, Owed()), self._pending(account_id)
-        live = {t for m in self.exchange.markets() if m.winner_index is None for t in m.spec.token_ids}
-        tokens = sorted({t for t, n in account.positions_micro.items() if n} | set(owed.tokens_micro)
-                        | set(pending.tokens_micro) | live | {t for t in tokens_asked if t.isdigit()})
-        return [list(group) for group in by_contract(dict.fromkeys(tokens, 0))]
-
-    def _read_chain(self, wallet: str, groups: list[list[str]]) -> tuple[int, dict[str, int]]:
-        """On the chain's thread: the wallet's collateral and tokens (and its approvals, kept)."""
-        held: dict[str, int] = {}
-        for group in groups:
-            ids = [int(t) for t in group]
-            balances = self.chain.positions_contract(ids[0]).functions.balanceOfBatch([wallet] * len(ids), ids).call()
-            held.update(zip(group, (int(b) for b in balances), strict=True))
-        self.allowances.read(wallet)
-        return self.chain.collateral_balance(wallet), held
-
-    def _pending(self, account_id: str) -> Owed:
-        expected = Owed()
-        for trade in self.exchange.pending_trades():
-            if trade.status in ("MATCHED", "MINED"):
-                for entry in trade.ledger:
-                    if entry.account_id == account_id:
-                        expected.add(entry)
-        return expected
+    def _tokens_to_read(self, account_id: str, tokens_asked: tuple[str, ...]) -> list[list[str]]:
+        return tokens_to_read(self.exchange, account_id, self.owed.get(account_id, Owed()), tokens_asked)
 
     def _sync_apply(self, account_id: str, cash_on_chain: int, held: dict[str, int]) -> None:
-        """On the loop, right after the chain was read: the exchange's balances made chain + owed + pending."""
-        account = self.exchange.accounts.get(account_id)
-        owed, expected = self.owed.get(account_id, Owed()), self._pending(account_id)
-        cash = cash_on_chain + owed.cash_micro + expected.cash_micro
-        if cash != account.cash_micro:
-            self.stats.corrections += 1
-            self.exchange.credit(account_id, cash - account.cash_micro)
-        for token, on_chain in held.items():
-            want = on_chain + owed.tokens_micro.get(token, 0) + expected.tokens_micro.get(token, 0)
-            have = account.positions_micro.get(token, 0)
-            if want != have:
-                self.stats.corrections += 1
-                self.exchange.adjust_position(account_id, token, want - have)
-        self._release_uncovered(account_id)
-        self.stats.syncs += 1
-
-    def _release_uncovered(self, account_id: str) -> None:
-        """Cancel the newest resting orders whose reservation the holdings no longer cover."""
-        account = self.exchange.accounts.get(account_id)
-        for order in sorted(self.exchange.account_open_orders(account_id), key=lambda o: o.seq, reverse=True):
-            short = (order.side == SELL and account.available_shares_micro(order.token_id) < 0) or (
-                order.side == BUY and account.available_cash_micro < 0)
-            if short and self.exchange.cancel(order.owner, order.order_id):
-                self.stats.orders_released += 1
+        # What is owed is looked up now, after the chain was read: trades confirmed meanwhile count.
+        apply_chain(self.exchange, account_id, self.owed.get(account_id, Owed()), cash_on_chain, held, self.stats)
 
     # --- the server's side -----------------------------------------------------------------------
 
@@ -412,35 +282,3 @@ class SettlementBridge:
                 "exchange_v3": chain.operator, "position_manager": chain.v2.position_manager_address,
                 "protocol_v2_router": chain.v2.router_address,
                 "settlement": self.stats.as_json(), "owed_accounts": len(self.owed)}
-
-
-def add_settlement_routes(app: web.Application, bridge: SettlementBridge) -> None:
-    """``GET /sim/chain``: where the chain's contracts are and who the operator (the spender) is."""
-
-    async def chain_info(request: web.Request) -> web.Response:
-        return web.json_response(bridge.chain_info())
-
-    app.router.add_get(CHAIN_INFO_PATH, chain_info)
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def balance_refresh_middleware(bridge: SettlementBridge, account_of_key: Callable[[str], str | None]) -> Any:
-    """Before ``GET /balance-allowance/update`` answers, refresh the caller's account from the chain.
-
-    ``account_of_key`` maps the request's API key to its account id (None when unknown); the
-    handler itself still authenticates the request, and a refresh only ever moves the exchange
-    toward the chain's truth, so refreshing before the check reveals and changes nothing.
-    """
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == BALANCE_UPDATE_PATH:
-            account_id = account_of_key(request.headers.get("POLY_API_KEY", ""))
-            if account_id is not None:
-                token = request.query.get("token_id", "")
-                await bridge.sync_round(account_id, (token,) if token else ())
-        return await handler(request)
-
-    return middleware

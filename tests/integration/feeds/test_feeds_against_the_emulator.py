@@ -43,6 +43,16 @@ def post(client: ClobClient, token: str, price: float, size: float, post_only: b
     return str(reply["orderID"])
 
 
+def feed_state(client: redis.Redis, feed: str) -> str | None:
+    raw = client.hget(state.FEEDS, feed)
+    return None if raw is None else str(json.loads(raw)["state"])
+
+
+def order_ids(client: redis.Redis) -> set[str]:
+    """The orders whose events feed-user published (from its socket)."""
+    return {decode(f).body.order_id for _, f in client.xrange(streams.ORDERS)}  # type: ignore[attr-defined]
+
+
 def best(levels: list[dict[str, str]] | list[list[int]], pick: type = max) -> int | None:  # type: ignore[type-arg]
     prices = [round(float(lv["price"]) * 1e6) if isinstance(lv, dict) else lv[0] for lv in levels]
     return pick(prices) if prices else None
@@ -60,6 +70,13 @@ def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, t
         workers = [start_worker(name, redis_url, tmp_path, f"{name}-0", **env)
                    for name in ("discovery", "feed-book", "feed-user", "feed-ref")]  # fmt: skip
         try:
+            # Nothing trades before feed-user listens. The workers start together, but feed-user is
+            # often ready seconds after the book is; with more than 60 s of the window left nothing
+            # else waited, and the taker below could match before feed-user had started: its MATCHED
+            # status was then never published (no socket yet, and feed-user's first read of the
+            # venue's trades starts at its own start, workers/feed_user/backfill.py: an older trade is
+            # in the balance the ledger starts from), only MINED and CONFIRMED, so the wait failed.
+            wait_for(lambda: feed_state(client, "user") == "up", timeout_s=30, what="feed-user's socket")
             current = open_window(client, lasting_s=60)
             up, down = current.token_ids
             assert current.series == "btc-updown-5m"
@@ -68,6 +85,8 @@ def test_windows_books_fills_and_prices_flow_from_the_emulator(redis_url: str, t
             me = ClobClient(url, chain_id=137, key=ours.key.hex())
             me.set_api_creds(me.create_or_derive_api_key())
             mine = post(me, up, 0.40, 10)
+            # Its placement read back from the socket: the emulator has the subscription, for this window.
+            wait_for(lambda: mine in order_ids(client), timeout_s=20, what="our order's placement from feed-user")
             other = trader(url)
             post(other, down, 0.50, 20)
 
