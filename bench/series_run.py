@@ -39,7 +39,7 @@ NOT_STAGES = ("fatal-alert",)
 #: The merger's and the ledger's hops on ``markets`` (issue 20: p99 0.4-0.8 s in a full run).
 MARKETS_HOP_P99 = ".markets.p99_ms"
 #: The spans read from the executor's latency summary.
-SPANS = ("tick_to_order", "tick_to_cancel", "tick_to_ack")
+SPANS = ("tick_to_order", "tick_to_order_on_intent", "tick_to_cancel", "tick_to_ack")
 #: The executor's histograms of those spans (its metrics port: supervisord.conf).
 HISTOGRAMS = tuple(f"updown_{span}_ms" for span in SPANS)
 

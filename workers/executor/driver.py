@@ -80,7 +80,8 @@ class Driver:
         self.series_of[intent.condition_id] = intent.series
         reducing = "REDUCE_ONLY" in (self.core.mode, intent.mode)
         excess_up = await excess_up_micro(self.ctx.redis, intent.condition_id) if reducing else None
-        await self.execute(self.core.on_intent(intent, self.now(), excess_up_micro=excess_up, tick_ms=env.ingest_ms))
+        step = self.core.on_intent(intent, self.now(), excess_up_micro=excess_up, tick_ms=env.ingest_ms)
+        await self.execute(step, on_intent=True)
         # The tick is when our feed received the event behind this decision (envelope ingest_ms):
         # the venue's own stamp of it can lag its publication (Chainlink by a second or more), and
         # that lag is the feed's (updown_feed_lag_ms), not the pipeline's. Observed once the
@@ -147,8 +148,9 @@ class Driver:
 
     # -- a step -----------------------------------------------------------------------------------
 
-    async def execute(self, step: Step, *, cancels_first: bool = False) -> None:
-        """Send a step. ``cancels_first``: wait for the cancels' answers before any post."""
+    async def execute(self, step: Step, *, cancels_first: bool = False, on_intent: bool = False) -> None:
+        """Send a step. ``cancels_first``: wait for the cancels' answers before any post; ``on_intent``:
+        the step of an intent just read (its orders' ``tick_to_order_on_intent``)."""
         now = self.now()
         batches = self._prepare(step, now)
         cancels = [self.spawn(self._cancel_market(m)) for m in step.cancel_markets]
@@ -157,7 +159,7 @@ class Driver:
         if cancels_first and cancels:
             await asyncio.wait(cancels)
         for batch in batches:
-            task = self.spawn(self._post(batch))
+            task = self.spawn(self._post(batch, on_intent))
             self._posts.add(task)
             task.add_done_callback(self._posts.discard)
         if cancels or batches:
@@ -217,13 +219,13 @@ class Driver:
 
     # -- requests ---------------------------------------------------------------------------------
 
-    async def _post(self, batch: Prepared) -> None:
+    async def _post(self, batch: Prepared, on_intent: bool = False) -> None:
         ids = [order_id for _, order_id, _ in batch]
         sent = Sent()
         try:
             results = await self.gateway.post([leg for _, _, leg in batch], sent)
         except Exception as exc:
-            self._left(batch, sent)
+            self._left(batch, sent, on_intent)
             typed = _typed(exc)
             self.meters.request_error("submit")
             decision = decide(typed, "submit", 1, self.cfg.max_attempts, self._submit_backoff)
@@ -247,17 +249,17 @@ class Driver:
             self.wake.set()
             return
         ack = now_ms_float()
-        self._left(batch, sent)
+        self._left(batch, sent, on_intent)
         for spec, _, _ in batch:
             self.latency.ack(spec.tick_ms, ack)
         await self._answered(self.core.on_post_results(results, self.now()))
         await self._replay_early(ids)
 
-    def _left(self, batch: Prepared, sent: Sent) -> None:
+    def _left(self, batch: Prepared, sent: Sent, on_intent: bool) -> None:
         """tick-to-order, from when the request went on the wire (a request that never left has none)."""
         if sent.at_ms is not None:
             for spec, _, _ in batch:
-                self.latency.order(spec.tick_ms, sent.at_ms)
+                self.latency.order(spec.tick_ms, sent.at_ms, on_intent=on_intent)
 
     async def _replay_early(self, order_ids: list[str]) -> None:
         for order_id in order_ids:

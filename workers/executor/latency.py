@@ -5,6 +5,10 @@ Three spans (``common.latency``: a Prometheus histogram each and a rolling summa
 
 - ``tick_to_decision``: the intent's emit time minus the originating feed event's time;
 - ``tick_to_order``: the POST's bytes going out (``common.clob.client.Sent``) minus that event time;
+- ``tick_to_order_on_intent``: the same, only for the orders sent in the step of the intent that
+  wanted them: the pipeline's own latency. The others went out later by design: after the answer
+  to the cancel of the order in their slot, or on a replan once the replace limiter
+  (``max_replaces_per_s``) or the rate budget let them, and their wait is in ``tick_to_order``;
 - ``tick_to_ack``: the venue's answer (or the paper venue's) minus that event time;
 - ``tick_to_cancel``: the ``DELETE /orders`` bytes going out minus the receive stamp of the
   reference frame that moved the fair value beyond ``latency.cancel_move_ppm`` (``Intent.fair_move``),
@@ -19,7 +23,7 @@ from common.latency import LATENCY_KEY, Spans, histogram, percentile
 
 __all__ = ["LATENCY_KEY", "SPANS", "Latency", "now_ms_float", "percentile"]
 
-SPANS = ("tick_to_decision", "tick_to_order", "tick_to_cancel", "tick_to_ack")
+SPANS = ("tick_to_decision", "tick_to_order", "tick_to_order_on_intent", "tick_to_cancel", "tick_to_ack")
 _HISTOGRAMS = {span: histogram(span, f"{span.replace('_', ' ')} latency in ms") for span in SPANS}
 
 
@@ -38,10 +42,13 @@ class Latency(Spans):
         if event_ms:
             self.observe("tick_to_decision", emit_ms - event_ms)
 
-    def order(self, tick_ms: float | None, sent_ms: float, count: int = 1) -> None:
+    def order(self, tick_ms: float | None, sent_ms: float, count: int = 1, *, on_intent: bool = False) -> None:
+        """``on_intent``: sent in the step of the intent that wanted it (also ``tick_to_order_on_intent``)."""
         if tick_ms:
             for _ in range(count):
                 self.observe("tick_to_order", sent_ms - tick_ms)
+                if on_intent:
+                    self.observe("tick_to_order_on_intent", sent_ms - tick_ms)
 
     def cancel(self, moves: dict[str, float], order_ids: list[str], sent_ms: float | None) -> None:
         """A cancel request left at ``sent_ms`` (None: it never did): one sample per order in it

@@ -97,6 +97,22 @@ async def test_tick_to_order_counts_the_orders_that_went_on_the_wire_only() -> N
     await settle(driver)
     assert len(gateway.book) == 2
     assert driver.latency.summary()["tick_to_order.count"] == "2"
+    # they left on a replan, not in their intent's step: not the pipeline's own latency
+    assert "tick_to_order_on_intent.count" not in driver.latency.summary()
+
+
+async def test_orders_sent_in_their_intents_step_count_in_tick_to_order_on_intent_too() -> None:
+    gateway = FakeGateway()
+    driver, upkeep = await started(gateway)
+    now = driver.now()
+
+    await driver.on_intent(env_of(intent((400_000,), now), now))
+    await settle(driver)
+    await upkeep.tick()  # a replan with nothing left to place adds nothing
+    await settle(driver)
+
+    summary = driver.latency.summary()
+    assert summary["tick_to_order.count"] == summary["tick_to_order_on_intent.count"] == "2"
 
 
 async def test_an_unknown_submit_is_never_sent_again_and_its_slot_waits_for_the_venue() -> None:
