@@ -44,6 +44,12 @@ class BusSettings(Section):
     claim_interval_ms: int = Field(5_000, gt=0)
     #: Entries read per XREADGROUP call.
     read_count: int = Field(256, ge=1)
+    #: A handled entry's outputs wait at most about this long for the rest of its batch before they
+    #: go out (with the acks so far) in a script call of their own: a burst read at once (the
+    #: emulator moves every book in the same 50-ms step) no longer holds a decision made on its
+    #: first entries until its last is handled. A batch handled within it is still one call; 0:
+    #: out after every entry that made outputs.
+    output_wait_ms: int = Field(2, ge=0)
     #: Approximate length bound of market-data streams (book, ref, signal).
     market_data_maxlen: int = Field(100_000, ge=100)
     #: How long an "already emitted for this input" marker is kept.

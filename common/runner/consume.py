@@ -121,7 +121,9 @@ class Consumer:
 
         Outputs and acks of the whole batch go out in one script call (atomic, one round trip);
         an entry delivered before whose outputs were already written (a crash between writing and
-        acking) is only acked. Dead letters, rare, go first in their own calls.
+        acking) is only acked. Dead letters, rare, go first in their own calls. Outputs that have
+        waited ``bus.output_wait_ms`` for the rest of a long batch go out first with the acks so far,
+        in a call of their own (in order: as if the batch had been read in two).
         """
         ctx, reader = self._ctx, self._reader
         writer = ctx.writer
@@ -131,9 +133,13 @@ class Consumer:
         failed = 0
         # Read once per batch, not per entry: the loop below runs for every message.
         max_deliveries, crash_at = ctx.settings.bus.max_deliveries, ctx.settings.runner.crash_after_emits
+        output_wait_s = ctx.settings.bus.output_wait_ms / 1000
         handle = self._handle_traced if ctx.tracer else None
         perf_counter, observe = time.perf_counter, self._latency.observe
-        for d in batch:
+        outputs_since: float | None = None  # when the oldest outputs not yet sent were made
+        sent_early = 0  # entries whose outputs and acks went out before the batch's end
+        last = len(batch) - 1
+        for i, d in enumerate(batch):
             if d.fields is None:
                 out.add(d.id, None, ())
                 ctx.log.error("entry_lost_while_pending", stream=reader.stream, id=d.id)
@@ -171,6 +177,18 @@ class Consumer:
                 os.kill(os.getpid(), signal.SIGKILL)
             out.add(d.id, env, outputs)
             emitted.append(env.emit_ms)
+            if outputs and outputs_since is None:
+                outputs_since = perf_counter()
+            if outputs_since is not None and i < last and perf_counter() - outputs_since >= output_wait_s:
+                # A decision early in a burst does not wait for the rest of the burst to be handled:
+                # what is handled so far goes out now, in order, as a batch of its own would.
+                if letters is not None:
+                    await letters.execute()
+                    letters = None
+                await self._settle()
+                await self._send(out, emitted)
+                sent_early += out.entries
+                out, emitted, outputs_since = writer.batch(reader.stream, reader.group), [], None
         if letters is not None:
             await letters.execute()
         # The previous batch's script must land first (outputs in order). A full batch means more
@@ -184,7 +202,7 @@ class Consumer:
         else:
             self._in_flight = asyncio.ensure_future(self._send(out, emitted))
             await asyncio.sleep(0)  # the outputs are written before the next read is
-        self._processed.inc(out.entries)
+        self._processed.inc(sent_early + out.entries)
         return failed
 
     async def _handle_traced(self, env: Envelope) -> Sequence[Emit]:

@@ -8,13 +8,17 @@ next read, which is what a drain's throughput rests on.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 import pytest
 
 from common.bus import streams
 from common.bus.codec import encode
 from common.bus.connection import connect
+from common.bus.envelope import Envelope
 from common.bus.reader import Delivery, GroupReader
-from common.bus.writer import Writer
+from common.bus.writer import Emit, Writer
 from common.clock import ManualClock
 from common.config import load_settings
 from common.latency import BUS_HOP, Spans, hop_span
@@ -76,5 +80,38 @@ async def test_a_full_batch_overlaps_its_script_with_the_next_read(redis_url: st
     finally:
         await relay.settle()
         await relay.reader.aclose()
+        await ctx.writer.aclose()
+        await ctx.redis.aclose(close_connection_pool=True)
+
+
+async def test_a_decision_early_in_a_burst_is_written_before_the_rest_is_handled(redis_url: str) -> None:
+    """Outputs made on a batch's first entry do not wait for its slow last ones (bus.output_wait_ms)."""
+    ctx, plain, hops, batch = await consumer(redis_url, READ_COUNT)
+    seen_while_handling: list[int] = []
+
+    async def slow_after_the_first(c: Context, env: Envelope) -> Sequence[Emit]:
+        outputs = await handle(c, env)
+        body = env.body
+        assert isinstance(body, Heartbeat)
+        if body.seq > 1:
+            seen_while_handling.append(await c.redis.xlen(streams.HEARTBEAT_SEEN))
+            await asyncio.sleep(0.02)  # a slow entry: longer than the output wait (2 ms)
+            return []  # only the first entry decides anything
+        return outputs
+
+    relay = Consumer(ctx, relay_reader := plain.reader, slow_after_the_first, hops)
+    try:
+        await relay.process(batch)
+        await relay.settle()
+        # The first entry's output waited for the slow second entry (longer than the wait) and then
+        # went out, before the third and fourth were handled (before: only after the fourth); every
+        # entry was acked once, in order, as before.
+        assert seen_while_handling == [0, 1, 1]
+        assert await ctx.redis.xlen(streams.HEARTBEAT_SEEN) == 1
+        assert (await ctx.redis.xpending(streams.HEARTBEAT, "relay"))["pending"] == 0
+        assert hops.summary()[f"{SPAN}.count"] == str(READ_COUNT)
+    finally:
+        await relay.settle()
+        await relay_reader.aclose()
         await ctx.writer.aclose()
         await ctx.redis.aclose(close_connection_pool=True)
