@@ -58,7 +58,7 @@ def test_with_overlap_a_move_to_a_new_price_places_with_its_cancel_and_nothing_m
 
 
 def test_with_overlap_a_successor_never_joins_an_order_of_ours_at_its_price() -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(relevel=False))  # (with relevel the kept order moves instead)
     two = intent(desired(price=450_000, level=0), desired(price=440_000, level=1))
     old0, old1 = submit_all(core, core.on_intent(two, T0).place_batches, T0)
     # Level 0 moves onto level 1's price, which level 1 leaves: both wait for their cancels.
@@ -239,7 +239,7 @@ def test_a_defensive_move_pulls_every_exposed_order_at_once_whatever_the_replace
 
 
 def test_an_upward_reprice_is_not_defensive_and_waits_for_the_replace_limiter() -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(relevel=False))  # every level replaced (relevel would keep four)
     churn = ChurnTolerance(min_move_ticks=1, min_size_change_ppm=200_000, max_replaces_per_s=5)
     live = submit_all(core, core.on_intent(intent(*ladder(6), churn=churn), T0).place_batches, T0)
     higher = tuple(desired(price=o.price_micro + 2 * TICK, level=o.level) for o in ladder(6))

@@ -41,6 +41,10 @@ class ExecutorConfig:
     #: A replace at a new price sends the new order with the old one's cancel instead of after the
     #: cancel's answer (a round trip sooner; both may rest for that round trip, never at one price).
     replace_overlap: bool = True
+    #: A ladder that shifts keeps its orders still at a wanted price, moved to the level that wants
+    #: it (``relevel``): their place in the queue kept, one replace per shifted side instead of one
+    #: per level, and no new order waiting for the cancel of the order at its price.
+    relevel: bool = True
     #: Attempts of an idempotent request (cancel, read, heartbeat) before giving up to reconciliation.
     max_attempts: int = 5
     #: A submit refused by a restricted mode of the venue (425 restarting, 503 cancel-only or

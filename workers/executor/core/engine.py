@@ -29,6 +29,7 @@ from workers.executor.core.heartbeat import HeartbeatMachine
 from workers.executor.core.modes import Mode, allowed_orders, effective_mode
 from workers.executor.core.orders import OrderState, PlaceSpec, Slot
 from workers.executor.core.reconcile import plan_reconcile
+from workers.executor.core.relevel import relevel
 from workers.executor.core.step import Step
 from workers.executor.core.tracker import OrderTracker
 from workers.executor.core.venue_modes import VenueModes
@@ -127,6 +128,8 @@ class ExecutorCore:
         """``tick_ms`` of the intent stays on every order it causes, also those placed after a cancel."""
         intent, excess_up, tick_ms = self._intents[market]
         desired = self._desired(intent, excess_up, now_ms)
+        if self.cfg.relevel and desired:
+            relevel(intent, desired, self.tracker)
         rejected_for = self._rejected.get(market)
         rejected = frozenset(rejected_for[1]) if rejected_for and rejected_for[0] == intent.intent_id else frozenset()
         plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms,

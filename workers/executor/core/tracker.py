@@ -55,6 +55,21 @@ class OrderTracker:
         among = self._open if MAYBE_LIVE.issuperset(states) else self._orders
         return sum(1 for i in among if self._orders[i].state in states)
 
+    def move(self, slots: dict[str, Slot]) -> None:
+        """Put each order in its new slot (``relevel``: a permutation of a side's slots, all at once)."""
+        moving = [self._orders[i] for i in slots]
+        for order in moving:
+            held = self._by_slot[order.slot]
+            held.pop(order.order_id)
+            if not held:
+                del self._by_slot[order.slot]
+        for order in moving:
+            order.slot = slots[order.order_id]
+            held = self._by_slot.setdefault(order.slot, {})
+            held[order.order_id] = None
+            if len(held) > 1:
+                self._by_slot[order.slot] = dict.fromkeys(sorted(held, key=self._rank.__getitem__))
+
     # -- our own requests -------------------------------------------------------------------------
 
     def has_room(self, spec: PlaceSpec) -> bool:
