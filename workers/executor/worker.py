@@ -60,7 +60,7 @@ async def build(ctx: Context, gateway: Gateway, *, watch_user_feed: bool) -> Non
     """The core, driver and timer every executor (live or paper) runs; kept in ``ctx.resources``."""
     mode = await initial_mode(ctx)
     s = ctx.settings.executor
-    cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=s.replace_overlap,
+    cfg = dataclasses.replace(DEFAULT_CONFIG, replace_overlap=s.replace_overlap, relevel=s.relevel,
                               venue_mode_retry_initial_ms=s.venue_mode_retry_initial_ms,
                               venue_mode_retry_max_ms=s.venue_mode_retry_max_ms)  # fmt: skip
     core = ExecutorCore(cfg, ctx.clock.now_ms(), owner=gateway.owner, mode=mode, monotonic_ms=ctx.clock.monotonic_ms)
