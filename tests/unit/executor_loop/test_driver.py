@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from common import state
 from common.bus.codec import decode
@@ -343,3 +344,23 @@ async def test_a_cancel_after_a_plain_intent_gives_no_tick_to_cancel_sample() ->
     await settle(driver)
 
     assert gateway.cancels and "tick_to_cancel.count" not in driver.latency.summary()
+
+
+async def test_orders_kept_at_another_level_of_a_shifted_ladder_say_so_in_state_orders() -> None:
+    gateway = FakeGateway()
+    driver, _ = await started(gateway)
+    now = driver.now()
+    await driver.on_intent(env_of(intent((400_000, 390_000, 380_000), now), now))
+    await settle(driver)
+    at_400 = {o.slot.token_id: o.order_id for o in driver.core.tracker if o.price_micro == 400_000}
+
+    # Up a tick: 0.40 is now level 1's price; the orders there stay and move to level 1.
+    later = now + 100
+    await driver.on_intent(env_of(intent((410_000, 400_000, 390_000), later, ident="i2"), later))
+    await settle(driver)
+
+    for order_id in at_400.values():
+        order = driver.core.tracker.get(order_id)
+        assert order is not None and order.state is OrderState.LIVE and order.slot.level == 1
+        entry = json.loads(await driver.ctx.redis.hget(state.ORDERS, order_id))
+        assert entry["level"] == 1 and entry["price_micro"] == 400_000

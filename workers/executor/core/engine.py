@@ -128,13 +128,12 @@ class ExecutorCore:
         """``tick_ms`` of the intent stays on every order it causes, also those placed after a cancel."""
         intent, excess_up, tick_ms = self._intents[market]
         desired = self._desired(intent, excess_up, now_ms)
-        if self.cfg.relevel and desired:
-            relevel(intent, desired, self.tracker)
+        moved = relevel(intent, desired, self.tracker) if self.cfg.relevel and desired else []
         rejected_for = self._rejected.get(market)
         rejected = frozenset(rejected_for[1]) if rejected_for and rejected_for[0] == intent.intent_id else frozenset()
         plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms,
                     overlap=self.cfg.replace_overlap)  # fmt: skip
-        step, local = Step(), self.local_ms(now_ms)
+        step, local = Step(moved=moved), self.local_ms(now_ms)
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
         urgent = urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)]
         self._cancel(step, urgent, now_ms)

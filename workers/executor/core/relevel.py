@@ -24,8 +24,8 @@ from workers.executor.core.orders import LocalOrder, OrderState, Slot
 from workers.executor.core.tracker import OrderTracker
 
 
-def relevel(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker) -> int:
-    """Move the market's orders to the levels that want their prices; returns how many moved."""
+def relevel(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker) -> list[str]:
+    """Move the market's orders to the levels that want their prices; returns the ids moved."""
     wanted: dict[tuple[str, str], dict[Slot, DesiredOrder]] = defaultdict(dict)
     for d in desired:
         slot = slot_of(intent, d)
@@ -39,7 +39,7 @@ def relevel(intent: Intent, desired: list[DesiredOrder], tracker: OrderTracker) 
     for side, orders in resting.items():
         moves.update(_side_moves(intent, wanted.get(side, {}), orders))
     tracker.move(moves)
-    return len(moves)
+    return list(moves)
 
 
 def _side_moves(intent: Intent, wanted: dict[Slot, DesiredOrder], orders: list[LocalOrder]) -> dict[str, Slot]:
