@@ -45,7 +45,7 @@ def top_bid(config: QuoterConfig, signal) -> int:
 
 
 def test_late_at_even_odds_the_ladder_steps_back_beyond_the_targets_floor():
-    on, off = QuoterConfig(pickoff_horizon_ms=4_500), QuoterConfig()
+    on, off = QuoterConfig(pickoff_horizon_ms=4_500), QuoterConfig(pickoff_horizon_ms=0)
     floor = make_signal(target_total_micro=900_000)  # the alpha's floor: half-spread 0.05
     early, end = late(floor, 900), late(floor, 60)
     assert top_bid(on, early) == top_bid(off, early) == 450_000  # 0.028 < 0.05: the target's
@@ -54,3 +54,9 @@ def test_late_at_even_odds_the_ladder_steps_back_beyond_the_targets_floor():
     intent = QuoterCore(on).decide(make_inputs(signal=end))
     assert {o.price_micro for o in intent.orders if o.outcome == "DOWN"} == {390_000, 380_000, 370_000, 360_000,
                                                                              350_000}  # fmt: skip
+
+
+def test_on_by_default_and_off_for_quoter_v1():
+    from backtest.strategies import QUOTER_V1
+
+    assert QuoterConfig().pickoff_horizon_ms == 4_000 and QUOTER_V1.pickoff_horizon_ms == 0
