@@ -82,8 +82,8 @@ def compare(a: str, b: str, pairs: list[tuple[Path, Path]]) -> list[str]:
     lines.append("maker fills by seconds left: shares, spread + to_settle per share")
     for bound in sorted(fills[0].keys() | fills[1].keys()):
         cells = []
-        for label, side in (("A", fills[0]), ("B", fills[1])):
-            shares, value = side.get(bound, [0, 0])
+        for label, of_side in (("A", fills[0]), ("B", fills[1])):
+            shares, value = of_side.get(bound, [0, 0])
             cells.append(f"{label} {shares / MICRO:8.0f} {value / shares if shares else 0.0:+.3f}")
         lines.append(f"  ≤{bound:<6d} " + "   ".join(cells))
     return lines
