@@ -36,7 +36,7 @@ class QuoterConfig:
     #: The least half-spread is one standard deviation of the fair value's move over this horizon
     #: (ms; 0: off): the time a taker who saw the move first has before our cancel lands. It exceeds
     #: the alpha target's floor in the last minutes at even odds (``workers/quoter/core/pickoff.py``).
-    #: 4000 chosen on the training recordings from 2000, 4000, 8000 (README: "Strategy scorecard").
+    #: 4000 chosen on the training recordings from 0, 2000, 4000, 8000 (README: "Strategy scorecard").
     pickoff_horizon_ms: int = 4_000
     #: Distance between levels (rounded to at least one tick of the market's grid).
     level_step_micro: int = 10_000
