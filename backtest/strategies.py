@@ -52,6 +52,7 @@ QUOTER_V1 = replace(
     missing_side_raise_ppm=0,
     window_loss_limit_usd=0,
     half_spread_source=HalfSpreadSource.TARGET,
+    pickoff_horizon_ms=0,
 )
 #: Not a strategy: the recorded bot's own fills (a live recording's), scored by the same scorecard.
 RECORDED = "recorded"

@@ -33,6 +33,11 @@ class QuoterConfig:
     measured_time_left_s: tuple[int, ...] = (60, 180, 450, 900)
     #: The measured half-spread per time-left bucket (micro-pUSD); empty: the target's.
     measured_half_spread_micro: tuple[int, ...] = ()
+    #: The least half-spread is one standard deviation of the fair value's move over this horizon
+    #: (ms; 0: off): the time a taker who saw the move first has before our cancel lands. It exceeds
+    #: the alpha target's floor in the last minutes at even odds (``workers/quoter/core/pickoff.py``).
+    #: 4000 chosen on the training recordings from 0, 2000, 4000, 8000 (README: "Strategy scorecard").
+    pickoff_horizon_ms: int = 4_000
     #: Distance between levels (rounded to at least one tick of the market's grid).
     level_step_micro: int = 10_000
     #: Size of level 0 before the regime factor and skew (shares, micro).

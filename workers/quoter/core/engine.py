@@ -20,6 +20,7 @@ from workers.quoter.core.endgame import NOT_ENDGAME, endgame_plan
 from workers.quoter.core.flatten import flatten_plan
 from workers.quoter.core.ladder import ladder_prices, post_only_limit_micro
 from workers.quoter.core.limits import Budget, blocked_reason, maker_blocked_reason
+from workers.quoter.core.pickoff import pickoff_half_spread_micro
 from workers.quoter.core.skew import inventory_skew
 from workers.quoter.core.types import MarketMeta, Outcome, QuoterInputs, RewardHint, TradingMode
 
@@ -158,6 +159,9 @@ class QuoterCore:
         if c.half_spread_source == HalfSpreadSource.MEASURED and c.measured_half_spread_micro:
             base_half = measured_half_spread(c, signal.window_end_ms - inputs.now_ms)
             total = MICRO_PER_UNIT - 2 * base_half  # the combined cap follows the measured spread
+        pickoff = pickoff_half_spread_micro(signal, c.pickoff_horizon_ms)
+        if pickoff > base_half:  # the fair value moves further than the target's floor allows for
+            base_half, total = pickoff, MICRO_PER_UNIT - 2 * pickoff
         half = base_half + plan.extra_half_spread_micro
         q_up = min(MICRO_PER_UNIT, max(0, signal.q_up_ppm))
         # A fast lead move the oracle has not shown yet: our bids on the outcome it hurts get picked
