@@ -34,6 +34,10 @@ class Schedules:
     not_followed: str = ""
     #: How many intents the followed decisions wrote (what follows the schedule races as live).
     intents: int = 0
+    #: The recording's ms of the last decision followed: its outputs are written by then (a
+    #: decision's trace goes in the script that writes its outputs, which may cross into the next
+    #: ms, so the played part's last ms can hold an intent whose decision is not followed).
+    last_decision_ms: int = 0
 
     @property
     def followed(self) -> bool:
@@ -70,6 +74,7 @@ def recorded_schedules(root: Path, timeline: list[Item], stages: tuple[str, ...]
             if body.run_ms != run_ms:
                 break  # the stage restarted: its next run started from its own state
             rows.append(record.fields)
+            out.last_decision_ms = max(out.last_decision_ms, record.ms)
         if not rows:
             return Schedules(not_followed=f"no decision traces of {stage} in {root} (trace.{stage}: an "
                                           "imported recording, or recorded with runner.trace off)")  # fmt: skip
