@@ -37,8 +37,9 @@ class ExecutorSettings(Section):
     replace_overlap: bool = True
     #: A shifted ladder keeps its orders still at a wanted price, moved to the level that wants it
     #: (their queue place kept; one replace per shifted side). false: every level is planned on its
-    #: own, and a level moving onto another's price waits for that order's cancel.
-    relevel: bool = True
+    #: own, and a level moving onto another's price waits for that order's cancel. Off by default
+    #: until the soak's slot check follows an order from level to level (README).
+    relevel: bool = False
     #: Our clock's offset to the venue's (the signatures' POLY_TIMESTAMP) is read again this often,
     #: and at once after a clock step.
     server_time_resync_s: int = Field(300, gt=0)

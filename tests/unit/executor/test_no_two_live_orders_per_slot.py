@@ -120,17 +120,18 @@ OPS = st.lists(st.one_of(
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(OPS, st.booleans(), st.booleans())
+@given(OPS, st.booleans(), st.booleans(), st.booleans())
 # A replace whose predecessor was filled unseen: its cancel answers "not found" before the
 # successor's POST lands (the successor's hash was recorded first, as the driver records it).
 @example([("intent", 1, 41, "lost_landed", False, "ACTIVE"), ("reconcile",), ("fill", 0),
-          ("intent", 1, 40, "accept", False, "ACTIVE")], True, False)  # fmt: skip
+          ("intent", 1, 40, "accept", False, "ACTIVE")], True, False, False)  # fmt: skip
 def test_no_sequence_of_answers_and_events_puts_two_live_orders_in_one_slot(
     ops: list[tuple],
     overlap: bool,
     posts_first: bool,  # type: ignore[type-arg]
+    relevel: bool,
 ) -> None:
-    core = ready_core(config=ExecutorConfig(replace_overlap=overlap))
+    core = ready_core(config=ExecutorConfig(replace_overlap=overlap, relevel=relevel))
     venue, now = Venue(overlap=overlap, posts_first=posts_first, core=core), T0
     for op in ops:
         now += 50

@@ -19,7 +19,7 @@ def placed(step: object) -> list[tuple[str, int, int]]:
 
 
 def test_a_one_tick_shift_is_one_replace_a_side_and_the_other_orders_stay_on_the_book() -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(relevel=True))
     first = ladder(5, UP, 450_000) + ladder(5, DOWN, 500_000)
     ids = submit_all(core, core.on_intent(intent(*first, churn=TIGHT), T0).place_batches, T0)
     up = dict(zip(range(5), ids[:5], strict=True))
@@ -45,7 +45,7 @@ def test_without_relevel_the_same_shift_replaces_every_level() -> None:
 
 
 def test_a_side_with_an_order_in_doubt_is_planned_slot_by_slot() -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(relevel=True))
     batches = core.on_intent(intent(*ladder(3, UP, 450_000)), T0).place_batches
     for spec in batches[0][:2]:  # two acknowledged, the third still submitting
         core.record_submitting(spec, f"o{spec.slot.level}", T0)
@@ -58,7 +58,7 @@ def test_a_side_with_an_order_in_doubt_is_planned_slot_by_slot() -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-3, 3), st.integers(1, 6)), min_size=1, max_size=12))
 def test_never_two_orders_in_a_slot_nor_two_at_one_price(moves: list[tuple[int, int]]) -> None:
-    core = ready_core()
+    core = ready_core(config=ExecutorConfig(relevel=True))
     base, now = 450_000, T0
     for shift, levels in moves:
         now += 10

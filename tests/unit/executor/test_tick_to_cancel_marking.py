@@ -13,9 +13,8 @@ def test_a_fair_move_intent_marks_every_exposed_order_it_cancels_with_the_frame_
 
     step = core.on_intent(moved, T0 + 10, tick_ms=T0 + 7.25)
 
-    # The order at the new best price stays (relevel: now level 0); the two above it are exposed.
-    assert sorted(step.cancel_ids) == sorted(live[:2])
-    assert step.cancel_moves == dict.fromkeys(live[:2], T0 + 7.25)
+    assert sorted(step.cancel_ids) == sorted(live)
+    assert step.cancel_moves == dict.fromkeys(live, T0 + 7.25)
 
 
 def test_an_order_no_longer_wanted_after_a_move_is_marked_as_exposed() -> None:
@@ -35,7 +34,7 @@ def test_the_same_cancels_without_a_fair_move_are_not_marked() -> None:
 
     step = core.on_intent(intent(*lower, now_ms=T0 + 10), T0 + 10, tick_ms=T0 + 7.0)
 
-    assert len(step.cancel_ids) == 2 and step.cancel_moves == {}
+    assert len(step.cancel_ids) == 3 and step.cancel_moves == {}
 
 
 def test_a_replace_of_an_order_the_move_left_behind_is_not_a_defensive_cancel() -> None:
@@ -47,7 +46,7 @@ def test_a_replace_of_an_order_the_move_left_behind_is_not_a_defensive_cancel() 
 
     step = core.on_intent(moved, T0 + 10, tick_ms=T0 + 7.0)
 
-    assert len(step.cancel_ids) == 2 and step.cancel_moves == {}  # (the third kept, one level deeper)
+    assert len(step.cancel_ids) == 3 and step.cancel_moves == {}
 
 
 def test_cancels_of_a_fair_move_intent_gone_stale_are_not_the_move_s() -> None:

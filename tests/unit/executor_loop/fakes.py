@@ -20,7 +20,7 @@ from common.errors import NetworkError
 from common.runner import Context
 from common.schemas.intent import ChurnTolerance, DesiredOrder, Intent
 from common.schemas.user import OrderEvent, UserTrade
-from workers.executor.core import DEFAULT_CONFIG, ExecutorCore, PlaceSpec
+from workers.executor.core import DEFAULT_CONFIG, ExecutorConfig, ExecutorCore, PlaceSpec
 from workers.executor.driver import Driver
 from workers.executor.gateway import VenueEvent
 from workers.executor.upkeep import Upkeep
@@ -139,14 +139,15 @@ def intent(prices: Sequence[int], now_ms: int, *, valid_ms: int = 10_000, ident:
                   regime="test", reason="quoting", target_total_micro=800_000, orders=orders, churn=CHURN)  # fmt: skip
 
 
-def make_driver(gateway: FakeGateway, *, watch_user_feed: bool = False) -> tuple[Driver, Upkeep, ManualClock]:
+def make_driver(gateway: FakeGateway, *, watch_user_feed: bool = False,
+                config: ExecutorConfig = DEFAULT_CONFIG) -> tuple[Driver, Upkeep, ManualClock]:  # fmt: skip
     clock = ManualClock()
     redis = fakeredis.aioredis.FakeRedis()
     settings = Settings()
     ctx = Context(name="executor", instance="executor-0", settings=settings, redis=redis,
                   writer=Writer(redis, "executor", settings.bus, clock), log=logs.get_logger("executor"),
                   clock=clock)  # fmt: skip
-    core = ExecutorCore(DEFAULT_CONFIG, clock.now_ms(), owner=gateway.owner, monotonic_ms=clock.monotonic_ms)
+    core = ExecutorCore(config, clock.now_ms(), owner=gateway.owner, monotonic_ms=clock.monotonic_ms)
     gateway.core = core
     driver = Driver(ctx, core, gateway, tick_s=0.01)
     return driver, Upkeep(driver, watch_user_feed=watch_user_feed), clock

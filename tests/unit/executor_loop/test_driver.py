@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 from common import state
@@ -12,7 +13,7 @@ from common.errors import RateLimited, UnknownOutcome
 from common.schemas.exec import ExecReport
 from common.schemas.positions import MarketPosition, OutcomePosition
 from tests.unit.executor_loop.fakes import DOWN, MARKET, UP, FakeGateway, intent, make_driver, settle
-from workers.executor.core import OrderState, PlaceSpec, Slot
+from workers.executor.core import DEFAULT_CONFIG, OrderState, PlaceSpec, Slot
 from workers.executor.driver import Driver
 from workers.executor.upkeep import Upkeep
 
@@ -348,7 +349,10 @@ async def test_a_cancel_after_a_plain_intent_gives_no_tick_to_cancel_sample() ->
 
 async def test_orders_kept_at_another_level_of_a_shifted_ladder_say_so_in_state_orders() -> None:
     gateway = FakeGateway()
-    driver, _ = await started(gateway)
+    driver, upkeep, _ = make_driver(gateway, config=dataclasses.replace(DEFAULT_CONFIG, relevel=True))
+    await upkeep.keepalive.beat()
+    await upkeep.tick()
+    await settle(driver)
     now = driver.now()
     await driver.on_intent(env_of(intent((400_000, 390_000, 380_000), now), now))
     await settle(driver)

@@ -43,8 +43,10 @@ class ExecutorConfig:
     replace_overlap: bool = True
     #: A ladder that shifts keeps its orders still at a wanted price, moved to the level that wants
     #: it (``relevel``): their place in the queue kept, one replace per shifted side instead of one
-    #: per level, and no new order waiting for the cancel of the order at its price.
-    relevel: bool = True
+    #: per level, and no new order waiting for the cancel of the order at its price. Off by default
+    #: until the soak's slot check follows an order from level to level (it judges each order by
+    #: its last reported level, so a moved order reads as a second order in a slot).
+    relevel: bool = False
     #: Attempts of an idempotent request (cancel, read, heartbeat) before giving up to reconciliation.
     max_attempts: int = 5
     #: A submit refused by a restricted mode of the venue (425 restarting, 503 cancel-only or
