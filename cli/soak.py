@@ -85,6 +85,8 @@ class Monitor:
     entries and report fills as never published."""
 
     slots: dict[str, soak_checks.Slot] = field(default_factory=dict)
+    #: Orders kept at another level since they were placed: (when, the new slot), in order.
+    moves: dict[str, list[tuple[float, soak_checks.Slot]]] = field(default_factory=dict)
     fills: list[soak_checks.FillKey] = field(default_factory=list)
 
     def poll(self, client: sync_redis.Redis) -> None:
@@ -103,7 +105,11 @@ class Monitor:
         except DecodeError:
             return
         if isinstance(body, ExecReport) and body.order_id and body.level >= 0:
-            self.slots[body.order_id] = (body.market, body.token_id, body.side, body.level)
+            slot = (body.market, body.token_id, body.side, body.level)
+            if body.kind == "moved":  # kept at another level from then on (executor.relevel)
+                self.moves.setdefault(body.order_id, []).append((body.at_ms, slot))
+            else:
+                self.slots.setdefault(body.order_id, slot)
         elif isinstance(body, Fill):
             self.fills.append((body.trade_id, body.order_id, body.status))
 
@@ -174,7 +180,8 @@ class Soak(launch.RunHooks):
         with httpx.Client(base_url=self.settings.venue.clob_url, timeout=10) as http:
             orders = http.get("/sim/orders", params={"api_key": key.get_secret_value()}).json()["orders"]
             overlap = self.settings.executor.replace_overlap
-            slots = soak_checks.slot_overlaps(orders, self.monitor.slots, allow_replace_overlap=overlap)
+            slots = soak_checks.slot_overlaps(orders, self.monitor.slots, allow_replace_overlap=overlap,
+                                              moves=self.monitor.moves)  # fmt: skip
             say(f"slots: {slots.orders_with_slot} orders of ours with a known slot, {len(slots.overlaps)} "
                 f"overlapping; {slots.orders_without_slot} resting orders without a reported slot")  # fmt: skip
             if overlap:

@@ -34,11 +34,14 @@ class SlotVerdict:
 
 
 def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot],
-                  allow_replace_overlap: bool = False) -> SlotVerdict:  # fmt: skip
+                  allow_replace_overlap: bool = False,
+                  moves: Mapping[str, list[tuple[float, Slot]]] | None = None) -> SlotVerdict:  # fmt: skip
     """Orders of one slot whose resting intervals overlap on the emulator's clock.
 
     With ``allow_replace_overlap``, two orders at different prices may overlap (a replace sent
-    with its cancel); a third at once, or two at one price, is still a breach.
+    with its cancel); a third at once, or two at one price, is still a breach. ``slots``: each
+    order's slot when placed; ``moves``: when it was kept at another level since (``executor.relevel``,
+    the executor's ``moved`` reports, in order): each part of its life counts in its own slot.
     """
     by_slot: dict[Slot, list[Mapping[str, Any]]] = {}
     without = 0
@@ -47,7 +50,8 @@ def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot]
         if slot is None:
             without += order.get("order_type") in ("GTC", "GTD")
             continue
-        by_slot.setdefault(slot, []).append(order)
+        for part_slot, part in _parts(order, slot, (moves or {}).get(order["order_id"], [])):
+            by_slot.setdefault(part_slot, []).append(part)
     overlaps: list[str] = []
     replaced = longest = 0
     for slot, members in by_slot.items():
@@ -63,7 +67,26 @@ def slot_overlaps(orders: Iterable[Mapping[str, Any]], slots: Mapping[str, Slot]
                 overlaps += [f"{slot}: {a['order_id'][:12]}... rested until {_end_text(a)}, "
                              f"{order['order_id'][:12]}... was created at {created}" for a in active]  # fmt: skip
             active.append(order)
-    return SlotVerdict(sum(len(m) for m in by_slot.values()), without, tuple(overlaps), replaced, longest)
+    counted = len({o["order_id"] for members in by_slot.values() for o in members})
+    return SlotVerdict(counted, without, tuple(overlaps), replaced, longest)
+
+
+def _parts(order: Mapping[str, Any], slot: Slot, moves: list[tuple[float, Slot]],
+           ) -> list[tuple[Slot, Mapping[str, Any]]]:  # fmt: skip
+    """The order's life cut at its moves: (slot, the order resting there from ``created_ms`` to
+    ``ended_ms``) for each part that lasted."""
+    if not moves:
+        return [(slot, order)]
+    parts: list[tuple[Slot, Mapping[str, Any]]] = []
+    start, end = float(order["created_ms"]), _end(order)
+    for at_ms, new_slot in moves:
+        cut = min(max(start, at_ms), end)
+        if cut > start:
+            parts.append((slot, {**order, "created_ms": start, "ended_ms": cut}))
+        slot, start = new_slot, cut
+    if end > start or not parts:
+        parts.append((slot, {**order, "created_ms": start}))
+    return parts
 
 
 def _end(order: Mapping[str, Any]) -> float:

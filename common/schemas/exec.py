@@ -22,6 +22,7 @@ ReportKind = Literal[
     "stray_cancelled",  # an order of ours the executor did not know, cancelled at reconciliation
     "intent_dropped",  # the intent was past valid_until when it arrived
     "quarantined",  # the market's state disagreed with the venue: its orders cancelled, resync
+    "moved",  # a resting order kept at another level of its shifted ladder (executor.relevel): ``level``
 ]
 
 

@@ -26,7 +26,7 @@ from workers.executor.core.modes import Mode
 from workers.executor.gateway import Gateway, VenueEvent
 from workers.executor.latency import Latency, now_ms_float
 from workers.executor.meters import Meters
-from workers.executor.outputs import excess_up_micro, publish_reports, republish_orders
+from workers.executor.outputs import excess_up_micro, publish_reports
 
 T = TypeVar("T")
 Prepared = list[tuple[PlaceSpec, str, Any]]
@@ -170,8 +170,6 @@ class Driver:
             await asyncio.sleep(0)
             await asyncio.sleep(0)
         await self.publish(step.reports)  # after the requests are on their way: reports can wait
-        if step.moved:
-            await republish_orders(self.ctx, self.core, step.moved)
 
     def _prepare(self, step: Step, now: int) -> list[Prepared]:
         wanted = sum(len(b) for b in step.place_batches)

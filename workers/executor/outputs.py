@@ -44,13 +44,6 @@ async def publish_reports(ctx: Context, core: ExecutorCore, meters: Meters, repo
     await pipe.execute()
 
 
-async def republish_orders(ctx: Context, core: ExecutorCore, order_ids: list[str]) -> None:
-    """``state:orders`` entries of orders changed without a report (moved to another level)."""
-    live = [o for i in order_ids if (o := core.tracker.get(i)) is not None and o.maybe_live]
-    if live:
-        await ctx.redis.hset(state.ORDERS, mapping={o.order_id: order_json(o, ctx.instance) for o in live})
-
-
 def order_json(order: LocalOrder, instance: str) -> str:
     """An order of ``state:orders``, with the executor instance that placed it."""
     slot = order.slot

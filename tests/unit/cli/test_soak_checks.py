@@ -97,3 +97,30 @@ def test_memory_lines_show_start_and_end_per_process() -> None:
 
     assert lines[0].split() == ["alpha", "start", "50.0", "MiB", "end", "-"]
     assert "3.0 MiB" in lines[1]
+
+
+LEVEL_1 = ("0xmarket", "tok-up", "BUY", 1)
+
+
+def test_an_order_kept_at_another_level_counts_in_each_slot_for_its_part_of_the_time() -> None:
+    # "a" rests at level 0, moves to level 1 at 300 (a shifted ladder), "b" then takes level 0;
+    # "c" rested at level 1 until 300. Judged by one slot per order, "a" would share a slot with one
+    # of them; by its moves, nothing overlaps.
+    orders = [order("a", 100, None, price=500_000), order("c", 100, 300, price=490_000),
+              order("b", 300, None, price=510_000)]  # fmt: skip
+    slots = {"a": SLOT, "b": SLOT, "c": LEVEL_1}
+
+    moved = slot_overlaps(orders, slots, moves={"a": [(300.0, LEVEL_1)]})
+    unmoved = slot_overlaps(orders, slots)
+
+    assert moved.overlaps == () and moved.orders_with_slot == 3
+    assert len(unmoved.overlaps) == 1
+
+
+def test_a_move_into_a_slot_still_held_is_a_breach() -> None:
+    orders = [order("a", 100, None, price=500_000), order("c", 100, 400, price=490_000)]
+    slots = {"a": SLOT, "c": LEVEL_1}
+
+    verdict = slot_overlaps(orders, slots, moves={"a": [(300.0, LEVEL_1)]})
+
+    assert len(verdict.overlaps) == 1 and "c" in verdict.overlaps[0]

@@ -31,7 +31,7 @@ from workers.executor.core.orders import OrderState, PlaceSpec, Slot
 from workers.executor.core.reconcile import plan_reconcile
 from workers.executor.core.relevel import relevel
 from workers.executor.core.step import Step
-from workers.executor.core.tracker import OrderTracker
+from workers.executor.core.tracker import OrderTracker, moved_report
 from workers.executor.core.venue_modes import VenueModes
 
 #: How long a bucket pauses after a 429 that did not say how long, in s.
@@ -133,7 +133,8 @@ class ExecutorCore:
         rejected = frozenset(rejected_for[1]) if rejected_for and rejected_for[0] == intent.intent_id else frozenset()
         plan = diff(intent, desired, self.tracker, self._limiter, now_ms, rejected=rejected, tick_ms=tick_ms,
                     overlap=self.cfg.replace_overlap)  # fmt: skip
-        step, local = Step(moved=moved), self.local_ms(now_ms)
+        moved_reports = [moved_report(o, now_ms) for i in moved if (o := self.tracker.get(i)) is not None]
+        step, local = Step(reports=moved_reports), self.local_ms(now_ms)
         urgent = [i for i in plan.cancels if i not in plan.replace_cancels]
         urgent = urgent[: self.budget.cancels_allowed(local, len(urgent), urgent=True)]
         self._cancel(step, urgent, now_ms)

@@ -19,9 +19,6 @@ class Step:
     #: Cancels of orders a fair-value move exposed (``Intent.fair_move``): order id -> the receive
     #: stamp of the frame that moved it, where their ``tick_to_cancel`` starts.
     cancel_moves: dict[str, float] = field(default_factory=dict)
-    #: Orders moved to another level of their ladder (``relevel``): their ``state:orders`` entry
-    #: follows (no request, no report).
-    moved: list[str] = field(default_factory=list)
 
     def cancel_batches(self, limit: int) -> list[list[str]]:
         """``cancel_ids`` in ``DELETE /orders`` batches of at most ``limit``."""
@@ -37,4 +34,3 @@ class Step:
         self.place_batches += other.place_batches
         self.reports += other.reports
         self.cancel_moves.update(other.cancel_moves)
-        self.moved += other.moved

@@ -234,6 +234,11 @@ class OrderTracker:
         return len(old)
 
 
+def moved_report(order: LocalOrder, now_ms: int) -> ExecReport:
+    """An order kept at another level of its ladder (``relevel``): its new slot, for whoever follows slots."""
+    return _report(order, "moved", now_ms, f"kept at level {order.slot.level}")
+
+
 def _report(order: LocalOrder, kind: str, now_ms: int, reason: str) -> ExecReport:
     return ExecReport(
         kind=kind,
