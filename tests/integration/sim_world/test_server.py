@@ -25,6 +25,9 @@ pytestmark = pytest.mark.integration
 
 #: Generous: background traders trade within a few seconds at the intensities below.
 TRADE_WAIT_S = 20
+#: The part of a one-minute window the client comes in: past its first steps (CI once met a book
+#: with both sides empty, most likely a window just opened), and early enough for a trade in it.
+WINDOW_FROM_S, WINDOW_TO_S = 3.0, 35.0
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -48,7 +51,11 @@ async def test_a_client_discovers_the_current_window_on_gamma_and_sees_backgroun
     port = await server.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        # Act: find the current window by its slug, as discovery does.
+        # Act: find the current window by its slug, as discovery does, a few seconds into it (before
+        # the makers' first quotes its book is empty) with time left for a trade.
+        into = time.time() % 60
+        if not WINDOW_FROM_S <= into <= WINDOW_TO_S:
+            await asyncio.sleep((WINDOW_FROM_S - into) % 60)
         slug = f"btc-updown-60s-{int(time.time()) // 60 * 60}"
         event = await _get_json(f"{base}/gamma/events/slug/{slug}")
         tokens = json.loads(event["markets"][0]["clobTokenIds"])
