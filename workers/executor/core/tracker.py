@@ -59,16 +59,10 @@ class OrderTracker:
         """Put each order in its new slot (``relevel``: a permutation of a side's slots, all at once)."""
         moving = [self._orders[i] for i in slots]
         for order in moving:
-            held = self._by_slot[order.slot]
-            held.pop(order.order_id)
-            if not held:
-                del self._by_slot[order.slot]
+            self._unslot(order)
         for order in moving:
             order.slot = slots[order.order_id]
-            held = self._by_slot.setdefault(order.slot, {})
-            held[order.order_id] = None
-            if len(held) > 1:
-                self._by_slot[order.slot] = dict.fromkeys(sorted(held, key=self._rank.__getitem__))
+            self._slot_in(order)
 
     # -- our own requests -------------------------------------------------------------------------
 
@@ -214,17 +208,25 @@ class OrderTracker:
         order_id = order.order_id
         if state in MAYBE_LIVE:
             self._open[order_id] = self._rank[order_id]
-            ids = self._by_slot.setdefault(order.slot, {})
-            if order_id not in ids:  # back from an end (a reconciliation's verdict): keep oldest first
-                ids[order_id] = None
-                self._by_slot[order.slot] = dict.fromkeys(sorted(ids, key=self._rank.__getitem__))
+            self._slot_in(order)  # (back from an end: a reconciliation's verdict)
         else:
             self._open.pop(order_id, None)
-            held = self._by_slot.get(order.slot)
-            if held is not None:
-                held.pop(order_id, None)
-                if not held:
-                    del self._by_slot[order.slot]
+            self._unslot(order)
+
+    def _slot_in(self, order: LocalOrder) -> None:
+        """Index ``order`` in its slot, oldest first (a no-op when it is there already)."""
+        held = self._by_slot.setdefault(order.slot, {})
+        if order.order_id not in held:
+            held[order.order_id] = None
+            if len(held) > 1:
+                self._by_slot[order.slot] = dict.fromkeys(sorted(held, key=self._rank.__getitem__))
+
+    def _unslot(self, order: LocalOrder) -> None:
+        held = self._by_slot.get(order.slot)
+        if held is not None:
+            held.pop(order.order_id, None)
+            if not held:
+                del self._by_slot[order.slot]
 
     def forget_terminal(self, before_ms: int) -> int:
         """Drop terminal orders created before ``before_ms`` (memory); returns how many."""
