@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ALL_SERIES = tuple(f"{asset}-{length}" for length in ("5m", "15m", "1h") for asset in ("btc", "eth", "sol", "xrp"))
 #: The shared lock every whole-bot run on this machine holds (the fixed ports).
 WHOLEBOT_LOCK = "/tmp/updown-wholebot.lock"
+#: The executor's spans each run reports (its latency summary, and its histograms over the measured seconds).
+SPANS = ("tick_to_order", "tick_to_order_on_intent", "tick_to_cancel", "tick_to_ack")
 #: A stage above this share of one core is named in the table (the issue's target: none above it).
 CORE_LIMIT = 0.70
 #: A run gets this long beyond its own duration (start, ledger drain, stop) before it is abandoned.
@@ -150,7 +152,7 @@ def table(runs: dict[int, dict[str, Any]]) -> list[str]:
     lines.append(row("  all stages", [f"{_pct(t)} ({_pct(t / n)})" for t, n in zip(total, counts, strict=True)]))
     mb = [runs[n].get("redis_used_memory") for n in counts]
     lines.append(row("redis used memory MB", ["-" if m is None else f"{m / 2**20:.1f}" for m in mb]))
-    for span in ("tick_to_order", "tick_to_order_on_intent", "tick_to_cancel", "tick_to_ack"):
+    for span in SPANS:
         got = [runs[n].get("latency", {}).get(span, {}) for n in counts]
         lines.append(row(f"{span} n", [str(int(g["count"])) if "count" in g else "-" for g in got]))
         lines.append(row(f"{span} p50 / p99 ms", [f"{_ms(g.get('p50_ms'))} / {_ms(g.get('p99_ms'))}" for g in got]))

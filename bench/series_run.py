@@ -24,6 +24,7 @@ from typing import Any
 import redis
 
 from bench import prom
+from bench.series import SPANS
 from bench.stats import process_cpu_s
 from bench.steal import Steal
 from cli import launch
@@ -38,8 +39,6 @@ RUNNING = re.compile(r"^(\S+)\s+RUNNING\s+pid (\d+)", re.MULTILINE)
 NOT_STAGES = ("fatal-alert",)
 #: The merger's and the ledger's hops on ``markets`` (issue 20: p99 0.4-0.8 s in a full run).
 MARKETS_HOP_P99 = ".markets.p99_ms"
-#: The spans read from the executor's latency summary.
-SPANS = ("tick_to_order", "tick_to_order_on_intent", "tick_to_cancel", "tick_to_ack")
 #: The executor's histograms of those spans (its metrics port: supervisord.conf).
 HISTOGRAMS = tuple(f"updown_{span}_ms" for span in SPANS)
 
