@@ -52,6 +52,13 @@ async def consumer(redis_url: str, entries: int) -> tuple[Context, Consumer, Spa
     return ctx, Consumer(ctx, reader, handle, hops), hops, await reader.read()
 
 
+async def closed(ctx: Context, relay: Consumer) -> None:
+    await relay.settle()
+    await relay.reader.aclose()
+    await ctx.writer.aclose()
+    await ctx.redis.aclose(close_connection_pool=True)
+
+
 async def test_a_partial_batch_is_written_and_acked_when_process_returns(redis_url: str) -> None:
     ctx, relay, hops, batch = await consumer(redis_url, READ_COUNT - 1)
     assert len(batch) == READ_COUNT - 1
@@ -62,10 +69,7 @@ async def test_a_partial_batch_is_written_and_acked_when_process_returns(redis_u
         assert await ctx.redis.xlen(streams.HEARTBEAT_SEEN) == READ_COUNT - 1
         assert (await ctx.redis.xpending(streams.HEARTBEAT, "relay"))["pending"] == 0
     finally:
-        await relay.settle()
-        await relay.reader.aclose()
-        await ctx.writer.aclose()
-        await ctx.redis.aclose(close_connection_pool=True)
+        await closed(ctx, relay)
 
 
 async def test_a_full_batch_overlaps_its_script_with_the_next_read(redis_url: str) -> None:
@@ -78,10 +82,7 @@ async def test_a_full_batch_overlaps_its_script_with_the_next_read(redis_url: st
         assert await ctx.redis.xlen(streams.HEARTBEAT_SEEN) == READ_COUNT
         assert (await ctx.redis.xpending(streams.HEARTBEAT, "relay"))["pending"] == 0
     finally:
-        await relay.settle()
-        await relay.reader.aclose()
-        await ctx.writer.aclose()
-        await ctx.redis.aclose(close_connection_pool=True)
+        await closed(ctx, relay)
 
 
 async def test_a_decision_early_in_a_burst_is_written_before_the_rest_is_handled(redis_url: str) -> None:
@@ -99,7 +100,7 @@ async def test_a_decision_early_in_a_burst_is_written_before_the_rest_is_handled
             return []  # only the first entry decides anything
         return outputs
 
-    relay = Consumer(ctx, relay_reader := plain.reader, slow_after_the_first, hops)
+    relay = Consumer(ctx, plain.reader, slow_after_the_first, hops)
     try:
         await relay.process(batch)
         await relay.settle()
@@ -111,7 +112,4 @@ async def test_a_decision_early_in_a_burst_is_written_before_the_rest_is_handled
         assert (await ctx.redis.xpending(streams.HEARTBEAT, "relay"))["pending"] == 0
         assert hops.summary()[f"{SPAN}.count"] == str(READ_COUNT)
     finally:
-        await relay.settle()
-        await relay_reader.aclose()
-        await ctx.writer.aclose()
-        await ctx.redis.aclose(close_connection_pool=True)
+        await closed(ctx, relay)
