@@ -153,6 +153,15 @@ def make_driver(gateway: FakeGateway, *, watch_user_feed: bool = False,
     return driver, Upkeep(driver, watch_user_feed=watch_user_feed), clock
 
 
+async def started(gateway: FakeGateway, config: ExecutorConfig = DEFAULT_CONFIG) -> tuple[Driver, Upkeep]:
+    """A driver whose heartbeat is armed and whose first reconciliation is done: ready to place."""
+    driver, upkeep, _ = make_driver(gateway, config=config)
+    await upkeep.keepalive.beat()  # heartbeat armed
+    await upkeep.tick()  # first reconciliation
+    await settle(driver)
+    return driver, upkeep
+
+
 async def settle(driver: Driver) -> None:
     """Let every request task finish."""
     for _ in range(20):

@@ -12,10 +12,9 @@ from common.bus.envelope import Envelope
 from common.errors import RateLimited, UnknownOutcome
 from common.schemas.exec import ExecReport
 from common.schemas.positions import MarketPosition, OutcomePosition
-from tests.unit.executor_loop.fakes import DOWN, MARKET, UP, FakeGateway, intent, make_driver, settle
+from tests.unit.executor_loop.fakes import DOWN, MARKET, UP, FakeGateway, intent, make_driver, settle, started
 from workers.executor.core import DEFAULT_CONFIG, OrderState, PlaceSpec, Slot
 from workers.executor.driver import Driver
-from workers.executor.upkeep import Upkeep
 
 
 async def reports_of(driver: Driver) -> list[ExecReport]:
@@ -25,14 +24,6 @@ async def reports_of(driver: Driver) -> list[ExecReport]:
 
 def env_of(body: object, event_ms: int) -> Envelope:
     return Envelope(body=body, src="quoter", key="", event_ms=event_ms, ingest_ms=event_ms, emit_ms=event_ms + 1)  # type: ignore[arg-type]
-
-
-async def started(gateway: FakeGateway) -> tuple[Driver, Upkeep]:
-    driver, upkeep, _ = make_driver(gateway)
-    await upkeep.keepalive.beat()  # heartbeat armed
-    await upkeep.tick()  # first reconciliation
-    await settle(driver)
-    return driver, upkeep
 
 
 async def test_an_intent_is_posted_only_after_the_heartbeat_and_the_first_reconciliation() -> None:
@@ -349,10 +340,7 @@ async def test_a_cancel_after_a_plain_intent_gives_no_tick_to_cancel_sample() ->
 
 async def test_orders_kept_at_another_level_of_a_shifted_ladder_say_so_in_state_orders() -> None:
     gateway = FakeGateway()
-    driver, upkeep, _ = make_driver(gateway, config=dataclasses.replace(DEFAULT_CONFIG, relevel=True))
-    await upkeep.keepalive.beat()
-    await upkeep.tick()
-    await settle(driver)
+    driver, _ = await started(gateway, config=dataclasses.replace(DEFAULT_CONFIG, relevel=True))
     now = driver.now()
     await driver.on_intent(env_of(intent((400_000, 390_000, 380_000), now), now))
     await settle(driver)

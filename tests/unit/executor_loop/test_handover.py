@@ -12,7 +12,7 @@ import workers.executor.worker as worker
 from common import state
 from common.bus.envelope import Envelope
 from common.runner.lease import members_key
-from tests.unit.executor_loop.fakes import MARKET, FakeGateway, intent, make_driver, settle
+from tests.unit.executor_loop.fakes import MARKET, FakeGateway, intent, make_driver, settle, started
 from workers.credentials import key_nonce
 from workers.executor.core import DEFAULT_CONFIG
 from workers.executor.handover import budget_share
@@ -45,10 +45,7 @@ def test_two_instances_plan_with_half_the_signers_buckets_each_and_keep_their_ca
 
 async def test_a_lost_series_has_its_orders_cancelled_and_is_planned_no_more() -> None:
     gateway = FakeGateway()
-    driver, upkeep, _ = make_driver(gateway)
-    await upkeep.keepalive.beat()
-    await upkeep.tick()
-    await settle(driver)
+    driver, upkeep = await started(gateway)
     now = driver.now()
     await driver.on_intent(env_of(intent((400_000, 390_000), now), now))
     await settle(driver)
@@ -67,10 +64,7 @@ async def test_a_gained_series_intents_wait_for_the_sweep_of_the_previous_owners
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gateway = FakeGateway()
-    driver, upkeep, _ = make_driver(gateway)
-    await upkeep.keepalive.beat()
-    await upkeep.tick()
-    await settle(driver)
+    driver, _ = await started(gateway)
     driver.ctx.resources["driver"] = driver
     swept = asyncio.Event()
 
@@ -97,10 +91,7 @@ async def test_a_gained_series_intents_wait_for_the_sweep_of_the_previous_owners
 
 async def test_an_instance_starting_drops_its_own_live_orders_entries_and_leaves_its_peers() -> None:
     gateway = FakeGateway()
-    driver, upkeep, _ = make_driver(gateway)
-    await upkeep.keepalive.beat()
-    await upkeep.tick()
-    await settle(driver)
+    driver, _ = await started(gateway)
     now = driver.now()
     await driver.on_intent(env_of(intent((400_000,), now), now))
     await settle(driver)
